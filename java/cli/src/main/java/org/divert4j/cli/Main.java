@@ -1,0 +1,41 @@
+package org.divert4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code divert4j} command. Exit status: 0 success, 1 invalid input (a bad filter, packet
+ * or file), 2 usage error.
+ */
+@Command(name = "divert4j", mixinStandardHelpOptions = true, version = "divert4j 0.1.0",
+        description = "Packet divert toolkit: WinDivert 2.2 compatible filters, packets and handles.",
+        subcommands = {FilterCommand.class, PacketCommand.class})
+public final class Main {
+
+    /** Exit status for invalid input. */
+    public static final int EXIT_INVALID_INPUT = 1;
+    /** Exit status for usage errors. */
+    public static final int EXIT_USAGE = 2;
+
+    private Main() {
+    }
+
+    /** Builds the command line with the project's exit codes and error handling. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(t -> t instanceof InvalidInputException ? EXIT_INVALID_INPUT : EXIT_USAGE);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof InvalidInputException) {
+                commandLine.getErr().println("divert4j: " + ex.getMessage());
+                return EXIT_INVALID_INPUT;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The one test entry point: installs what is missing (Debian, as root), builds everything and
+# runs every test. With CI=true nothing may be skipped: a missing capability is a failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export ROOT
+
+ci() { [ "${CI:-}" = "true" ]; }
+say() { printf '\n=== %s\n' "$*"; }
+loud() { printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! %s\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n' "$*" >&2; }
+
+# Packages the tests need; installed only when missing.
+PACKAGES=(gcc clang llvm cmake make maven openjdk-17-jdk-headless mingw-w64 libnetfilter-queue-dev
+          libpcap-dev iptables nftables iproute2 tcpdump procps)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    loud "missing packages (${missing[*]}) and not root: run 'sudo tests/run.sh'"
+    ci && exit 1
+    return 0
+  fi
+  say "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The vectors must be byte-identical to the shared contract when it is present beside the repo.
+check_vectors() {
+  local shared="$ROOT/../shared/vectors"
+  if [ -d "$shared" ]; then
+    for f in "$shared"/*.jsonl; do
+      cmp -s "$f" "tests/vectors/$(basename "$f")" || {
+        echo "tests/vectors/$(basename "$f") differs from ../shared/vectors: re-copy it" >&2; exit 1; }
+    done
+    echo "vectors: identical to ../shared/vectors"
+  fi
+}
+
+# Root and network namespaces, needed by the end-to-end tests.
+check_capabilities() {
+  CAN_NETNS=0
+  if [ "$(id -u)" -eq 0 ] && ip netns add d4j-probe-$$ 2>/dev/null; then
+    ip netns del d4j-probe-$$
+    CAN_NETNS=1
+  fi
+  if [ "$CAN_NETNS" -ne 1 ]; then
+    loud "not root or no network namespaces: end-to-end tests cannot run"
+    ci && exit 1
+  fi
+  export CAN_NETNS
+}
+
+install_missing
+check_vectors
+check_capabilities
+
+say "C core: unit tests with AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S driver -B driver/build-asan -DDIVERT4J_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_C_COMPILER=clang --log-level=WARNING
+cmake --build driver/build-asan --parallel 2
+(cd driver/build-asan && ctest --output-on-failure)
+
+say "Java: build and unit tests (Maven Surefire)"
+mvn -B -ntp package
+
+say "all test steps passed"
