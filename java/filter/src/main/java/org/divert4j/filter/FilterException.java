@@ -40,7 +40,7 @@ public final class FilterException extends Exception {
 
     /**
      * The error for a terminal: the message, the filter, and a caret under the position.
-     * Non-printable bytes of the filter are shown as '?', so the caret stays aligned.
+     * Non-printable bytes of the filter are shown as spaces, so the caret stays aligned.
      */
     public String render(String filter) {
         StringBuilder line = new StringBuilder();
