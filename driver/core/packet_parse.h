@@ -1,0 +1,70 @@
+/*
+ * Packet decomposition (helpers.md 3.1 user variant, 3.2 driver variant).
+ *
+ * The result holds copies of the fixed IP header and the first bytes of the transport
+ * header (everything field values and the packet hash need), so later steps never touch the
+ * packet again except for packet[]/payload[] array reads through the view.
+ */
+#ifndef DIVERT_CORE_PACKET_PARSE_H
+#define DIVERT_CORE_PACKET_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "packet_view.h"
+
+typedef enum divert_transport
+{
+    DIVERT_TRANSPORT_NONE = 0,
+    DIVERT_TRANSPORT_TCP,
+    DIVERT_TRANSPORT_UDP,
+    DIVERT_TRANSPORT_ICMP,
+    DIVERT_TRANSPORT_ICMPV6
+} divert_transport;
+
+typedef struct divert_packet
+{
+    uint32_t length;            /* bytes in the buffer (the `length` filter field) */
+    uint32_t ip_total;          /* total length the IP header claims */
+    uint32_t packet_length;     /* min(ip_total, length): the bytes that were walked */
+    uint32_t ip_header_length;  /* 4 x IHL, or 40 */
+    uint32_t transport_offset;  /* where the transport header starts (if any) */
+    uint32_t header_length;     /* IP + extension + transport header bytes = payload offset */
+    uint32_t payload_length;    /* packet_length - header_length */
+    uint8_t ip_version;         /* 4 or 6 */
+    uint8_t protocol;           /* final protocol number after extension headers */
+    uint8_t transport;          /* divert_transport */
+    bool fragment;              /* IPv4 MF or offset != 0; IPv6 any fragment header */
+    bool fragment_offset;       /* a non-zero fragment offset was seen */
+    bool more_fragments;        /* MF of the IPv4 header or IPv6 fragment header */
+    bool truncated;             /* ip_total > length */
+    bool extended;              /* ip_total < length: more bytes follow the packet */
+    uint8_t ip[40];             /* IPv4: bytes 0..19 (options excluded); IPv6: bytes 0..39 */
+    uint8_t transport_header[20]; /* TCP: bytes 0..19; UDP/ICMP/ICMPv6: bytes 0..7 */
+} divert_packet;
+
+/*
+ * User-library decomposition (3.1): the buffer may hold a truncated packet or be followed
+ * by more bytes. False when the bytes are not an IPv4/IPv6 packet (or the view failed).
+ */
+bool divert_parse_user(const divert_packet_view *view, divert_packet *out);
+
+/*
+ * Driver decomposition (3.2): the view is exactly one packet whose IP version the
+ * interception point fixes (ipv6). False when the version nibble disagrees, the IP length
+ * differs from the view length or the header does not fit; such a packet never matches.
+ */
+bool divert_parse_driver(const divert_packet_view *view, bool ipv6, divert_packet *out);
+
+/* Big-endian 16/32-bit loads from a byte array (shared by the field and checksum code). */
+static inline uint32_t divert_be16(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 8 | (uint32_t)p[1];
+}
+
+static inline uint32_t divert_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+#endif
