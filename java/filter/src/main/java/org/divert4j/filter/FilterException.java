@@ -40,7 +40,9 @@ public final class FilterException extends Exception {
 
     /**
      * The error for a terminal: the message, the filter, and a caret under the position.
-     * Non-printable bytes of the filter are shown as spaces, so the caret stays aligned.
+     * Non-printable bytes of the filter are shown as spaces, so the caret stays aligned when
+     * {@code filter} holds one char per byte. Position -1 (WinDivert's start−1 quirk for a word
+     * at offset 0) puts the caret at 0.
      */
     public String render(String filter) {
         StringBuilder line = new StringBuilder();
@@ -48,7 +50,7 @@ public final class FilterException extends Exception {
             char c = filter.charAt(i);
             line.append(c < 0x20 || c > 0x7E ? ' ' : c);
         }
-        int caret = Math.min(position, line.length());
+        int caret = Math.max(0, Math.min(position, line.length()));
         return getMessage() + "\n  " + line + "\n  " + " ".repeat(caret) + "^";
     }
 }

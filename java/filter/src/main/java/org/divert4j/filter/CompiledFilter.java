@@ -1,0 +1,22 @@
+package org.divert4j.filter;
+
+import java.util.List;
+import org.divert4j.abi.Layer;
+
+/**
+ * The result of compiling a filter for a layer: immutable and safe to share between threads.
+ *
+ * @param layer the layer it was compiled for
+ * @param object the canonical object string ({@code @WinDiv_…})
+ * @param instructions the program (filter-object.md (a)); instruction 0 is the entry
+ * @param warnings lint warnings about surprising semantics (empty for object input)
+ */
+public record CompiledFilter(Layer layer, String object, List<Instruction> instructions,
+        List<FilterWarning> warnings) {
+
+    /** Copies the lists, so the result cannot change afterwards. */
+    public CompiledFilter {
+        instructions = List.copyOf(instructions);
+        warnings = List.copyOf(warnings);
+    }
+}

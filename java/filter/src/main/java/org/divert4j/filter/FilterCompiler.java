@@ -1,0 +1,88 @@
+package org.divert4j.filter;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.ListTokenSource;
+import org.antlr.v4.runtime.Token;
+import org.divert4j.abi.Layer;
+import org.divert4j.filter.compiler.Ast;
+import org.divert4j.filter.compiler.CodeGenerator;
+import org.divert4j.filter.compiler.FilterParser;
+import org.divert4j.filter.compiler.FilterTokenizer;
+import org.divert4j.filter.compiler.Lint;
+import org.divert4j.filter.compiler.ParseFailure;
+import org.divert4j.filter.compiler.AstFactory;
+import org.divert4j.filter.format.FilterFormatter;
+import org.divert4j.filter.object.FilterObject;
+
+/**
+ * Compiles WinDivert 2.2 filters exactly as {@code WinDivertHelperCompileFilter} does
+ * (filter-language.md, filter-object.md): the same filters are accepted, with the same error
+ * codes and positions, and the same programs and object strings are produced.
+ *
+ * <pre>{@code
+ * CompiledFilter f = FilterCompiler.compile("tcp.DstPort == 80 and outbound", Layer.NETWORK);
+ * f.object();        // "@WinDiv_WY_1dWW2mLXX_YXWWAX"
+ * f.warnings();      // lint: folded tests, wide constants, FlowLabel, not on absent headers...
+ * FilterCompiler.format("(tcp ? true : udp)", Layer.NETWORK);   // "tcp or udp"
+ * }</pre>
+ *
+ * <p>Filter text is taken as its UTF-8 bytes up to the first NUL; error positions are byte
+ * offsets into them. Text starting with {@code @} is an object string: it is decoded and
+ * re-encoded canonically, without layer checks or folding. Stateless and thread-safe; any input
+ * finishes quickly (the token budget bounds all work).
+ */
+public final class FilterCompiler {
+    private FilterCompiler() {
+    }
+
+    /**
+     * Compiles filter text or an object string for a layer.
+     *
+     * @throws FilterException the WinDivert error with its position and what was expected
+     */
+    public static CompiledFilter compile(String filter, Layer layer) throws FilterException {
+        if (FilterObject.isObject(filter)) {
+            List<Instruction> program = FilterObject.decode(filter);
+            return new CompiledFilter(layer, FilterObject.encode(program), program, List.of());
+        }
+        String text = bytes(filter);
+        Ast.Node tree = parse(text, layer);
+        List<FilterWarning> warnings = Lint.check(tree, text);
+        List<Instruction> program = CodeGenerator.generate(tree);
+        return new CompiledFilter(layer, FilterObject.encode(program), program, warnings);
+    }
+
+    /**
+     * The filter as {@code WinDivertHelperFormatFilter} prints it: compiled (and folded) for the
+     * layer, then decompiled (filter-object.md (d)).
+     *
+     * @throws FilterException if the filter does not compile, or its text would be too long
+     */
+    public static String format(String filter, Layer layer) throws FilterException {
+        return FilterFormatter.format(compile(filter, layer).instructions(), layer);
+    }
+
+    /**
+     * The parse tree of filter text (tokenized for the layer, no folding yet).
+     *
+     * @param text the filter as bytes, one char per byte, without NUL (see {@link #bytes})
+     */
+    static Ast.Node parse(String text, Layer layer) throws FilterException {
+        List<Token> tokens = FilterTokenizer.tokenize(text, layer);
+        FilterParser parser = new FilterParser(new CommonTokenStream(new ListTokenSource(tokens)));
+        try {
+            return AstFactory.build(parser.filter());
+        } catch (ParseFailure e) {
+            throw e.error();
+        }
+    }
+
+    /** The filter's bytes up to the first NUL, one char per byte. */
+    static String bytes(String filter) {
+        String s = new String(filter.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        int nul = s.indexOf('\0');
+        return nul < 0 ? s : s.substring(0, nul);
+    }
+}
