@@ -67,6 +67,9 @@ cmake -S driver -B driver/build-asan -DDIVERT4J_SANITIZE=ON -DCMAKE_BUILD_TYPE=D
 cmake --build driver/build-asan --parallel 2
 (cd driver/build-asan && ctest --output-on-failure)
 
+say "Windows driver: mingw-w64 check build (every source -Werror, link, imports)"
+bash tests/check-windows-driver.sh
+
 say "Java: build and unit tests (Maven Surefire)"
 mvn -B -ntp package
 
