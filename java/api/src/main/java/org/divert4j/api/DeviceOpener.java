@@ -1,0 +1,97 @@
+package org.divert4j.api;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.divert4j.api.spi.DeviceOpenException;
+import org.divert4j.api.spi.DeviceTransport;
+import org.divert4j.api.spi.DriverManager;
+
+/**
+ * Opens the device as device-abi.md §4.1 step 4 describes, with our names: {@code \\.\Divert4j}
+ * (or {@code \\.\WinDivert} when asked, or when only that one is present); if the driver is not
+ * loaded, install it on demand unless NO_INSTALL, then retry once.
+ */
+final class DeviceOpener {
+    private static final int ERROR_FILE_NOT_FOUND = 2;
+    private static final int ERROR_PATH_NOT_FOUND = 3;
+
+    private DeviceOpener() {
+    }
+
+    static DivertHandle.Opened open(DeviceTransport t, Device device, boolean noInstall, Path driverFile) {
+        if (device == Device.WINDIVERT) {
+            return openOrThrow(t, Device.WINDIVERT_PATH);
+        }
+        try {
+            return new DivertHandle.Opened(t.open(Device.DIVERT4J_PATH), Device.DIVERT4J_PATH);
+        } catch (DeviceOpenException e) {
+            if (!notLoaded(e.errorCode())) {
+                throw DivertException.of(e.errorCode(), "open " + Device.DIVERT4J_PATH, null);
+            }
+        }
+        if (device == Device.AUTO) {
+            try {
+                return new DivertHandle.Opened(t.open(Device.WINDIVERT_PATH), Device.WINDIVERT_PATH);
+            } catch (DeviceOpenException e) {
+                // Not present either: install ours below.
+            }
+        }
+        if (noInstall) {
+            throw DivertException.of(WinError.SERVICE_DOES_NOT_EXIST.code(), "open " + Device.DIVERT4J_PATH, null);
+        }
+        Optional<DriverManager> manager = t.driverManager();
+        if (manager.isEmpty()) {
+            throw DivertException.of(ERROR_FILE_NOT_FOUND, "open " + Device.DIVERT4J_PATH,
+                    "the " + t.name() + " transport cannot install drivers");
+        }
+        manager.get().install(locateDriver(driverFile));
+        return openOrThrow(t, Device.DIVERT4J_PATH);
+    }
+
+    private static boolean notLoaded(int error) {
+        return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND;
+    }
+
+    private static DivertHandle.Opened openOrThrow(DeviceTransport t, String path) {
+        try {
+            return new DivertHandle.Opened(t.open(path), path);
+        } catch (DeviceOpenException e) {
+            throw DivertException.of(e.errorCode(), "open " + path, null);
+        }
+    }
+
+    /**
+     * The driver file: the given one, else the system property {@code divert4j.driver}, else
+     * {@code divert4j.sys} in the directory of the jar holding this class.
+     *
+     * @throws DivertException.DriverUnavailableException (2) if the file does not exist
+     */
+    static Path locateDriver(Path configured) {
+        Path file = configured;
+        if (file == null) {
+            String prop = System.getProperty("divert4j.driver");
+            file = prop != null ? Path.of(prop) : besideJar();
+        }
+        if (file == null || !Files.isRegularFile(file)) {
+            throw DivertException.of(ERROR_FILE_NOT_FOUND, "install driver",
+                    "no driver file at " + (file == null ? "(unknown jar location)" : file.toAbsolutePath()));
+        }
+        return file.toAbsolutePath();
+    }
+
+    private static Path besideJar() {
+        var source = DeviceOpener.class.getProtectionDomain().getCodeSource();
+        if (source == null || source.getLocation() == null) {
+            return null;
+        }
+        try {
+            Path code = Path.of(source.getLocation().toURI());
+            Path dir = Files.isDirectory(code) ? code : code.getParent();
+            return dir == null ? null : dir.resolve(Device.DIVERT4J_DRIVER_FILE);
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

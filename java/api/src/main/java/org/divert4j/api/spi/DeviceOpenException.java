@@ -1,0 +1,22 @@
+package org.divert4j.api.spi;
+
+/** The device could not be opened; carries the Windows error of the failed call. */
+public final class DeviceOpenException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final int errorCode;
+
+    /**
+     * @param errorCode the Windows error code
+     * @param message what failed
+     */
+    public DeviceOpenException(int errorCode, String message) {
+        super(message + " (error " + errorCode + ")");
+        this.errorCode = errorCode;
+    }
+
+    /** The Windows error code. */
+    public int errorCode() {
+        return errorCode;
+    }
+}
