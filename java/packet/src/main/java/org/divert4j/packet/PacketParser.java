@@ -2,6 +2,7 @@ package org.divert4j.packet;
 
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import org.divert4j.packet.header.Ipv6ExtensionHeader;
 
 /**
  * WinDivert's user-mode packet decomposition (helpers.md §3.1): the one parser every Java
@@ -98,13 +99,11 @@ public final class PacketParser {
                     mf = (u8(buf, p + cursor + 3) & 0x01) != 0;
                     break;
                 case PROTO_AH:
-                    size = (u8(buf, p + cursor + 1) + 2) * 4;
-                    break;
                 case PROTO_HOPOPTS:
                 case PROTO_DSTOPTS:
                 case PROTO_ROUTING:
                 case PROTO_MOBILITY:
-                    size = (u8(buf, p + cursor + 1) + 1) * 8;
+                    size = Ipv6ExtensionHeader.lengthOf(proto, u8(buf, p + cursor + 1));
                     break;
                 default:
                     size = -1;

@@ -1,0 +1,26 @@
+package org.divert4j.packet;
+
+import org.divert4j.abi.Address;
+
+/**
+ * The outcome of {@link Packet#recalculateChecksums(int)} (helpers.md §4).
+ *
+ * @param ok the C function's result: false if the packet is not an IP packet, or a transport
+ *     checksum was due but could not be computed (truncated packet, fragment, TCP data offset
+ *     beyond the packet)
+ * @param ipChecksum the IPv4 header checksum was computed (the address IPChecksum bit)
+ * @param tcpChecksum the TCP checksum was computed (the address TCPChecksum bit)
+ * @param udpChecksum the UDP checksum was computed (the address UDPChecksum bit)
+ */
+public record ChecksumResult(boolean ok, boolean ipChecksum, boolean tcpChecksum, boolean udpChecksum) {
+
+    /**
+     * The address record with the checksum bits of the checksums that were computed set to 1;
+     * bits are never cleared (helpers.md §4). ICMP and ICMPv6 have no bit.
+     */
+    public Address applyTo(Address a) {
+        return new Address(a.timestamp(), a.layer(), a.event(), a.sniffed(), a.outbound(), a.loopback(),
+                a.impostor(), a.ipv6(), a.ipChecksum() || ipChecksum, a.tcpChecksum() || tcpChecksum,
+                a.udpChecksum() || udpChecksum, a.data());
+    }
+}

@@ -1,0 +1,53 @@
+package org.divert4j.packet.header;
+
+import java.nio.ByteBuffer;
+
+/** The 8-byte ICMP and ICMPv6 header (helpers.md §1.3): type, code, checksum, 32-bit body. */
+public abstract sealed class IcmpMessage extends HeaderView permits IcmpHeader, Icmpv6Header {
+    /** Bytes of the header. */
+    public static final int LENGTH = 8;
+
+    IcmpMessage(ByteBuffer buf, int offset, Runnable onWrite) {
+        super(buf, offset, onWrite);
+    }
+
+    /** The message type. */
+    public final int type() {
+        return u8(0);
+    }
+
+    /** Sets the message type. */
+    public final void setType(int v) {
+        put8(0, v, "type");
+    }
+
+    /** The code. */
+    public final int code() {
+        return u8(1);
+    }
+
+    /** Sets the code. */
+    public final void setCode(int v) {
+        put8(1, v, "code");
+    }
+
+    /** The checksum as stored. */
+    public final int checksum() {
+        return u16(2);
+    }
+
+    /** Stores a checksum. */
+    public final void setChecksum(int v) {
+        put16(2, v, "checksum");
+    }
+
+    /** Bytes 4–7 as a big-endian unsigned 32-bit value (e.g. echo identifier and sequence). */
+    public final long body() {
+        return u32(4);
+    }
+
+    /** Sets bytes 4–7 (0 … 2^32−1). */
+    public final void setBody(long v) {
+        put32(4, v, "body");
+    }
+}

@@ -1,0 +1,60 @@
+package org.divert4j.packet.header;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One IPv6 extension header of the chain WinDivert walks (helpers.md §3.1 step 4): Hop-by-hop
+ * (0), Routing (43), Fragment (44), AH (51), Destination options (60) or Mobility (135). Every
+ * one starts with the next-header byte; the length rule depends on the type.
+ */
+public final class Ipv6ExtensionHeader extends HeaderView {
+    private final int type;
+
+    /**
+     * A view of an extension header of protocol number {@code type} at absolute index
+     * {@code offset}.
+     *
+     * @param onWrite run after every write (may be null)
+     */
+    public Ipv6ExtensionHeader(ByteBuffer buf, int offset, int type, Runnable onWrite) {
+        super(buf, offset, onWrite);
+        this.type = type;
+    }
+
+    /** The protocol number that identifies this header (the previous header's next header). */
+    public int type() {
+        return type;
+    }
+
+    /** The next header. */
+    public int nextHeader() {
+        return u8(0);
+    }
+
+    /** Sets the next header. */
+    public void setNextHeader(int v) {
+        put8(0, v, "next header");
+    }
+
+    /**
+     * The header's length in bytes by WinDivert's rules: 8 for a fragment header,
+     * (byte1 + 2) × 4 for AH, (byte1 + 1) × 8 otherwise.
+     */
+    public int length() {
+        return lengthOf(type, u8(1));
+    }
+
+    /** The header length rule of helpers.md §3.1 for {@code type} given its byte 1. */
+    public static int lengthOf(int type, int byte1) {
+        return switch (type) {
+            case 44 -> 8;
+            case 51 -> (byte1 + 2) * 4;
+            default -> (byte1 + 1) * 8;
+        };
+    }
+
+    /** The whole header (next header and length bytes included) as a slice sharing the buffer. */
+    public ByteBuffer bytes() {
+        return slice(0, length());
+    }
+}
