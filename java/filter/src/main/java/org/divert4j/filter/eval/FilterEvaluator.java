@@ -8,6 +8,8 @@ import org.divert4j.abi.LayerData;
 import org.divert4j.abi.U128;
 import org.divert4j.filter.Comparison;
 import org.divert4j.filter.Field;
+import org.divert4j.filter.FilterCompiler;
+import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
 import org.divert4j.filter.SignMagnitude;
 import org.divert4j.packet.Decomposition;
@@ -42,6 +44,12 @@ public final class FilterEvaluator {
      */
     public static boolean evaluate(List<Instruction> program, ByteBuffer packet, int offset, int length,
             Address address) throws FilterEvaluationException {
+        return execute(program, address.layer(), entryPacket(packet, offset, length, address), address);
+    }
+
+    /** The entry checks of §8.5 step 2; the decomposed packet at the network layers, else null. */
+    private static PacketView entryPacket(ByteBuffer packet, int offset, int length, Address address)
+            throws FilterEvaluationException {
         Layer layer = address.layer();
         PacketView view = null;
         switch (layer) {
@@ -63,7 +71,38 @@ public final class FilterEvaluator {
             }
             case REFLECT -> { }
         }
-        return execute(program, layer, view, address);
+        return view;
+    }
+
+    /**
+     * {@code WinDivertHelperEvalFilter} (filter-language.md §8.5): checks the packet against the
+     * address's layer, compiles the filter (text is folded; an object string is decoded without
+     * layer checks) for that layer and runs it. Every failure is an {@link Outcome#ERROR} verdict
+     * saying why: WinDivert's FALSE with ERROR_INVALID_PARAMETER.
+     *
+     * @param filter filter text or an object string
+     * @param packet the packet bytes, or null
+     * @param offset index of the packet's first byte in {@code packet}
+     * @param length the number of packet bytes
+     */
+    public static Verdict evaluate(String filter, ByteBuffer packet, int offset, int length, Address address) {
+        PacketView view;
+        try {
+            view = entryPacket(packet, offset, length, address);
+        } catch (FilterEvaluationException e) {
+            return Verdict.error(e.getMessage());
+        }
+        List<Instruction> program;
+        try {
+            program = FilterCompiler.compile(filter, address.layer()).instructions();
+        } catch (FilterException e) {
+            return Verdict.error(e.getMessage());
+        }
+        try {
+            return Verdict.of(execute(program, address.layer(), view, address));
+        } catch (FilterEvaluationException e) {
+            return Verdict.error(e.getMessage());
+        }
     }
 
     /** {@link #evaluate(List, ByteBuffer, int, int, Address)} for a whole array, or null. */

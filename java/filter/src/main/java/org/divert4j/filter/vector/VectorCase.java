@@ -16,6 +16,7 @@ import org.divert4j.abi.Address;
 import org.divert4j.abi.Layer;
 import org.divert4j.abi.LayerData;
 import org.divert4j.abi.U128;
+import org.divert4j.filter.batch.JsonLine;
 import org.divert4j.filter.eval.Outcome;
 import org.divert4j.packet.Hex;
 import org.divert4j.packet.IpAddresses;
@@ -34,11 +35,11 @@ import org.divert4j.packet.IpAddresses;
  * @param tags the tags (empty when absent)
  * @param accept for syntax cases: whether the filter compiles; null otherwise
  * @param object for accepted syntax cases: WinDivert's object string; null otherwise
- * @param errorPos for rejected syntax cases: the error position; -1 otherwise
+ * @param errorPos for rejected syntax cases: the error position (unsigned 32-bit); -1 otherwise
  * @param error for rejected syntax cases: WinDivert's message; null otherwise
  */
 public record VectorCase(String name, Layer layer, String filter, byte[] packet, Address address, Outcome expect,
-        List<String> tags, Boolean accept, String object, int errorPos, String error) {
+        List<String> tags, Boolean accept, String object, long errorPos, String error) {
 
     private static final Set<String> KEYS = Set.of("name", "layer", "filter", "packet", "addr", "expect", "tags",
             "accept", "object", "errorPos", "error");
@@ -56,9 +57,7 @@ public record VectorCase(String name, Layer layer, String filter, byte[] packet,
      * @throws IllegalArgumentException saying which key is wrong and why
      */
     public static VectorCase parse(String line) {
-        if (!(Json.parse(line) instanceof Map<?, ?> json)) {
-            throw new IllegalArgumentException("a vector line must be a JSON object");
-        }
+        Map<String, Object> json = JsonLine.parse(line);
         for (Object key : json.keySet()) {
             if (!KEYS.contains(key)) {
                 throw new IllegalArgumentException("unknown key \"" + key + "\"");
@@ -92,7 +91,7 @@ public record VectorCase(String name, Layer layer, String filter, byte[] packet,
         }
         return new VectorCase(name, layer, filter, packet, address, expect == null ? null : Outcome.ofWord(expect),
                 List.copyOf(tags), (Boolean) accept, string(json, "object", null),
-                json.containsKey("errorPos") ? (int) integer(json, "errorPos", 0, Integer.MAX_VALUE) : -1,
+                json.containsKey("errorPos") ? integer(json, "errorPos", 0, 0xFFFFFFFFL) : -1,
                 string(json, "error", null));
     }
 
@@ -184,11 +183,11 @@ public record VectorCase(String name, Layer layer, String filter, byte[] packet,
         if (v == null) {
             return BigInteger.ZERO;
         }
-        if (v instanceof BigDecimal d) {
+        if (v instanceof JsonLine.JsonNumber n) {
             try {
-                return d.toBigIntegerExact();
-            } catch (ArithmeticException e) {
-                // fall through to the error below
+                return new BigDecimal(n.text()).toBigIntegerExact();
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException("\"" + key + "\" must be an integer, not " + n.text(), e);
             }
         }
         throw new IllegalArgumentException("\"" + key + "\" must be an integer, not " + v);
