@@ -1,0 +1,29 @@
+/*
+ * Injection of packets the application sends (device-abi.md 9.1) through raw IP sockets that
+ * carry the injecting handle's skb mark (rules.h), so that only lower-priority handles see
+ * them. Outbound packets leave through the normal output path; inbound packets are sent to
+ * their (local) destination and arrive through loopback, flagged as an inbound injection so
+ * that outbound handles skip them and inbound handles do not take them for loopback traffic.
+ */
+#ifndef DIVERT4J_INJECT_H
+#define DIVERT4J_INJECT_H
+
+#include <stdint.h>
+
+typedef struct
+{
+    int fd[2][2]; /* [ipv6][inbound]; -1 until first use */
+    uint16_t id;  /* the handle id in the marks */
+} inject_sockets;
+
+void inject_init(inject_sockets *s, uint16_t id);
+void inject_close(inject_sockets *s);
+
+/*
+ * Sends one complete IP packet (version from its first nibble). `inbound` selects the mark
+ * (and thus which handles see it); if_index scopes link-local IPv6 destinations.
+ * Returns 0 or -errno.
+ */
+int inject_send(inject_sockets *s, const uint8_t *pkt, uint32_t len, int inbound, uint32_t if_index);
+
+#endif

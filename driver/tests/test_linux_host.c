@@ -1,0 +1,388 @@
+/*
+ * The Linux host through its IOCTL-shaped entry points (the requests the Java client sends),
+ * against the real kernel in a private network namespace with loopback traffic: handshake,
+ * startup with a compiled program, RECV (single, batch, truncation), SEND with checksum
+ * repair, SNIFF / DROP, parameters, shutdown, queue-length overflow, priorities with
+ * re-injection reaching only the lower handle, re-injection of queued packets at close, and
+ * the layers Linux does not support. Needs root; exit 77 (skipped) otherwise.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "divert_abi.h"
+#include "filter_program.h"
+#include "host.h"
+#include "programs.h"
+#include "support.h"
+
+#define REQUIRE(cond)                                                            \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "%s:%d: required: %s\n", __FILE__, __LINE__, #cond); \
+            exit(1);                                                             \
+        }                                                                        \
+    } while (0)
+
+#define WAIT_MS 5000
+
+static const uint64_t FF_OUT = DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP | DIVERT_FILTER_FLAG_IPV6;
+
+static void lo_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(s >= 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    REQUIRE(ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
+    ifr.ifr_flags |= IFF_UP;
+    REQUIRE(ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
+    close(s);
+}
+
+static int udp_receiver(uint16_t port)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(s >= 0);
+    int big = 1 << 20;
+    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(s, (struct sockaddr *)&a, sizeof a) == 0);
+    return s;
+}
+
+static void udp_send(uint16_t port, const char *text)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(s >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(sendto(s, text, strlen(text), 0, (struct sockaddr *)&a, sizeof a) == (ssize_t)strlen(text));
+    close(s);
+}
+
+static const char *udp_text(int s)
+{
+    static char buf[512];
+    struct pollfd pf = {.fd = s, .events = POLLIN};
+    if (poll(&pf, 1, WAIT_MS) <= 0) {
+        return "";
+    }
+    ssize_t n = recv(s, buf, sizeof buf - 1, 0);
+    buf[n < 0 ? 0 : n] = '\0';
+    return buf;
+}
+
+/* ---- requests exactly as the Java client builds them ---- */
+
+static uint32_t initialize(int32_t h, uint32_t layer, int16_t prio, uint64_t flags)
+{
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.initialize.layer = layer;
+    io.initialize.priority = (uint32_t)(prio + DIVERT_PRIORITY_WIRE_OFFSET);
+    io.initialize.flags = flags;
+    DIVERT_VERSION v;
+    memset(&v, 0, sizeof v);
+    v.magic = DIVERT_MAGIC_DLL;
+    v.major = 2;
+    v.minor = 2;
+    v.bits = 64;
+    uint32_t bytes = 0;
+    uint32_t rc = divert4j_ioctl(h, 1, IOCTL_DIVERT_INITIALIZE, (uint8_t *)&io, (uint8_t *)&v, sizeof v, &bytes);
+    CHECK(v.magic == DIVERT_MAGIC_SYS && v.major == 2 && v.minor == 2);
+    return rc;
+}
+
+static uint32_t startup(int32_t h, uint64_t ff, const uint8_t *prog, uint32_t len)
+{
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.startup.flags = ff;
+    uint32_t bytes;
+    return divert4j_ioctl(h, 1, IOCTL_DIVERT_STARTUP, (uint8_t *)&io, (uint8_t *)prog, len, &bytes);
+}
+
+/* A handle whose filter is `udp.DstPort == port` (outbound IPv4/IPv6 hooks). */
+static int32_t open_udp(uint16_t port, int16_t prio, uint64_t flags)
+{
+    int32_t h;
+    REQUIRE(divert4j_open(&h) == 0);
+    REQUIRE(initialize(h, DIVERT_LAYER_NETWORK, prio, flags) == 0);
+    uint8_t prog[48];
+    test_t t[2] = {{DIVERT_FIELD_UDP, EQ, 0, 1, 0, 0, 0}, {DIVERT_FIELD_UDP_DSTPORT, EQ, 0, port, 0, 0, 0}};
+    uint32_t len = build_chain(prog, 0, 2, t);
+    uint32_t rc = startup(h, FF_OUT, prog, len);
+    if (rc != 0) {
+        char msg[256];
+        divert4j_last_message(msg, sizeof msg);
+        fprintf(stderr, "startup: %u %s\n", rc, msg);
+    }
+    REQUIRE(rc == 0);
+    return h;
+}
+
+static uint32_t recv_batch(int32_t h, uint8_t *data, uint32_t len, DIVERT_ADDRESS *addrs,
+                           uint32_t *addr_len, uint32_t *bytes)
+{
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.recv.addr = (uint64_t)(uintptr_t)addrs;
+    io.recv.addr_len_ptr = (uint64_t)(uintptr_t)addr_len;
+    return divert4j_ioctl(h, 7, IOCTL_DIVERT_RECV, (uint8_t *)&io, data, len, bytes);
+}
+
+static uint32_t recv_one(int32_t h, uint8_t *data, uint32_t len, DIVERT_ADDRESS *addr, uint32_t *bytes)
+{
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.recv.addr = (uint64_t)(uintptr_t)addr;
+    return divert4j_ioctl(h, 7, IOCTL_DIVERT_RECV, (uint8_t *)&io, data, len, bytes);
+}
+
+static uint32_t send_one(int32_t h, const uint8_t *data, uint32_t len, const DIVERT_ADDRESS *addr, uint32_t *bytes)
+{
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.send.addr = (uint64_t)(uintptr_t)addr;
+    io.send.addr_len = sizeof *addr;
+    return divert4j_ioctl(h, 8, IOCTL_DIVERT_SEND, (uint8_t *)&io, (uint8_t *)data, len, bytes);
+}
+
+static uint32_t set_param(int32_t h, uint32_t param, uint64_t val)
+{
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.set_param.param = param;
+    io.set_param.val = val;
+    uint32_t bytes;
+    return divert4j_ioctl(h, 1, IOCTL_DIVERT_SET_PARAM, (uint8_t *)&io, NULL, 0, &bytes);
+}
+
+static uint32_t shutdown_handle(int32_t h, uint32_t how)
+{
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.shutdown.how = how;
+    uint32_t bytes;
+    return divert4j_ioctl(h, 1, IOCTL_DIVERT_SHUTDOWN, (uint8_t *)&io, NULL, 0, &bytes);
+}
+
+static int ends_with(const uint8_t *data, uint32_t len, const char *text)
+{
+    size_t n = strlen(text);
+    return len >= n && memcmp(data + len - n, text, n) == 0;
+}
+
+static void test_divert_and_modify(int rx)
+{
+    int32_t h = open_udp(5001, 0, 0);
+    uint8_t buf[2048];
+    DIVERT_ADDRESS a;
+    uint32_t n;
+    udp_send(5001, "a-packet");
+    CHECK(recv_one(h, buf, sizeof buf, &a, &n) == 0);
+    CHECK(n == 36 && ends_with(buf, n, "a-packet"));
+    CHECK(a.Layer == DIVERT_LAYER_NETWORK && a.Event == 0 && a.Outbound == 1 && a.Loopback == 1);
+    CHECK(a.IPv6 == 0 && a.Sniffed == 0 && a.Network.IfIdx == if_nametoindex("lo"));
+    /* rewritten payload, UDP checksum left for SEND to repair */
+    memcpy(buf + 28, "A-PACKET", 8);
+    a.UDPChecksum = 0;
+    uint32_t sent;
+    CHECK(send_one(h, buf, n, &a, &sent) == 0 && sent == n);
+    CHECK(strcmp(udp_text(rx), "A-PACKET") == 0);
+
+    /* a batch: three packets, each whole, addresses one per packet */
+    const char *texts[] = {"one", "two", "three"};
+    for (int i = 0; i < 3; i++) {
+        udp_send(5001, texts[i]);
+    }
+    int got = 0;
+    for (int round = 0; round < 3 && got < 3; round++) {
+        DIVERT_ADDRESS addrs[8];
+        uint32_t alen = sizeof addrs;
+        CHECK(recv_batch(h, buf, sizeof buf, addrs, &alen, &n) == 0);
+        uint32_t count = alen / DIVERT_ADDRESS_SIZE;
+        CHECK(count >= 1 && alen % DIVERT_ADDRESS_SIZE == 0);
+        uint32_t off = 0;
+        for (uint32_t i = 0; i < count && got < 3; i++, got++) {
+            uint32_t plen = (uint32_t)(buf[off + 2] << 8 | buf[off + 3]);
+            CHECK(ends_with(buf + off, plen, texts[got]));
+            CHECK(addrs[i].Outbound == 1);
+            off += plen;
+        }
+        CHECK(off == n);
+        /* the whole batch goes back in one SEND */
+        DIVERT_IOCTL io;
+        memset(&io, 0, sizeof io);
+        io.send.addr = (uint64_t)(uintptr_t)addrs;
+        io.send.addr_len = alen;
+        uint32_t sent_bytes;
+        CHECK(divert4j_ioctl(h, 8, IOCTL_DIVERT_SEND, (uint8_t *)&io, buf, n, &sent_bytes) == 0);
+        CHECK(sent_bytes == n);
+    }
+    CHECK(got == 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK(strcmp(udp_text(rx), texts[i]) == 0);
+    }
+
+    /* truncation: the first packet is cut to the buffer, error 122, address still written */
+    udp_send(5001, "truncated");
+    memset(&a, 0, sizeof a);
+    CHECK(recv_one(h, buf, 10, &a, &n) == 122 && n == 10 && a.Outbound == 1);
+
+    /* parameters */
+    CHECK(set_param(h, DIVERT_PARAM_QUEUE_LENGTH, 31) == 87);
+    CHECK(set_param(h, DIVERT_PARAM_QUEUE_LENGTH, 32) == 0);
+    CHECK(set_param(h, DIVERT_PARAM_VERSION_MAJOR, 2) == 87);
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.get_param.param = DIVERT_PARAM_QUEUE_LENGTH;
+    uint64_t v = 0;
+    CHECK(divert4j_ioctl(h, 1, IOCTL_DIVERT_GET_PARAM, (uint8_t *)&io, (uint8_t *)&v, 8, &n) == 0 && v == 32);
+    io.get_param.param = DIVERT_PARAM_VERSION_MINOR;
+    CHECK(divert4j_ioctl(h, 1, IOCTL_DIVERT_GET_PARAM, (uint8_t *)&io, (uint8_t *)&v, 8, &n) == 0 && v == 2);
+    CHECK(divert4j_ioctl(h, 1, IOCTL_DIVERT_GET_PARAM, (uint8_t *)&io, (uint8_t *)&v, 4, &n) == 87);
+    CHECK(divert4j_ioctl(h, 1, 0x12345678, (uint8_t *)&io, NULL, 0, &n) == 1);
+
+    /* a queued packet is re-injected when the handle closes */
+    udp_send(5001, "queued");
+    udp_send(5002, "marker"); /* not ours: it reaches the second receiver directly */
+    CHECK(divert4j_close(h) == 0);
+    CHECK(strcmp(udp_text(rx), "queued") == 0);
+    CHECK(divert4j_close(h) == 6);
+}
+
+static void test_sniff_overflow_and_shutdown(int rx)
+{
+    int32_t h = open_udp(5003, 0, DIVERT_FLAG_SNIFF | DIVERT_FLAG_RECV_ONLY);
+    CHECK(set_param(h, DIVERT_PARAM_QUEUE_LENGTH, 32) == 0);
+    char text[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(text, sizeof text, "s%03d", i);
+        udp_send(5003, text);
+    }
+    /* sniffed packets continue: once all arrived, all were seen */
+    for (int i = 0; i < 100; i++) {
+        snprintf(text, sizeof text, "s%03d", i);
+        CHECK(strcmp(udp_text(rx), text) == 0);
+    }
+    CHECK(shutdown_handle(h, DIVERT_SHUTDOWN_RECV) == 0);
+    uint8_t buf[2048];
+    DIVERT_ADDRESS a;
+    uint32_t n;
+    int got = 0;
+    uint32_t rc;
+    while ((rc = recv_one(h, buf, sizeof buf, &a, &n)) == 0) {
+        snprintf(text, sizeof text, "s%03d", 68 + got);
+        CHECK(ends_with(buf, n, text)); /* the oldest were discarded */
+        CHECK(a.Sniffed == 1);
+        got++;
+    }
+    CHECK(rc == 232);
+    CHECK(got == 32);
+    DIVERT_ADDRESS addr;
+    memset(&addr, 0, sizeof addr);
+    CHECK(send_one(h, buf, 20, &addr, &n) == 87); /* RECV_ONLY */
+    CHECK(divert4j_close(h) == 0);
+}
+
+static void test_priorities(int rx)
+{
+    int32_t hi = open_udp(5004, 100, 0);
+    int32_t lo = open_udp(5004, -100, DIVERT_FLAG_SNIFF);
+    uint8_t buf[2048];
+    DIVERT_ADDRESS a;
+    uint32_t n;
+    udp_send(5004, "prio");
+    CHECK(recv_one(hi, buf, sizeof buf, &a, &n) == 0 && ends_with(buf, n, "prio"));
+    uint32_t sent;
+    CHECK(send_one(hi, buf, n, &a, &sent) == 0);
+    CHECK(strcmp(udp_text(rx), "prio") == 0);
+    /* the lower handle saw it once (the re-injection), the higher one not again */
+    CHECK(shutdown_handle(lo, DIVERT_SHUTDOWN_BOTH) == 0);
+    CHECK(recv_one(lo, buf, sizeof buf, &a, &n) == 0 && ends_with(buf, n, "prio") && a.Sniffed);
+    CHECK(recv_one(lo, buf, sizeof buf, &a, &n) == 232);
+    CHECK(shutdown_handle(hi, DIVERT_SHUTDOWN_RECV) == 0);
+    CHECK(recv_one(hi, buf, sizeof buf, &a, &n) == 232);
+    CHECK(send_one(lo, buf, n, &a, &sent) == 232); /* send shut down */
+    CHECK(divert4j_close(hi) == 0);
+    CHECK(divert4j_close(lo) == 0);
+}
+
+static void test_drop(int rx)
+{
+    int32_t h = open_udp(5005, 0, DIVERT_FLAG_DROP);
+    udp_send(5005, "dropped");
+    /* drop verdicts are given in order: a later packet seen after closing proves the loss */
+    CHECK(divert4j_close(h) == 0);
+    udp_send(5005, "after");
+    CHECK(strcmp(udp_text(rx), "after") == 0);
+}
+
+static void test_errors(void)
+{
+    int32_t h;
+    REQUIRE(divert4j_open(&h) == 0);
+    uint8_t buf[64];
+    DIVERT_ADDRESS a;
+    uint32_t n;
+    CHECK(recv_one(h, buf, sizeof buf, &a, &n) == 22); /* not started */
+    CHECK(initialize(h, DIVERT_LAYER_FLOW, 0, DIVERT_FLAG_SNIFF | DIVERT_FLAG_RECV_ONLY) == 87);
+    char msg[256];
+    divert4j_last_message(msg, sizeof msg);
+    CHECK(strstr(msg, "not supported on Linux") != NULL);
+    CHECK(initialize(h, DIVERT_LAYER_SOCKET, 0, DIVERT_FLAG_RECV_ONLY) == 87);
+    CHECK(initialize(h, DIVERT_LAYER_NETWORK, 0, DIVERT_FLAG_SNIFF | DIVERT_FLAG_DROP) == 87);
+    CHECK(initialize(h, DIVERT_LAYER_NETWORK, 0, DIVERT_FLAG_SEND_ONLY) == 0);
+    CHECK(initialize(h, DIVERT_LAYER_NETWORK, 0, 0) == 22); /* only once */
+    uint8_t prog[24];
+    test_t f = {DIVERT_FIELD_ZERO, EQ, 0, 1, 0, 0, 0}; /* false */
+    uint32_t len = build_chain(prog, 0, 1, &f);
+    CHECK(startup(h, 0x1, prog, len) == 87);
+    CHECK(startup(h, 0, prog, len) == 0);
+    CHECK(recv_one(h, buf, sizeof buf, &a, &n) == 87); /* SEND_ONLY */
+    CHECK(divert4j_close(h) == 0);
+    CHECK(divert4j_ioctl(h, 1, IOCTL_DIVERT_RECV, buf, buf, 1, &n) == 6);
+}
+
+int main(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "not root: skipped\n");
+        return 77;
+    }
+    REQUIRE(unshare(CLONE_NEWNET) == 0);
+    lo_up();
+    int rx1 = udp_receiver(5001);
+    int rx2 = udp_receiver(5002);
+    int rx3 = udp_receiver(5003);
+    int rx4 = udp_receiver(5004);
+    int rx5 = udp_receiver(5005);
+    test_divert_and_modify(rx1);
+    CHECK(strcmp(udp_text(rx2), "marker") == 0);
+    test_sniff_overflow_and_shutdown(rx3);
+    test_priorities(rx4);
+    test_drop(rx5);
+    test_errors();
+    FILE *f = popen("iptables-save -t mangle; ip6tables-save -t mangle", "r");
+    char save[65536];
+    size_t got = f ? fread(save, 1, sizeof save - 1, f) : 0;
+    if (f) {
+        pclose(f);
+    }
+    save[got] = '\0';
+    CHECK(got > 0 && strstr(save, "D4J-") == NULL); /* every handle closed: no rule left */
+    return test_finish("linux host");
+}
