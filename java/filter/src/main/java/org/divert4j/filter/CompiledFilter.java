@@ -9,10 +9,11 @@ import org.divert4j.abi.Layer;
  * @param layer the layer it was compiled for
  * @param object the canonical object string ({@code @WinDiv_…})
  * @param instructions the program (filter-object.md (a)); instruction 0 is the entry
+ * @param flags the filter flags word for the layer (filter-object.md (c)), as sent to the driver
  * @param warnings lint warnings about surprising semantics (empty for object input)
  */
 public record CompiledFilter(Layer layer, String object, List<Instruction> instructions,
-        List<FilterWarning> warnings) {
+        long flags, List<FilterWarning> warnings) {
 
     /** Copies the lists, so the result cannot change afterwards. */
     public CompiledFilter {

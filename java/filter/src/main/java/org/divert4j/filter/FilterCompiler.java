@@ -7,13 +7,14 @@ import org.antlr.v4.runtime.ListTokenSource;
 import org.antlr.v4.runtime.Token;
 import org.divert4j.abi.Layer;
 import org.divert4j.filter.compiler.Ast;
+import org.divert4j.filter.compiler.AstFactory;
 import org.divert4j.filter.compiler.CodeGenerator;
 import org.divert4j.filter.compiler.FilterParser;
 import org.divert4j.filter.compiler.FilterTokenizer;
 import org.divert4j.filter.compiler.Lint;
 import org.divert4j.filter.compiler.ParseFailure;
-import org.divert4j.filter.compiler.AstFactory;
 import org.divert4j.filter.format.FilterFormatter;
+import org.divert4j.filter.object.FilterFlags;
 import org.divert4j.filter.object.FilterObject;
 
 /**
@@ -45,13 +46,15 @@ public final class FilterCompiler {
     public static CompiledFilter compile(String filter, Layer layer) throws FilterException {
         if (FilterObject.isObject(filter)) {
             List<Instruction> program = FilterObject.decode(filter);
-            return new CompiledFilter(layer, FilterObject.encode(program), program, List.of());
+            return new CompiledFilter(layer, FilterObject.encode(program), program,
+                    FilterFlags.compute(program, layer), List.of());
         }
         String text = bytes(filter);
         Ast.Node tree = parse(text, layer);
         List<FilterWarning> warnings = Lint.check(tree, text);
         List<Instruction> program = CodeGenerator.generate(tree);
-        return new CompiledFilter(layer, FilterObject.encode(program), program, warnings);
+        return new CompiledFilter(layer, FilterObject.encode(program), program,
+                FilterFlags.compute(program, layer), warnings);
     }
 
     /**

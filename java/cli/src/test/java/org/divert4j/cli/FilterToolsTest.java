@@ -1,0 +1,84 @@
+package org.divert4j.cli;
+
+import static com.google.common.truth.Truth.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class FilterToolsTest {
+
+    private record Result(int status, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute(args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void checkPrintsOkAndWarnings() {
+        Result r = run("filter", "check", "tcp.DstPort > 65535");
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(r.out()).startsWith("ok\nwarning at 0: 'tcp.DstPort > 65535' can never hold for tcp"
+                + " packets, so WinDivert compiles it to 'not tcp'");
+        assertThat(r.out()).contains("\n  tcp.DstPort > 65535\n  ^^^^^^^^^^^^^^^^^^^\n");
+        assertThat(run("filter", "check", "tcp").out()).isEqualTo("ok\n");
+    }
+
+    @Test
+    void checkShowsTheErrorWithACaret() {
+        Result r = run("filter", "check", "--layer", "FLOW", "tcp and ifIdx == 1");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains("bad token for layer at position 8");
+        assertThat(r.err()).contains("\n  tcp and ifIdx == 1\n          ^");
+    }
+
+    @Test
+    void compileAndFormat() {
+        Result r = run("filter", "compile", "tcp.DstPort == 80 and outbound");
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(r.out()).isEqualTo("@WinDiv_WY_1dWW2mLXX_YXWWAX\n");
+        assertThat(run("filter", "compile", "--layer", "socket", "event == CONNECT").out())
+                .isEqualTo("@WinDiv_WX_2cWWaAX\n");
+        assertThat(run("filter", "compile", "@WinDiv_WX_0eXWWAX").out()).isEqualTo("@WinDiv_WX_eXWWAX\n");
+        assertThat(run("filter", "format", "(tcp ? true : udp)").out()).isEqualTo("tcp or udp\n");
+        assertThat(run("filter", "format", "--layer", "3", "event != 7").out()).isEqualTo("event != CLOSE\n");
+        assertThat(run("filter", "compile", "tcp and").status()).isEqualTo(1);
+    }
+
+    @Test
+    void usageErrors() {
+        assertThat(run("filter", "compile").status()).isEqualTo(2);
+        assertThat(run("filter", "check", "--layer", "LINK", "tcp").status()).isEqualTo(2);
+    }
+
+    @Test
+    void batchCompilesEachLine(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in.jsonl");
+        Files.writeString(in, "{\"layer\":\"NETWORK\",\"filter\":\"tcp\"}\n"
+                + "{\"name\":\"x\",\"layer\":\"FLOW\",\"filter\":\"ifIdx == 1\"}\n\n"
+                + "{\"filter\":\"u:\"}\n"
+                + "{\"layer\":\"SOCKET\",\"filter\":\"event == \\u0043LOSE\"}\n");
+        Result r = run("filter", "compile", "--batch", in.toString());
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(r.out()).isEqualTo("ok @WinDiv_WX_eXWWAX\n"
+                + "error 0 Filter expression contains a bad token for layer\n"
+                + "error 4294967295 Filter expression contains a bad token\n"
+                + "ok @WinDiv_WX_2cWWdAX\n");
+        Files.writeString(in, "{\"filter\": tcp}\n");
+        assertThat(run("filter", "compile", "--batch", in.toString()).status()).isEqualTo(1);
+        assertThat(run("filter", "compile", "--batch", dir.resolve("missing").toString()).status())
+                .isEqualTo(1);
+    }
+}
