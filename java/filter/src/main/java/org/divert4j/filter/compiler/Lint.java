@@ -68,7 +68,7 @@ public final class Lint {
             folded(t, d, src);
             return;
         }
-        if (t.constant().negative()) {
+        if (t.constant().negative() && f != Field.TIMESTAMP && f != Field.PRIORITY) {
             warn(t, Kind.NEGATIVE_CONSTANT, src + ": " + f.text() + " is unsigned, so a negative"
                     + " constant is below every value (" + f.text() + " > -5 always holds, == -0"
                     + " never does)");

@@ -1,0 +1,97 @@
+package org.divert4j.filter.compiler;
+
+import static com.google.common.truth.Truth.assertThat;
+
+import java.util.List;
+import org.divert4j.abi.Layer;
+import org.divert4j.filter.FilterCompiler;
+import org.divert4j.filter.FilterException;
+import org.divert4j.filter.FilterWarning;
+import org.divert4j.filter.FilterWarning.Kind;
+import org.junit.jupiter.api.Test;
+
+/** One test per trap of README §1 "Lint", plus filters that must stay silent. */
+class LintTest {
+
+    private static List<FilterWarning> warnings(String filter) throws FilterException {
+        return FilterCompiler.compile(filter, Layer.NETWORK).warnings();
+    }
+
+    private static List<Kind> kinds(String filter) throws FilterException {
+        return warnings(filter).stream().map(FilterWarning::kind).toList();
+    }
+
+    @Test
+    void foldedTestBecomesAProtocolTest() throws FilterException {
+        List<FilterWarning> w = warnings("outbound and tcp.DstPort > 65535");
+        assertThat(w).hasSize(1);
+        assertThat(w.get(0).kind()).isEqualTo(Kind.FOLDED);
+        assertThat(w.get(0).start()).isEqualTo(13);
+        assertThat(w.get(0).end()).isEqualTo(32);
+        assertThat(w.get(0).message()).contains("compiles it to 'not tcp'");
+        assertThat(w.get(0).message()).contains("matches every packet that is not tcp");
+        assertThat(kinds("ip.TTL <= 255")).containsExactly(Kind.FOLDED);
+        assertThat(warnings("ip.TTL <= 255").get(0).message()).contains("compiles it to 'ip'");
+        assertThat(kinds("event == 10")).containsExactly(Kind.FOLDED);
+        assertThat(warnings("event == 10").get(0).message()).contains("always false");
+        assertThat(kinds("packet[0] != 256")).containsExactly(Kind.FOLDED);
+    }
+
+    @Test
+    void constantWiderThanTheField() throws FilterException {
+        List<FilterWarning> w = warnings("tcp.SeqNum == 0x15338ccc2");
+        assertThat(w).hasSize(1);
+        assertThat(w.get(0).kind()).isEqualTo(Kind.WIDE_CONSTANT);
+        assertThat(w.get(0).message()).contains("only the low 32 bits");
+        assertThat(w.get(0).message()).contains("0x5338ccc2");
+        assertThat(kinds("packet32[0] == 0x100000000")).containsExactly(Kind.WIDE_CONSTANT);
+        assertThat(kinds("ipv6.SrcAddr == 0x100000000")).isEmpty();
+    }
+
+    @Test
+    void negativeConstantOnAnUnsignedField() throws FilterException {
+        assertThat(kinds("tcp.SeqNum > -5")).containsExactly(Kind.NEGATIVE_CONSTANT);
+        assertThat(kinds("timestamp > -5")).isEmpty();
+    }
+
+    @Test
+    void flowLabel() throws FilterException {
+        List<FilterWarning> w = warnings("ipv6.FlowLabel == 0x12345");
+        assertThat(w).hasSize(1);
+        assertThat(w.get(0).kind()).isEqualTo(Kind.FLOW_LABEL);
+        assertThat(w.get(0).message()).contains("0x50000");
+        assertThat(kinds("ipv6.FlowLabel > 0xFFFFF")).containsExactly(Kind.FLOW_LABEL, Kind.FOLDED);
+    }
+
+    @Test
+    void notOnAnAbsentHeader() throws FilterException {
+        List<FilterWarning> w = warnings("not tcp.DstPort == 80");
+        assertThat(w).hasSize(1);
+        assertThat(w.get(0).kind()).isEqualTo(Kind.NOT_ON_ABSENT_HEADER);
+        assertThat(w.get(0).message()).contains("packets without a tcp header");
+        assertThat(w.get(0).message()).contains("'not tcp or ...'");
+        assertThat(kinds("!tcp.Syn")).containsExactly(Kind.NOT_ON_ABSENT_HEADER);
+        assertThat(kinds("not packet[60] == 0")).containsExactly(Kind.NOT_ON_ABSENT_HEADER);
+        assertThat(kinds("not not tcp.Syn")).isEmpty();
+        assertThat(kinds("not tcp")).isEmpty();
+        assertThat(kinds("not outbound")).isEmpty();
+    }
+
+    @Test
+    void indexThatNeverFits() throws FilterException {
+        List<FilterWarning> w = warnings("udp.Payload[65530] == 1");
+        assertThat(w).hasSize(1);
+        assertThat(w.get(0).kind()).isEqualTo(Kind.INDEX_NEVER_FITS);
+        assertThat(kinds("tcp.Payload32[-65516b] == 1")).containsExactly(Kind.INDEX_NEVER_FITS);
+        assertThat(kinds("tcp.Payload32[-65515b] == 1")).isEmpty();
+        assertThat(kinds("packet[65534] == 1")).isEmpty();
+    }
+
+    @Test
+    void ordinaryFiltersAreSilent() throws FilterException {
+        assertThat(warnings("outbound and tcp.DstPort == 80 or udp.DstPort == 53 and not icmp"))
+                .isEmpty();
+        assertThat(warnings("(tcp ? tcp.Payload[0] == 0x47 : ip.DstAddr == 8.8.8.8)")).isEmpty();
+        assertThat(FilterCompiler.compile("@WinDiv_WX_eXWWAX", Layer.NETWORK).warnings()).isEmpty();
+    }
+}
