@@ -571,6 +571,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      */
     public static final class Builder {
         private FilterProgram filter;
+        private String filterText;
         private Layer layer = Layer.NETWORK;
         private int priority;
         private final EnumSet<OpenFlag> flags = EnumSet.noneOf(OpenFlag.class);
@@ -581,13 +582,24 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         private Builder() {
         }
 
-        /** The compiled filter (required). */
-        public Builder filter(FilterProgram program) {
-            this.filter = Objects.requireNonNull(program, "program");
+        /**
+         * The filter as text or an {@code @WinDiv_} object string; it is compiled for the layer
+         * when the handle opens. A filter is required (this or {@link #filter(FilterProgram)}).
+         */
+        public Builder filter(String text) {
+            this.filterText = Objects.requireNonNull(text, "text");
+            this.filter = null;
             return this;
         }
 
-        /** The layer (default NETWORK); it must be the layer the filter was compiled for. */
+        /** The compiled filter, instead of text; it must have been compiled for the handle's layer. */
+        public Builder filter(FilterProgram program) {
+            this.filter = Objects.requireNonNull(program, "program");
+            this.filterText = null;
+            return this;
+        }
+
+        /** The layer (default NETWORK). */
         public Builder layer(Layer layer) {
             this.layer = Objects.requireNonNull(layer, "layer");
             return this;
@@ -635,6 +647,8 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         /**
          * Opens the handle.
          *
+         * @throws DivertException.InvalidFilterException (87) if the filter does not compile,
+         *     with the compiler's diagnostic, without touching the device
          * @throws DivertException.InvalidRequestException (87) for an invalid layer, flags,
          *     priority or program, without touching the device
          * @throws DivertException.DriverUnavailableException if the driver is missing and cannot
@@ -643,7 +657,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
          */
         public DivertHandle open() {
             String op = "open";
-            if (filter == null) {
+            if (filter == null && filterText == null) {
                 throw new IllegalStateException("no filter given");
             }
             long bits = OpenFlag.toBits(flags);
@@ -655,17 +669,18 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
                 throw DivertException.of(WinError.INVALID_PARAMETER.code(), op,
                         "priority " + priority + " outside " + Abi.PRIORITY_LOWEST + ".." + Abi.PRIORITY_HIGHEST);
             }
-            if (filter.instructions().size() > Abi.FILTER_MAX_INSTRUCTIONS) {
+            FilterProgram program = filter != null ? filter : FilterProgram.compile(filterText, layer);
+            if (program.instructions().size() > Abi.FILTER_MAX_INSTRUCTIONS) {
                 throw new DivertException.InvalidFilterException(op, "the filter program has "
-                        + filter.instructions().size() + " instructions; the driver accepts at most 255", null);
+                        + program.instructions().size() + " instructions; the driver accepts at most 255", null);
             }
-            if ((filter.filterFlags() & ~FilterFlag.ALL) != 0) {
+            if ((program.filterFlags() & ~FilterFlag.ALL) != 0) {
                 throw DivertException.of(WinError.INVALID_PARAMETER.code(), op,
-                        String.format("undefined filter flag bits 0x%x", filter.filterFlags() & ~FilterFlag.ALL));
+                        String.format("undefined filter flag bits 0x%x", program.filterFlags() & ~FilterFlag.ALL));
             }
             DeviceTransport t = transport != null ? transport : Transports.platform();
             Opened opened = DeviceOpener.open(t, device, (bits & OpenFlag.NO_INSTALL.bit()) != 0, driverFile);
-            DivertHandle h = new DivertHandle(opened.channel(), opened.path(), layer, priority, bits, filter);
+            DivertHandle h = new DivertHandle(opened.channel(), opened.path(), layer, priority, bits, program);
             try {
                 h.start();
             } catch (RuntimeException e) {

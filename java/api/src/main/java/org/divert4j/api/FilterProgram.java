@@ -3,7 +3,11 @@ package org.divert4j.api;
 import java.util.List;
 import org.divert4j.abi.FilterFlag;
 import org.divert4j.abi.Layer;
+import org.divert4j.filter.CompiledFilter;
+import org.divert4j.filter.FilterCompiler;
+import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
+import org.divert4j.filter.object.FilterFlags;
 
 /**
  * A compiled filter as the driver receives it at STARTUP: the instruction program and the filter
@@ -21,6 +25,23 @@ public record FilterProgram(List<Instruction> instructions, long filterFlags, St
         if (instructions.isEmpty()) {
             throw new IllegalArgumentException("a filter program has at least one instruction");
         }
+    }
+
+    /**
+     * Compiles filter text (or an {@code @WinDiv_} object string) for a layer and computes its
+     * filter flags, as {@code WinDivertOpen} does.
+     *
+     * @throws DivertException.InvalidFilterException (87) with the compiler's diagnostic: the
+     *     error, its position and a caret line
+     */
+    public static FilterProgram compile(String filter, Layer layer) {
+        CompiledFilter c;
+        try {
+            c = FilterCompiler.compile(filter, layer);
+        } catch (FilterException e) {
+            throw new DivertException.InvalidFilterException("compile filter for " + layer, e.render(filter), e);
+        }
+        return new FilterProgram(c.instructions(), FilterFlags.compute(c.instructions(), layer), filter);
     }
 
     /**

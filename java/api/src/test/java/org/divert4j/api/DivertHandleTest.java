@@ -552,6 +552,51 @@ class DivertHandleTest {
     }
 
     @Test
+    void filterTextIsCompiledForTheLayerWithItsFlags() {
+        fake.then(FakeTransport.handshake(Abi.MAGIC_SYS, 2)).then(FakeTransport.ok(0));
+        try (DivertHandle h = DivertHandle.builder().transport(fake).filter("tcp.DstPort == 80 and outbound").open()) {
+            FakeTransport.Call startup = fake.calls.get(1);
+            // filter-object.md (c): outbound and tcp at layer 0 -> OUTBOUND|IP|IPV6.
+            assertThat(startup.header).isEqualTo(hex("E000000000000000 0000000000000000"));
+            assertThat(startup.dataIn.length).isEqualTo(48);
+            assertThat(h.filter().text()).isEqualTo("tcp.DstPort == 80 and outbound");
+        }
+        FakeTransport f2 = new FakeTransport();
+        f2.then(FakeTransport.handshake(Abi.MAGIC_SYS, 2)).then(FakeTransport.ok(0));
+        try (DivertHandle h = DivertHandle.builder().transport(f2).layer(Layer.SOCKET).flags(OpenFlag.RECV_ONLY)
+                .filter("event == CONNECT").open()) {
+            assertThat(f2.calls.get(1).header).isEqualTo(hex("C004000000000000 0000000000000000"));
+        }
+    }
+
+    @Test
+    void invalidFilterCarriesTheCompilerDiagnosticAndOpensNothing() {
+        DivertException e = assertThrows(DivertException.InvalidFilterException.class,
+                () -> DivertHandle.builder().transport(fake).filter("tcp.DstPort == ").open());
+        assertThat(e.errorCode()).isEqualTo(87);
+        assertThat(e.getMessage()).contains("position");
+        assertThat(e.getMessage()).contains("^");
+        assertThat(e.getCause()).isInstanceOf(org.divert4j.filter.FilterException.class);
+        DivertException wrongLayer = assertThrows(DivertException.InvalidFilterException.class,
+                () -> DivertHandle.builder().transport(fake).layer(Layer.FLOW).flags(OpenFlag.SNIFF, OpenFlag.RECV_ONLY)
+                        .filter("tcp.PayloadLength > 0").open());
+        assertThat(wrongLayer.getMessage()).contains("FLOW");
+        assertThat(fake.opened).isEmpty();
+    }
+
+    @Test
+    void constantProgramsAgreeWithTheCompiler() {
+        for (Layer l : Layer.values()) {
+            FilterProgram t = FilterProgram.compile("true", l);
+            assertThat(FilterProgram.acceptAll(l).instructions()).isEqualTo(t.instructions());
+            assertThat(FilterProgram.acceptAll(l).filterFlags()).isEqualTo(t.filterFlags());
+            FilterProgram f = FilterProgram.compile("false", l);
+            assertThat(FilterProgram.rejectAll().instructions()).isEqualTo(f.instructions());
+            assertThat(f.filterFlags()).isEqualTo(0);
+        }
+    }
+
+    @Test
     void platformWithoutTransportFailsClearly() {
         if (System.getProperty("os.name").startsWith("Windows")) {
             return;
