@@ -1,7 +1,5 @@
 package org.divert4j.api;
 
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.divert4j.api.spi.DeviceOpenException;
@@ -46,7 +44,7 @@ final class DeviceOpener {
             throw DivertException.of(ERROR_FILE_NOT_FOUND, "open " + Device.DIVERT4J_PATH,
                     "the " + t.name() + " transport cannot install drivers");
         }
-        manager.get().install(locateDriver(driverFile));
+        manager.get().install(DriverFiles.locate(driverFile));
         return openOrThrow(t, Device.DIVERT4J_PATH);
     }
 
@@ -59,39 +57,6 @@ final class DeviceOpener {
             return new DivertHandle.Opened(t.open(path), path);
         } catch (DeviceOpenException e) {
             throw DivertException.of(e.errorCode(), "open " + path, null);
-        }
-    }
-
-    /**
-     * The driver file: the given one, else the system property {@code divert4j.driver}, else
-     * {@code divert4j.sys} in the directory of the jar holding this class.
-     *
-     * @throws DivertException.DriverUnavailableException (2) if the file does not exist
-     */
-    static Path locateDriver(Path configured) {
-        Path file = configured;
-        if (file == null) {
-            String prop = System.getProperty("divert4j.driver");
-            file = prop != null ? Path.of(prop) : besideJar();
-        }
-        if (file == null || !Files.isRegularFile(file)) {
-            throw DivertException.of(ERROR_FILE_NOT_FOUND, "install driver",
-                    "no driver file at " + (file == null ? "(unknown jar location)" : file.toAbsolutePath()));
-        }
-        return file.toAbsolutePath();
-    }
-
-    private static Path besideJar() {
-        var source = DeviceOpener.class.getProtectionDomain().getCodeSource();
-        if (source == null || source.getLocation() == null) {
-            return null;
-        }
-        try {
-            Path code = Path.of(source.getLocation().toURI());
-            Path dir = Files.isDirectory(code) ? code : code.getParent();
-            return dir == null ? null : dir.resolve(Device.DIVERT4J_DRIVER_FILE);
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            return null;
         }
     }
 }

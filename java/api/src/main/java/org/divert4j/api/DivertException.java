@@ -10,6 +10,7 @@ public class DivertException extends RuntimeException {
 
     private final int errorCode;
     private final String operation;
+    private final String remedy;
 
     /**
      * @param errorCode the Windows error code
@@ -18,20 +19,38 @@ public class DivertException extends RuntimeException {
      * @param cause the underlying exception (may be null)
      */
     protected DivertException(int errorCode, String operation, String detail, Throwable cause) {
-        super(message(errorCode, operation, detail), cause);
-        this.errorCode = errorCode;
-        this.operation = operation;
+        this(errorCode, operation, detail, null, cause);
     }
 
-    private static String message(int code, String operation, String detail) {
+    /**
+     * @param errorCode the Windows error code
+     * @param operation what was being done
+     * @param detail extra context for the message (may be null; may span lines)
+     * @param remedy a remedy more precise than the error's usual one (null: the usual one)
+     * @param cause the underlying exception (may be null)
+     */
+    protected DivertException(int errorCode, String operation, String detail, String remedy, Throwable cause) {
+        super(message(errorCode, operation, detail, remedy), cause);
+        this.errorCode = errorCode;
+        this.operation = operation;
+        this.remedy = remedy != null ? remedy : WinError.of(errorCode) == null ? null : WinError.of(errorCode).remedy();
+    }
+
+    /** One line of what failed and why, the detail (on its own lines if it spans lines), then the remedy. */
+    private static String message(int code, String operation, String detail, String remedy) {
         WinError e = WinError.of(code);
         StringBuilder m = new StringBuilder(operation).append(" failed: ");
-        m.append(e != null ? e.meaning() : "Windows error " + code);
-        if (detail != null) {
-            m.append(": ").append(detail);
+        if (e == null) {
+            m.append("Windows error ").append(code);
+        } else {
+            m.append(e.meaning()).append(" (error ").append(code).append(' ').append(e.name()).append(')');
         }
-        if (e != null) {
-            m.append(" (error ").append(code).append(' ').append(e.name()).append("). Remedy: ").append(e.remedy());
+        if (detail != null) {
+            m.append(detail.indexOf('\n') >= 0 ? ":\n" : ": ").append(detail);
+        }
+        String r = remedy != null ? remedy : e == null ? null : e.remedy();
+        if (r != null) {
+            m.append("\nRemedy: ").append(r);
         }
         return m.toString();
     }
@@ -48,8 +67,7 @@ public class DivertException extends RuntimeException {
 
     /** What the user can do, or null for an unknown code. */
     public String remedy() {
-        WinError e = error();
-        return e == null ? null : e.remedy();
+        return remedy;
     }
 
     /** The operation that failed. */
@@ -75,7 +93,7 @@ public class DivertException extends RuntimeException {
                     INVALID_IMAGE_HASH, DRIVER_FAILED_PRIOR_UNLOAD, DRIVER_BLOCKED, EPT_S_NOT_REGISTERED,
                     SERVICE_MARKED_FOR_DELETE, NOT_SUPPORTED -> new DriverUnavailableException(errorCode, operation, detail, null);
             case ACCESS_DENIED -> new AccessDeniedException(operation, detail);
-            case INVALID_PARAMETER, INVALID_FUNCTION, BAD_COMMAND -> new InvalidRequestException(errorCode, operation, detail, null);
+            case INVALID_PARAMETER, INVALID_FUNCTION, BAD_COMMAND -> new InvalidRequestException(errorCode, operation, detail, null, null);
             case INSUFFICIENT_BUFFER -> new BufferTooSmallException(operation, detail);
             case NO_DATA -> new NoDataException(operation);
             case OPERATION_ABORTED -> new AbortedException(operation, detail);
@@ -119,8 +137,8 @@ public class DivertException extends RuntimeException {
     public static class InvalidRequestException extends DivertException {
         private static final long serialVersionUID = 1L;
 
-        InvalidRequestException(int errorCode, String operation, String detail, Throwable cause) {
-            super(errorCode, operation, detail, cause);
+        InvalidRequestException(int errorCode, String operation, String detail, String remedy, Throwable cause) {
+            super(errorCode, operation, detail, remedy, cause);
         }
     }
 
@@ -134,7 +152,8 @@ public class DivertException extends RuntimeException {
          * @param cause the compiler's exception (may be null)
          */
         public InvalidFilterException(String operation, String detail, Throwable cause) {
-            super(WinError.INVALID_PARAMETER.code(), operation, detail, cause);
+            super(WinError.INVALID_PARAMETER.code(), operation, detail,
+                    "fix the filter where marked ('divert4j filter check --layer L FILTER' shows the error)", cause);
         }
     }
 

@@ -538,6 +538,7 @@ class DivertHandleTest {
             assertThat(e.remedy()).isNotEmpty();
             assertThat(e.getMessage()).startsWith("op failed: ");
             assertThat(e.getMessage()).contains("(error " + code + " ");
+            assertThat(e.getMessage()).contains("\nRemedy: " + e.remedy());
         }
         assertThat(DivertException.of(2, "op", null)).isInstanceOf(DivertException.DriverUnavailableException.class);
         assertThat(DivertException.of(1060, "op", null)).isInstanceOf(DivertException.DriverUnavailableException.class);

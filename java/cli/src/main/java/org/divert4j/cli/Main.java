@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "divert4j", mixinStandardHelpOptions = true, version = "divert4j 0.1.0",
         description = "Packet divert toolkit: WinDivert 2.2 compatible filters, packets and handles.",
-        subcommands = {FilterCommand.class, PacketCommand.class})
+        subcommands = {FilterCommand.class, PacketCommand.class,
+            DriverCommand.class, SniffCommand.class, DropCommand.class, PassthruCommand.class,
+            EventDumpCommand.Flowtrack.class, EventDumpCommand.Socketdump.class, CtlCommand.class})
 public final class Main {
 
     /** Exit status for invalid input. */

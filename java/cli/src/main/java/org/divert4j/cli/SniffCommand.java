@@ -1,0 +1,53 @@
+package org.divert4j.cli;
+
+import org.divert4j.abi.Layer;
+import org.divert4j.abi.OpenFlag;
+import org.divert4j.api.DivertHandle;
+import org.divert4j.api.DivertPacket;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+
+/** {@code divert4j sniff}: print copies of matching packets or events (WinDivert's netdump). */
+@Command(name = "sniff", mixinStandardHelpOptions = true,
+        description = "Print copies of the packets (or events) a filter matches; traffic is not affected.")
+final class SniffCommand extends HandleCommand {
+    @Option(names = "--layer", defaultValue = "NETWORK", paramLabel = "L",
+            description = "NETWORK (default), NETWORK_FORWARD, FLOW, SOCKET or REFLECT")
+    String layer;
+
+    @Option(names = "--count", paramLabel = "N", description = "stop after N packets (default: until Ctrl-C)")
+    Long count;
+
+    @Option(names = "--json", description = "one JSON object per packet")
+    boolean json;
+
+    @Parameters(paramLabel = "FILTER", defaultValue = "true", description = "filter (default: true)")
+    String filter;
+
+    @Override
+    void validate() {
+        HandleOptions.layer(spec, layer, Layer.values());
+        if (count != null && count < 1) {
+            throw new ParameterException(spec.commandLine(), "--count must be at least 1: " + count);
+        }
+    }
+
+    @Override
+    DivertHandle open() {
+        return handleOptions.builder(spec, filter, Layer.parse(layer), OpenFlag.SNIFF, OpenFlag.RECV_ONLY).open();
+    }
+
+    @Override
+    void run(DivertHandle handle) {
+        for (DivertPacket p : handle) {
+            stats.packet(p.length());
+            var f = Describe.fields(p);
+            out().println(json ? Describe.json(f) : Describe.text(f));
+            if (count != null && stats.packets.get() >= count) {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package org.divert4j.cli;
+
+import static com.google.common.truth.Truth.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.divert4j.abi.Address;
+import org.divert4j.abi.Layer;
+import org.divert4j.abi.LayerData;
+import org.divert4j.api.DivertPacket;
+import org.divert4j.packet.Hex;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class HandleCommandsTest {
+    /** IPv4 ICMP echo 10.0.0.1 -> 8.8.8.8 and an IPv4 TCP SYN 10.0.0.1:1234 -> 93.184.216.34:80. */
+    private static final String ICMP = "4500003c1234400040010e7d0a00000108080808080000000d560001202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+    private static final String TCP = "45000028000040004006000a0a0000015db8d82204d2005000000001000000005002200000000000";
+
+    private record Result(int status, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute(args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    @AfterEach
+    void restore() {
+        HandleOptions.transportOverride = null;
+    }
+
+    private static final List<List<String>> COMMANDS = List.of(List.of("sniff"), List.of("drop"), List.of("passthru"),
+            List.of("flowtrack"), List.of("socketdump"), List.of("ctl"), List.of("driver"),
+            List.of("driver", "install"), List.of("driver", "uninstall"), List.of("driver", "status"));
+
+    @Test
+    void everyCommandHasHelp() {
+        for (List<String> c : COMMANDS) {
+            String[] args = new java.util.ArrayList<String>(c) {{ add("--help"); }}.toArray(new String[0]);
+            Result r = run(args);
+            assertThat(r.status()).isEqualTo(0);
+            assertThat(r.out()).contains("Usage: divert4j " + String.join(" ", c));
+        }
+        assertThat(run("sniff", "--help").out()).contains("--priority");
+        assertThat(run("passthru", "--help").out()).contains("--threads");
+        assertThat(run("sniff", "--help").out()).contains("--json");
+    }
+
+    @Test
+    void argumentsAreValidated() {
+        String[][] usage = {
+            {"sniff", "--count", "0"}, {"sniff", "--layer", "bogus"}, {"sniff", "--priority", "30001"},
+            {"sniff", "--priority", "x"}, {"sniff", "--device", "nope"}, {"drop"}, {"drop", "--layer", "FLOW", "tcp"},
+            {"passthru", "--batch", "0"}, {"passthru", "--batch", "256"}, {"passthru", "--threads", "0"},
+            {"ctl"}, {"ctl", "frobnicate"}, {"flowtrack", "--priority", "-30001"}, {"socketdump", "a", "b"},
+            {"sniff", "--unknown"},
+        };
+        for (String[] a : usage) {
+            Result r = run(a);
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err()).isNotEmpty();
+        }
+        assertThat(run("passthru", "--batch", "256").err()).contains("--batch must be in 1..255");
+        assertThat(run("ctl", "frobnicate").err()).contains("list, watch, kill or uninstall");
+    }
+
+    @Test
+    void invalidFilterIsExitOneWithTheCompilerDiagnostic() {
+        HandleOptions.transportOverride = ScriptedDevice::new;
+        Result r = run("sniff", "tcp.DstPort == ");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains("^");
+        Result layer = run("flowtrack", "tcp.PayloadLength > 0");
+        assertThat(layer.status()).isEqualTo(1);
+        assertThat(layer.err()).contains("FLOW");
+    }
+
+    @Test
+    void withoutATransportOpeningFailsClearly() {
+        if (System.getProperty("os.name").startsWith("Windows")) {
+            return;
+        }
+        for (String[] a : new String[][] {{"sniff"}, {"drop", "tcp"}, {"passthru"}, {"flowtrack"}, {"socketdump"},
+                {"ctl", "list"}, {"driver", "status"}, {"driver", "uninstall"}}) {
+            Result r = run(a);
+            assertThat(r.status()).isEqualTo(1);
+            assertThat(r.err()).contains("not available on this platform");
+            assertThat(r.err()).doesNotContain("\tat ");
+        }
+    }
+
+    private static Address net(boolean outbound) {
+        return new Address(77, Layer.NETWORK, 0, false, outbound, true, false, false, true, true, true,
+                new LayerData.Network(3, 1));
+    }
+
+    @Test
+    void sniffJsonPrintsOneObjectPerPacketAndASummary() {
+        ScriptedDevice d = new ScriptedDevice();
+        d.queue.add(new DivertPacket(Hex.decode(ICMP), net(true)));
+        d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
+        d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
+        HandleOptions.transportOverride = () -> d;
+        Result r = run("sniff", "--json", "--count", "2", "--priority", "-5");
+        assertThat(r.status()).isEqualTo(0);
+        String[] lines = r.out().trim().split("\n");
+        assertThat(lines).hasLength(2);
+        assertThat(lines[0]).contains("\"outbound\":true,\"loopback\":true");
+        assertThat(lines[0]).contains("\"ifIdx\":3");
+        assertThat(lines[0]).contains("\"length\":60,\"protocol\":1,\"src\":\"10.0.0.1\",\"dst\":\"8.8.8.8\",\"srcPort\":null,\"dstPort\":null");
+        assertThat(lines[1]).contains("\"outbound\":false");
+        assertThat(lines[1]).contains("\"protocol\":6,\"src\":\"10.0.0.1\",\"dst\":\"93.184.216.34\",\"srcPort\":1234,\"dstPort\":80");
+        assertThat(r.err()).contains("divert4j sniff: 2 packets, 100 bytes, 0 drops");
+    }
+
+    @Test
+    void passthruReinjectsEveryPacketOnSeveralThreads() {
+        ScriptedDevice d = new ScriptedDevice();
+        for (int i = 0; i < 5; i++) {
+            d.queue.add(new DivertPacket(Hex.decode(TCP), net(true)));
+        }
+        HandleOptions.transportOverride = () -> d;
+        Result r = run("passthru", "--batch", "8", "--threads", "3", "tcp");
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(d.sent).hasSize(5);
+        assertThat(d.sent.get(0)).isEqualTo(Hex.decode(TCP));
+        assertThat(r.err()).contains("5 packets, 200 bytes, 0 drops, 5 injected");
+    }
+
+    @Test
+    void dropCountsWithoutReinjecting() {
+        ScriptedDevice d = new ScriptedDevice();
+        d.queue.add(new DivertPacket(Hex.decode(TCP), net(true)));
+        HandleOptions.transportOverride = () -> d;
+        Result r = run("drop", "tcp.DstPort == 80");
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(d.sent).isEmpty();
+        assertThat(r.out()).contains("drop NETWORK");
+        assertThat(r.err()).contains("1 packets, 40 bytes, 1 drops");
+    }
+
+    @Test
+    void ctlListShutsDownAfterTheSnapshotAndPrintsOpenHandles() {
+        ScriptedDevice d = new ScriptedDevice();
+        Address open = new Address(1, Layer.REFLECT, 8, true, false, false, false, false, false, false, false,
+                new LayerData.Reflect(5, 4242, Layer.NETWORK, 1, (short) 100));
+        d.queue.add(new DivertPacket("@WinDiv_WX_WWWWAA\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII), open));
+        HandleOptions.transportOverride = () -> d;
+        Result r = run("ctl", "list");
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(d.layerOpened).isEqualTo(4);
+        assertThat(d.shutdowns).contains(1);
+        assertThat(r.out()).contains("pid=4242");
+        assertThat(r.out()).contains("handle=NETWORK prio=100 flags=[SNIFF] filter=@WinDiv_WX_WWWWAA");
+    }
+}
