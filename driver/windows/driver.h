@@ -152,5 +152,9 @@ NTSTATUS DivertInjectStart(VOID);
 _IRQL_requires_(PASSIVE_LEVEL)
 VOID DivertInjectStop(VOID);
 
-/* ---- status mapping (dispatch.c) ---------------------------------------------------------- */
+/* ---- shim_check.c ------------------------------------------------------------------------- */
+/* The built-in layer keys equal the literals the check-build shim declares. */
+_IRQL_requires_max_(APC_LEVEL)
+BOOLEAN DivertShimLayerKeysPinned(VOID);
+
 #endif /* DIVERT4J_DRIVER_H */

@@ -73,6 +73,9 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registryPath)
     NTSTATUS status;
 
     UNREFERENCED_PARAMETER(registryPath);
+#if DBG
+    NT_ASSERT(DivertShimLayerKeysPinned());
+#endif
 
     RtlZeroMemory(&g_divert, sizeof(g_divert));
     KeInitializeSpinLock(&g_divert.HandlesLock);
