@@ -1,7 +1,8 @@
 /*
- * Cancel-safe queue of pending RECV requests, one per handle, guarded by the handle's lock
- * (the same lock as its packet queue, so "is a request waiting?" and "queue the packet" are
- * decided atomically).
+ * Cancel-safe queue of pending RECV requests, one per handle, with its own spin lock. The
+ * RECV paths take the handle's lock first and then (inside IoCsq*) this one, so "is a packet
+ * queued?" and "take the waiting request" are decided atomically; cancellation takes only
+ * this lock.
  */
 #include "driver.h"
 
@@ -46,27 +47,26 @@ static PIRP DivertCsqPeekNext(PIO_CSQ csq, PIRP irp, PVOID peekContext)
 _Use_decl_annotations_
 static VOID DivertCsqAcquireLock(PIO_CSQ csq, PKIRQL irql)
 {
-    KeAcquireSpinLock(&DIVERT_CSQ_HANDLE(csq)->Lock, irql);
+    KeAcquireSpinLock(&DIVERT_CSQ_HANDLE(csq)->CsqLock, irql);
 }
 
 _Use_decl_annotations_
 static VOID DivertCsqReleaseLock(PIO_CSQ csq, KIRQL irql)
 {
-    KeReleaseSpinLock(&DIVERT_CSQ_HANDLE(csq)->Lock, irql);
+    KeReleaseSpinLock(&DIVERT_CSQ_HANDLE(csq)->CsqLock, irql);
 }
 
 _Use_decl_annotations_
 static VOID DivertCsqCompleteCanceled(PIO_CSQ csq, PIRP irp)
 {
     UNREFERENCED_PARAMETER(csq);
-    irp->IoStatus.Status = STATUS_CANCELLED;
-    irp->IoStatus.Information = 0;
-    IoCompleteRequest(irp, IO_NO_INCREMENT);
+    DivertRecvFail(irp, STATUS_CANCELLED);
 }
 
 _Use_decl_annotations_
 NTSTATUS DivertCsqInit(DIVERT_HANDLE *handle)
 {
+    KeInitializeSpinLock(&handle->CsqLock);
     InitializeListHead(&handle->PendingRecvs);
     return IoCsqInitialize(&handle->RecvCsq, DivertCsqInsert, DivertCsqRemove, DivertCsqPeekNext,
                            DivertCsqAcquireLock, DivertCsqReleaseLock, DivertCsqCompleteCanceled);

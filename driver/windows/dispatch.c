@@ -1,9 +1,44 @@
 /*
- * IRP dispatch: create/cleanup/close manage the handle's lifetime; device-control copies the
- * 16-byte request header out of the I/O manager's system buffer once (the caller cannot
- * change it afterwards) and hands it to ioctl.c.
+ * IRP dispatch: create/cleanup/close manage the handle's lifetime; device-control lets the
+ * core decode the 16-byte request header straight from the I/O manager's system buffer (a
+ * kernel copy the caller cannot change) and hands the decoded request to ioctl.c.
+ * Also the mapping between the core's status codes and NTSTATUS (device-abi.md 11.2).
  */
 #include "driver.h"
+
+_Use_decl_annotations_
+NTSTATUS DivertNtStatus(divert_status status)
+{
+    switch (status)
+    {
+    case DIVERT_STATUS_SUCCESS:                return STATUS_SUCCESS;
+    case DIVERT_STATUS_INVALID_PARAMETER:      return STATUS_INVALID_PARAMETER;
+    case DIVERT_STATUS_BUFFER_TOO_SMALL:       return STATUS_BUFFER_TOO_SMALL;
+    case DIVERT_STATUS_PIPE_EMPTY:             return STATUS_PIPE_EMPTY;
+    case DIVERT_STATUS_HOPLIMIT_EXCEEDED:      return STATUS_HOPLIMIT_EXCEEDED;
+    case DIVERT_STATUS_INVALID_DEVICE_STATE:   return STATUS_INVALID_DEVICE_STATE;
+    case DIVERT_STATUS_INVALID_DEVICE_REQUEST: return STATUS_INVALID_DEVICE_REQUEST;
+    case DIVERT_STATUS_INSUFFICIENT_RESOURCES: return STATUS_INSUFFICIENT_RESOURCES;
+    case DIVERT_STATUS_CANCELLED:              return STATUS_CANCELLED;
+    }
+    return STATUS_INVALID_PARAMETER;
+}
+
+_Use_decl_annotations_
+divert_status DivertCoreStatus(NTSTATUS status)
+{
+    switch (status)
+    {
+    case STATUS_SUCCESS:                 return DIVERT_STATUS_SUCCESS;
+    case STATUS_BUFFER_TOO_SMALL:        return DIVERT_STATUS_BUFFER_TOO_SMALL;
+    case STATUS_HOPLIMIT_EXCEEDED:       return DIVERT_STATUS_HOPLIMIT_EXCEEDED;
+    case STATUS_INVALID_DEVICE_STATE:    return DIVERT_STATUS_INVALID_DEVICE_STATE;
+    case STATUS_INSUFFICIENT_RESOURCES:  return DIVERT_STATUS_INSUFFICIENT_RESOURCES;
+    case STATUS_NO_MEMORY:               return DIVERT_STATUS_INSUFFICIENT_RESOURCES;
+    case STATUS_CANCELLED:               return DIVERT_STATUS_CANCELLED;
+    default:                             return DIVERT_STATUS_INVALID_PARAMETER;
+    }
+}
 
 static VOID DivertComplete(_Inout_ PIRP irp, _In_ NTSTATUS status, _In_ ULONG_PTR information)
 {
@@ -65,31 +100,31 @@ NTSTATUS DivertDispatchDeviceControl(PDEVICE_OBJECT device, PIRP irp)
 {
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(irp);
     DIVERT_HANDLE *handle = (DIVERT_HANDLE *)stack->FileObject->FsContext;
-    DIVERT_IOCTL header;
     ULONG inputLength = stack->Parameters.DeviceIoControl.InputBufferLength;
+    const UINT8 *input = (const UINT8 *)irp->AssociatedIrp.SystemBuffer;
+    divert_request request;
     ULONG_PTR information = 0;
     NTSTATUS status;
 
     UNREFERENCED_PARAMETER(device);
-    RtlZeroMemory(&header, sizeof(header));
     if (handle == NULL)
     {
         status = STATUS_INVALID_DEVICE_STATE;
     }
-    else if (inputLength < sizeof(header) || irp->AssociatedIrp.SystemBuffer == NULL)
-    {
-        /* device-abi.md 2: every request carries the 16-byte header. */
-        status = STATUS_INVALID_PARAMETER;
-    }
     else
     {
-        RtlCopyMemory(&header, irp->AssociatedIrp.SystemBuffer, sizeof(header));
-        status = DivertIoctl(handle, irp, stack->Parameters.DeviceIoControl.IoControlCode, &header,
-                             &information);
-        if (status == STATUS_PENDING)
+        /* METHOD_*_DIRECT: the input buffer (the header) was copied by the I/O manager. */
+        status = DivertNtStatus(divert_request_decode(
+            stack->Parameters.DeviceIoControl.IoControlCode, input,
+            input == NULL ? 0 : inputLength, &request));
+        if (NT_SUCCESS(status))
         {
-            /* The IRP is in the handle's cancel-safe queue; it is completed from there. */
-            return STATUS_PENDING;
+            status = DivertIoctl(handle, irp, &request, &information);
+            if (status == STATUS_PENDING)
+            {
+                /* The request owns the IRP now (queued or already completed). */
+                return STATUS_PENDING;
+            }
         }
     }
     DivertComplete(irp, status, information);

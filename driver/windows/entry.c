@@ -82,6 +82,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registryPath)
     InitializeListHead(&g_divert.Handles);
     ExInitializeRundownProtection(&g_divert.InjectRundown);
     KeQueryPerformanceCounter(&g_divert.QpcFrequency);
+    /* The core keeps QUEUE_TIME in performance-counter ticks (device-abi.md 6.3). */
+    g_divert.TicksPerMs = (UINT64)g_divert.QpcFrequency.QuadPart / 1000;
 
     driver->MajorFunction[IRP_MJ_CREATE] = DivertDispatchCreate;
     driver->MajorFunction[IRP_MJ_CLEANUP] = DivertDispatchCleanup;

@@ -1,7 +1,13 @@
 /*
  * The handle table: one DIVERT_HANDLE per file object, linked into g_divert.Handles (REFLECT
- * needs to enumerate them), reference counted, with rundown protection for the paths (WFP
- * classify, injection completion, the expiry DPC) that may still run while it is torn down.
+ * enumerates them), reference counted (the file object, plus one per FLOW context), with
+ * rundown protection for the classify paths that may still run when cleanup starts.
+ *
+ * Teardown (device-abi.md 12, "Close"):
+ *   IRP_MJ_CLEANUP  REFLECT close event -> delete the filters (no new classify) -> wait for
+ *                   running classifies -> detach FLOW contexts -> stop the expiry timer ->
+ *                   the core empties the queue: re-inject or free -> cancel pending RECVs
+ *   IRP_MJ_CLOSE    unregister the callouts -> drop the file object's reference -> free
  */
 #include "driver.h"
 
@@ -13,7 +19,8 @@ NTSTATUS DivertHandleCreate(PFILE_OBJECT fileObject, DIVERT_HANDLE **out)
     NTSTATUS status;
 
     *out = NULL;
-    /* POOL_FLAG_NON_PAGED is non-executable and zeroed unless asked otherwise. */
+    /* Non-paged, non-executable and zeroed (ExAllocatePool2 defaults); about 7 KiB with the
+     * core's program, which is why it lives here and never on a stack. */
     handle = (DIVERT_HANDLE *)ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*handle), DIVERT_POOL_TAG);
     if (handle == NULL)
     {
@@ -23,6 +30,9 @@ NTSTATUS DivertHandleCreate(PFILE_OBJECT fileObject, DIVERT_HANDLE **out)
     handle->FileObject = fileObject;
     KeInitializeSpinLock(&handle->Lock);
     ExInitializeRundownProtection(&handle->Rundown);
+    InitializeListHead(&handle->Flows);
+    DivertTimerInit(handle);
+    divert_handle_init(&handle->Core, g_divert.TicksPerMs, (uint32_t)sizeof(DIVERT_PACKET));
     status = DivertCsqInit(handle);
     if (!NT_SUCCESS(status))
     {
@@ -62,19 +72,37 @@ VOID DivertHandleRelease(DIVERT_HANDLE *handle)
 _Use_decl_annotations_
 VOID DivertHandleCleanup(DIVERT_HANDLE *handle)
 {
-    PIRP irp;
+    KLOCK_QUEUE_HANDLE lock;
+    divert_queue_entry *reinject, *discard, *entry;
+    UINT32 layer, priority;
 
-    /* Pending RECVs end with STATUS_CANCELLED (ERROR_OPERATION_ABORTED, device-abi.md 11.2). */
-    while ((irp = IoCsqRemoveNextIrp(&handle->RecvCsq, NULL)) != NULL)
+    DivertReflectStopped(handle);
+    DivertWfpStopCapture(handle);
+    ExWaitForRundownProtectionRelease(&handle->Rundown);
+    DivertFlowRemoveAll(handle);
+    DivertTimerStop(handle);
+
+    KeAcquireInStackQueuedSpinLock(&handle->Lock, &lock);
+    divert_handle_close(&handle->Core, (uint64_t)KeQueryPerformanceCounter(NULL).QuadPart,
+                        &reinject, &discard);
+    layer = handle->Core.layer;
+    priority = handle->Core.internal_priority;
+    KeReleaseInStackQueuedSpinLock(&lock);
+
+    for (entry = reinject; entry != NULL; entry = entry->next)
     {
-        irp->IoStatus.Status = STATUS_CANCELLED;
-        irp->IoStatus.Information = 0;
-        IoCompleteRequest(irp, IO_NO_INCREMENT);
+        DIVERT_PACKET *packet = DIVERT_PACKET_FROM_ENTRY(entry);
+        (void)DivertInjectCopy(priority, layer, &packet->Address, DIVERT_PACKET_DATA(packet),
+                               entry->length);
     }
+    DivertPacketFreeList(reinject);
+    DivertPacketFreeList(discard);
+    DivertRecvCancelAll(handle);
 }
 
 _Use_decl_annotations_
 VOID DivertHandleClose(DIVERT_HANDLE *handle)
 {
+    DivertWfpUnregister(handle);
     DivertHandleRelease(handle);
 }

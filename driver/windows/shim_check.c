@@ -221,7 +221,7 @@ PIN_VALUE(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_REMOTE_PORT, 7);
 PIN_VALUE(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_FLAGS, 11);
 
 /* ---- GUIDs: the shim's literals, compared with the headers' keys ---------------------- */
-static const GUID DIVERT_PINNED_LAYER_KEYS[DIVERT_WFP_LAYER_COUNT] =
+static const GUID DIVERT_PINNED_LAYER_KEYS[DIVERT_HOOK_COUNT] =
 {
     { 0xc86fd1bf, 0x21cd, 0x497e, { 0xa0, 0xbb, 0x17, 0x42, 0x5c, 0x88, 0x5c, 0x58 } },
     { 0x1e5c9fae, 0x8a84, 0x4135, { 0xa3, 0x31, 0x95, 0x0b, 0x54, 0x22, 0x9e, 0xcd } },
@@ -250,7 +250,7 @@ BOOLEAN DivertShimLayerKeysPinned(VOID)
 {
     ULONG i;
 
-    for (i = 0; i < DIVERT_WFP_LAYER_COUNT; i++)
+    for (i = 0; i < DIVERT_HOOK_COUNT; i++)
     {
         if (RtlCompareMemory(DIVERT_WFP_LAYER_KEYS[i], &DIVERT_PINNED_LAYER_KEYS[i], sizeof(GUID))
             != sizeof(GUID))

@@ -56,6 +56,32 @@ NTSTATUS DivertReadUserU32(PIRP irp, UINT64 pointer, UINT32 *value)
 }
 
 _Use_decl_annotations_
+NTSTATUS DivertCopyFromUser(PIRP irp, UINT64 pointer, ULONG length, PVOID destination)
+{
+    PVOID address;
+    NTSTATUS status;
+
+    status = DivertUserAddress(irp, pointer, &address);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
+    DIVERT_TRY
+    {
+        if (irp->RequestorMode != KernelMode)
+        {
+            ProbeForRead(address, length, sizeof(UINT8));
+        }
+        RtlCopyMemory(destination, address, length);
+    }
+    DIVERT_EXCEPT
+    {
+        return DIVERT_EXCEPTION_CODE;
+    }
+    return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
 NTSTATUS DivertLockUserBuffer(PIRP irp, UINT64 pointer, ULONG length, LOCK_OPERATION operation,
                               PMDL *mdl, PVOID *system)
 {

@@ -9,7 +9,7 @@
 /* Sub-layers are weighted 0xFFFF like the original so they sort the same against others. */
 #define DIVERT_SUBLAYER_WEIGHT 0xFFFF
 
-static const wchar_t *const DIVERT_SUBLAYER_NAMES[DIVERT_WFP_LAYER_COUNT] =
+static const wchar_t *const DIVERT_SUBLAYER_NAMES[DIVERT_HOOK_COUNT] =
 {
     L"divert4j sub-layer inbound IPv4",
     L"divert4j sub-layer outbound IPv4",
@@ -73,7 +73,7 @@ NTSTATUS DivertWfpStart(VOID)
     /* As the original: the provider is cosmetic, a failure to add it is not fatal. */
     (void)FwpmProviderAdd0(g_divert.Engine, &provider, NULL);
 
-    for (i = 0; i < DIVERT_WFP_LAYER_COUNT; i++)
+    for (i = 0; i < DIVERT_HOOK_COUNT; i++)
     {
         RtlZeroMemory(&subLayer, sizeof(subLayer));
         subLayer.subLayerKey = DIVERT_SUBLAYER_KEYS[i];
@@ -116,7 +116,7 @@ VOID DivertWfpStop(VOID)
     }
     if (g_divert.SubLayersAdded && NT_SUCCESS(FwpmTransactionBegin0(g_divert.Engine, 0)))
     {
-        for (i = 0; i < DIVERT_WFP_LAYER_COUNT; i++)
+        for (i = 0; i < DIVERT_HOOK_COUNT; i++)
         {
             (void)FwpmSubLayerDeleteByKey0(g_divert.Engine, &DIVERT_SUBLAYER_KEYS[i]);
         }
@@ -127,4 +127,159 @@ VOID DivertWfpStop(VOID)
     g_divert.SubLayersAdded = FALSE;
     FwpmEngineClose0(g_divert.Engine);
     g_divert.Engine = NULL;
+}
+
+static NTSTATUS NTAPI DivertNotify(_In_ FWPS_CALLOUT_NOTIFY_TYPE type, _In_ const GUID *filterKey,
+                                   _In_ const FWPS_FILTER0 *filter);
+
+_Use_decl_annotations_
+static NTSTATUS NTAPI DivertNotify(FWPS_CALLOUT_NOTIFY_TYPE type, const GUID *filterKey,
+                                   const FWPS_FILTER0 *filter)
+{
+    UNREFERENCED_PARAMETER(type);
+    UNREFERENCED_PARAMETER(filterKey);
+    UNREFERENCED_PARAMETER(filter);
+    return STATUS_SUCCESS;
+}
+
+/* The first hooks (IP packet and forward layers) see packets; the rest are ALE layers. */
+static BOOLEAN DivertHookIsNetwork(divert_hook hook)
+{
+    return hook < DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4;
+}
+
+static BOOLEAN DivertHookIsFlow(divert_hook hook)
+{
+    return hook == DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4 || hook == DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V6;
+}
+
+_IRQL_requires_(PASSIVE_LEVEL)
+static NTSTATUS DivertWfpAddHook(_Inout_ DIVERT_HANDLE *handle, _In_ divert_hook hook,
+                                 _In_ BOOLEAN trackFlows, _In_ UINT64 *weight)
+{
+    DIVERT_CALLOUT *callout = &handle->Callouts[handle->CalloutCount];
+    FWPS_CALLOUT0 runtime;
+    FWPM_CALLOUT0 managed;
+    FWPM_FILTER0 filter;
+    GUID key;
+    NTSTATUS status;
+
+    status = ExUuidCreate(&key);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
+    RtlZeroMemory(&runtime, sizeof(runtime));
+    runtime.calloutKey = key;
+    runtime.classifyFn = DivertHookIsNetwork(hook) ? DivertClassifyNetwork : DivertClassifyAle;
+    runtime.notifyFn = DivertNotify;
+    runtime.flowDeleteFn = (trackFlows && DivertHookIsFlow(hook)) ? DivertFlowDelete : NULL;
+    status = FwpsCalloutRegister0(g_divert.Device, &runtime, &callout->CalloutId);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
+    callout->Handle = handle;
+    callout->Hook = hook;
+    handle->CalloutCount++;   /* from here on DivertWfpUnregister undoes it */
+
+    RtlZeroMemory(&managed, sizeof(managed));
+    managed.calloutKey = key;
+    managed.displayData.name = (wchar_t *)L"divert4j callout";
+    managed.displayData.description = (wchar_t *)L"divert4j per-handle callout";
+    managed.applicableLayer = *DIVERT_WFP_LAYER_KEYS[hook];
+    status = FwpmCalloutAdd0(handle->Engine, &managed, NULL, NULL);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
+
+    RtlZeroMemory(&filter, sizeof(filter));
+    filter.displayData.name = (wchar_t *)L"divert4j filter";
+    filter.displayData.description = (wchar_t *)L"divert4j per-handle filter";
+    filter.layerKey = *DIVERT_WFP_LAYER_KEYS[hook];
+    filter.subLayerKey = DIVERT_SUBLAYER_KEYS[hook];
+    filter.weight.type = FWP_UINT64;
+    filter.weight.uint64 = weight;              /* higher weight = classified earlier (6.4) */
+    filter.action.type = FWP_ACTION_CALLOUT_UNKNOWN;
+    filter.action.calloutKey = key;
+    filter.rawContext = (UINT64)(ULONG_PTR)callout;
+    return FwpmFilterAdd0(handle->Engine, &filter, NULL, NULL);
+}
+
+_Use_decl_annotations_
+NTSTATUS DivertWfpRegister(DIVERT_HANDLE *handle, UINT32 hooks, BOOLEAN trackFlows)
+{
+    FWPM_SESSION0 session;
+    UINT64 weight = handle->Core.internal_priority;
+    NTSTATUS status;
+    ULONG hook;
+
+    if (hooks == 0)
+    {
+        return STATUS_SUCCESS;   /* e.g. a send-only handle's "false" filter registers nothing */
+    }
+    RtlZeroMemory(&session, sizeof(session));
+    session.flags = FWPM_SESSION_FLAG_DYNAMIC;   /* its objects vanish with the session */
+    session.displayData.name = (wchar_t *)L"divert4j handle";
+    session.displayData.description = (wchar_t *)L"divert4j per-handle session";
+    status = FwpmEngineOpen0(NULL, RPC_C_AUTHN_DEFAULT, NULL, &session, &handle->Engine);
+    if (!NT_SUCCESS(status))
+    {
+        handle->Engine = NULL;
+        return status;
+    }
+    status = FwpmTransactionBegin0(handle->Engine, 0);
+    if (NT_SUCCESS(status))
+    {
+        for (hook = 0; hook < DIVERT_HOOK_COUNT && NT_SUCCESS(status); hook++)
+        {
+            if ((hooks & (1u << hook)) == 0)
+            {
+                continue;
+            }
+            if (handle->CalloutCount == DIVERT_MAX_CALLOUTS)
+            {
+                status = STATUS_INTERNAL_ERROR;
+                break;
+            }
+            status = DivertWfpAddHook(handle, (divert_hook)hook, trackFlows, &weight);
+        }
+        if (NT_SUCCESS(status))
+        {
+            status = FwpmTransactionCommit0(handle->Engine);
+        }
+        else
+        {
+            FwpmTransactionAbort0(handle->Engine);
+        }
+    }
+    if (!NT_SUCCESS(status))
+    {
+        DivertWfpStopCapture(handle);
+        DivertWfpUnregister(handle);
+    }
+    return status;
+}
+
+_Use_decl_annotations_
+VOID DivertWfpStopCapture(DIVERT_HANDLE *handle)
+{
+    if (handle->Engine != NULL)
+    {
+        FwpmEngineClose0(handle->Engine);
+        handle->Engine = NULL;
+    }
+}
+
+_Use_decl_annotations_
+VOID DivertWfpUnregister(DIVERT_HANDLE *handle)
+{
+    ULONG i;
+
+    for (i = 0; i < handle->CalloutCount; i++)
+    {
+        (void)FwpsCalloutUnregisterById0(handle->Callouts[i].CalloutId);
+    }
+    handle->CalloutCount = 0;
 }

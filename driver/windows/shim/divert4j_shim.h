@@ -607,7 +607,7 @@ typedef enum FWPS_PACKET_INJECTION_STATE_
 #define FWPS_INJECTION_TYPE_NETWORK 0x00000004
 #define FWPS_INJECTION_TYPE_FORWARD 0x00000008
 
-typedef void (NTAPI *FWPS_INJECT_COMPLETE0)(void *context, NET_BUFFER_LIST *netBufferList,
+typedef void NTAPI FWPS_INJECT_COMPLETE0(void *context, NET_BUFFER_LIST *netBufferList,
     BOOLEAN dispatchLevel);
 
 __declspec(dllimport) NTSTATUS NTAPI FwpsCalloutRegister0(void *deviceObject,

@@ -1,0 +1,344 @@
+/*
+ * Classify for the ALE layers: FLOW (flow established, and flow deletion through an
+ * associated flow context) and SOCKET (bind, connect, listen, accept, close), device-abi.md
+ * 7.1, 7.2 and 12. The event's address record is built from WFP's values; the core's
+ * program decides whether it matches. FLOW never blocks; a matching SOCKET event other than
+ * CLOSE is blocked unless the handle sniffs. Runs at IRQL <= DISPATCH_LEVEL.
+ */
+#include "driver.h"
+
+#define DIVERT_NO_FIELD 0xFF
+
+/* Where each ALE layer keeps what the address needs (fwpsk.h field indices). */
+typedef struct DIVERT_ALE_LAYOUT
+{
+    UINT8 Event;
+    UINT8 LocalAddress;
+    UINT8 LocalPort;
+    UINT8 Protocol;                /* DIVERT_NO_FIELD: LISTEN, always TCP */
+    UINT8 RemoteAddress;           /* DIVERT_NO_FIELD: reported as 0 */
+    UINT8 RemotePort;
+    UINT8 Flags;
+    UINT8 Direction;               /* FLOW only */
+    BOOLEAN Parent;                /* ParentEndpointId from WFP (else 0) */
+} DIVERT_ALE_LAYOUT;
+
+#define ALE_FULL(prefix, event, flags, parent) \
+    { event, prefix##_IP_LOCAL_ADDRESS, prefix##_IP_LOCAL_PORT, prefix##_IP_PROTOCOL, \
+      prefix##_IP_REMOTE_ADDRESS, prefix##_IP_REMOTE_PORT, prefix##_##flags, DIVERT_NO_FIELD, parent }
+#define ALE_LOCAL(prefix, event, protocol) \
+    { event, prefix##_IP_LOCAL_ADDRESS, prefix##_IP_LOCAL_PORT, protocol, DIVERT_NO_FIELD, \
+      DIVERT_NO_FIELD, prefix##_FLAGS, DIVERT_NO_FIELD, FALSE }
+
+/* Indexed by divert_hook - DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4. */
+static const DIVERT_ALE_LAYOUT DIVERT_ALE_LAYOUTS[DIVERT_HOOK_COUNT - DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4] =
+{
+    { DIVERT_EVENT_FLOW_ESTABLISHED, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_LOCAL_ADDRESS,
+      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_LOCAL_PORT, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_PROTOCOL,
+      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_REMOTE_ADDRESS, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_REMOTE_PORT,
+      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_FLAGS, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_DIRECTION, TRUE },
+    { DIVERT_EVENT_FLOW_ESTABLISHED, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_LOCAL_ADDRESS,
+      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_LOCAL_PORT, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_PROTOCOL,
+      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_REMOTE_ADDRESS, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_REMOTE_PORT,
+      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_FLAGS, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_DIRECTION, TRUE },
+    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4, DIVERT_EVENT_SOCKET_BIND,
+              FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_IP_PROTOCOL),
+    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6, DIVERT_EVENT_SOCKET_BIND,
+              FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_IP_PROTOCOL),
+    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_RELEASE_V4, DIVERT_EVENT_SOCKET_CLOSE,
+              FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_IP_PROTOCOL),
+    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_RELEASE_V6, DIVERT_EVENT_SOCKET_CLOSE,
+              FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_IP_PROTOCOL),
+    ALE_FULL(FWPS_FIELD_ALE_AUTH_CONNECT_V4, DIVERT_EVENT_SOCKET_CONNECT, FLAGS, TRUE),
+    ALE_FULL(FWPS_FIELD_ALE_AUTH_CONNECT_V6, DIVERT_EVENT_SOCKET_CONNECT, FLAGS, TRUE),
+    ALE_FULL(FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4, DIVERT_EVENT_SOCKET_CLOSE, FLAGS, TRUE),
+    ALE_FULL(FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6, DIVERT_EVENT_SOCKET_CLOSE, FLAGS, TRUE),
+    ALE_LOCAL(FWPS_FIELD_ALE_AUTH_LISTEN_V4, DIVERT_EVENT_SOCKET_LISTEN, DIVERT_NO_FIELD),
+    ALE_LOCAL(FWPS_FIELD_ALE_AUTH_LISTEN_V6, DIVERT_EVENT_SOCKET_LISTEN, DIVERT_NO_FIELD),
+    ALE_FULL(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4, DIVERT_EVENT_SOCKET_ACCEPT, FLAGS, TRUE),
+    ALE_FULL(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6, DIVERT_EVENT_SOCKET_ACCEPT, FLAGS, TRUE),
+};
+
+/* The IP protocol reported for LISTEN, which WFP does not give (device-abi.md 7.2). */
+#define DIVERT_LISTEN_PROTOCOL 6
+
+static const FWP_VALUE0 *DivertAleValue(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT8 index)
+{
+    if (index == DIVERT_NO_FIELD || index >= values->valueCount)
+    {
+        return NULL;
+    }
+    return &values->incomingValue[index].value;
+}
+
+static UINT32 DivertAleU32(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT8 index)
+{
+    const FWP_VALUE0 *value = DivertAleValue(values, index);
+
+    if (value == NULL)
+    {
+        return 0;
+    }
+    switch (value->type)
+    {
+    case FWP_UINT8:  return value->uint8;
+    case FWP_UINT16: return value->uint16;
+    case FWP_UINT32: return value->uint32;
+    default:         return 0;
+    }
+}
+
+/*
+ * Address arrays hold 128-bit numbers, word 0 least significant (device-abi.md 7): IPv4 (a
+ * host-order UINT32 from WFP) as the IPv4-mapped address, IPv6 (16 network-order bytes) as the
+ * big-endian number. Absent (FWP_EMPTY, e.g. an implicit bind) stays all-zero.
+ */
+static VOID DivertAleAddress(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT8 index,
+                             _Out_writes_(4) UINT32 *words)
+{
+    const FWP_VALUE0 *value = DivertAleValue(values, index);
+    ULONG i;
+
+    words[0] = words[1] = words[2] = words[3] = 0;
+    if (value == NULL)
+    {
+        return;
+    }
+    if (value->type == FWP_UINT32)
+    {
+        words[0] = value->uint32;
+        words[1] = 0x0000FFFF;
+    }
+    else if (value->type == FWP_BYTE_ARRAY16_TYPE && value->byteArray16 != NULL)
+    {
+        const UINT8 *bytes = value->byteArray16->byteArray16;
+        for (i = 0; i < 4; i++)
+        {
+            const UINT8 *b = bytes + 12 - 4 * i;
+            words[i] = (UINT32)b[0] << 24 | (UINT32)b[1] << 16 | (UINT32)b[2] << 8 | b[3];
+        }
+    }
+}
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static VOID DivertAleFill(_In_ const DIVERT_HANDLE *handle, _In_ divert_hook hook,
+                          _In_ const DIVERT_ALE_LAYOUT *layout, _In_ const FWPS_INCOMING_VALUES0 *values,
+                          _In_ const FWPS_INCOMING_METADATA_VALUES0 *meta, _In_ UINT32 flags,
+                          _Out_ DIVERT_ADDRESS *address)
+{
+    DIVERT_DATA_FLOW *data = &address->Flow;   /* FLOW and SOCKET share the layout */
+
+    RtlZeroMemory(address, sizeof(*address));
+    address->Timestamp = KeQueryPerformanceCounter(NULL).QuadPart;
+    address->Layer = handle->Core.layer;
+    address->Event = layout->Event;
+    address->Sniffed = (handle->Core.flags & DIVERT_FLAG_SNIFF) != 0 ||
+                       layout->Event == DIVERT_EVENT_SOCKET_CLOSE;
+    address->Loopback = (flags & FWP_CONDITION_FLAG_IS_LOOPBACK) != 0;
+    address->IPv6 = divert_hook_ipv6(hook);
+    if (layout->Event == DIVERT_EVENT_FLOW_ESTABLISHED)
+    {
+        address->Outbound = DivertAleU32(values, layout->Direction) == FWP_DIRECTION_OUTBOUND;
+    }
+    else
+    {
+        address->Outbound = layout->Event != DIVERT_EVENT_SOCKET_ACCEPT;
+    }
+
+    if (FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE))
+    {
+        data->EndpointId = meta->transportEndpointHandle;
+    }
+    if (layout->Parent && FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE))
+    {
+        data->ParentEndpointId = meta->parentEndpointHandle;
+    }
+    if (FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_PROCESS_ID))
+    {
+        data->ProcessId = (UINT32)meta->processId;
+    }
+    DivertAleAddress(values, layout->LocalAddress, data->LocalAddr);
+    DivertAleAddress(values, layout->RemoteAddress, data->RemoteAddr);
+    data->LocalPort = (UINT16)DivertAleU32(values, layout->LocalPort);
+    data->RemotePort = (UINT16)DivertAleU32(values, layout->RemotePort);
+    data->Protocol = (layout->Protocol == DIVERT_NO_FIELD)
+        ? DIVERT_LISTEN_PROTOCOL : (UINT8)DivertAleU32(values, layout->Protocol);
+}
+
+/* Evaluates an event with the handle's program and queues a copy when it matches. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static BOOLEAN DivertAleReport(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_ADDRESS *address)
+{
+    DIVERT_PACKET *packet;
+
+    if (divert_filter_eval(&handle->Core.program, handle->Core.layer, address, NULL, NULL)
+        != DIVERT_EVAL_MATCH)
+    {
+        return FALSE;
+    }
+    packet = DivertPacketAllocate(0);   /* FLOW and SOCKET events carry no data */
+    if (packet != NULL)
+    {
+        packet->Address = *address;
+        (void)DivertQueuePacket(handle, packet);
+    }
+    return TRUE;
+}
+
+/* FLOW_DELETED tracking: the context WFP hands back to DivertFlowDelete. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static VOID DivertFlowTrack(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_CALLOUT *callout,
+                            _In_ const FWPS_INCOMING_VALUES0 *values,
+                            _In_ const FWPS_INCOMING_METADATA_VALUES0 *meta,
+                            _In_ const DIVERT_ADDRESS *address)
+{
+    KLOCK_QUEUE_HANDLE lock;
+    DIVERT_FLOW *flow;
+    NTSTATUS status;
+
+    if (!FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_FLOW_HANDLE))
+    {
+        return;
+    }
+    flow = (DIVERT_FLOW *)ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*flow), DIVERT_POOL_TAG);
+    if (flow == NULL)
+    {
+        return;
+    }
+    flow->Handle = handle;
+    flow->FlowId = meta->flowHandle;
+    flow->LayerId = values->layerId;
+    flow->CalloutId = callout->CalloutId;
+    flow->Address = *address;
+    flow->Address.Event = DIVERT_EVENT_FLOW_DELETED;
+    DivertHandleReference(handle);
+
+    /* Listed before it is associated: DivertFlowDelete may run as soon as it is. */
+    KeAcquireInStackQueuedSpinLock(&handle->Lock, &lock);
+    InsertTailList(&handle->Flows, &flow->Link);
+    flow->Listed = TRUE;
+    KeReleaseInStackQueuedSpinLock(&lock);
+
+    status = FwpsFlowAssociateContext0(flow->FlowId, flow->LayerId, flow->CalloutId,
+                                       (UINT64)(ULONG_PTR)flow);
+    if (!NT_SUCCESS(status))
+    {
+        KeAcquireInStackQueuedSpinLock(&handle->Lock, &lock);
+        if (flow->Listed)
+        {
+            RemoveEntryList(&flow->Link);
+            flow->Listed = FALSE;
+        }
+        KeReleaseInStackQueuedSpinLock(&lock);
+        ExFreePoolWithTag(flow, DIVERT_POOL_TAG);
+        DivertHandleRelease(handle);
+    }
+}
+
+_Use_decl_annotations_
+VOID NTAPI DivertClassifyAle(const FWPS_INCOMING_VALUES0 *inFixedValues,
+                             const FWPS_INCOMING_METADATA_VALUES0 *inMetaValues, void *layerData,
+                             const FWPS_FILTER0 *filter, UINT64 flowContext,
+                             FWPS_CLASSIFY_OUT0 *classifyOut)
+{
+    const DIVERT_CALLOUT *callout = (const DIVERT_CALLOUT *)(ULONG_PTR)filter->context;
+    DIVERT_HANDLE *handle = callout->Handle;
+    const DIVERT_ALE_LAYOUT *layout;
+    DIVERT_ADDRESS address;
+    UINT32 flags;
+    BOOLEAN matched;
+
+    UNREFERENCED_PARAMETER(layerData);
+    UNREFERENCED_PARAMETER(flowContext);
+    if ((classifyOut->rights & FWPS_RIGHT_ACTION_WRITE) == 0 ||
+        callout->Hook < DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4)
+    {
+        return;
+    }
+    classifyOut->actionType = FWP_ACTION_CONTINUE;
+    layout = &DIVERT_ALE_LAYOUTS[callout->Hook - DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4];
+    flags = DivertAleU32(inFixedValues, layout->Flags);
+    if ((layout->Event == DIVERT_EVENT_SOCKET_CONNECT || layout->Event == DIVERT_EVENT_SOCKET_ACCEPT)
+        && (flags & FWP_CONDITION_FLAG_IS_REAUTHORIZE))
+    {
+        return;   /* re-authorizations are not new events (device-abi.md 7.2) */
+    }
+    if (!ExAcquireRundownProtection(&handle->Rundown))
+    {
+        return;
+    }
+    DivertAleFill(handle, callout->Hook, layout, inFixedValues, inMetaValues, flags, &address);
+    matched = DivertAleReport(handle, &address);
+    if (layout->Event == DIVERT_EVENT_FLOW_ESTABLISHED)
+    {
+        if (divert_track_flow_deletion(handle->Core.layer, handle->Core.filter_flags))
+        {
+            DivertFlowTrack(handle, callout, inFixedValues, inMetaValues, &address);
+        }
+    }
+    else if (matched && layout->Event != DIVERT_EVENT_SOCKET_CLOSE &&
+             (handle->Core.flags & DIVERT_FLAG_SNIFF) == 0)
+    {
+        classifyOut->actionType = FWP_ACTION_BLOCK;
+        classifyOut->rights &= ~FWPS_RIGHT_ACTION_WRITE;
+    }
+    ExReleaseRundownProtection(&handle->Rundown);
+}
+
+_Use_decl_annotations_
+VOID NTAPI DivertFlowDelete(UINT16 layerId, UINT32 calloutId, UINT64 flowContext)
+{
+    DIVERT_FLOW *flow = (DIVERT_FLOW *)(ULONG_PTR)flowContext;
+    DIVERT_HANDLE *handle = flow->Handle;
+    KLOCK_QUEUE_HANDLE lock;
+
+    UNREFERENCED_PARAMETER(layerId);
+    UNREFERENCED_PARAMETER(calloutId);
+    KeAcquireInStackQueuedSpinLock(&handle->Lock, &lock);
+    if (flow->Listed)
+    {
+        RemoveEntryList(&flow->Link);
+        flow->Listed = FALSE;
+    }
+    KeReleaseInStackQueuedSpinLock(&lock);
+
+    /* A deletion caused by the handle's own cleanup is not reported. */
+    if (ExAcquireRundownProtection(&handle->Rundown))
+    {
+        flow->Address.Timestamp = KeQueryPerformanceCounter(NULL).QuadPart;
+        (void)DivertAleReport(handle, &flow->Address);
+        ExReleaseRundownProtection(&handle->Rundown);
+    }
+    ExFreePoolWithTag(flow, DIVERT_POOL_TAG);
+    DivertHandleRelease(handle);
+}
+
+_Use_decl_annotations_
+VOID DivertFlowRemoveAll(DIVERT_HANDLE *handle)
+{
+    for (;;)
+    {
+        KLOCK_QUEUE_HANDLE lock;
+        DIVERT_FLOW *flow;
+        UINT64 flowId;
+        UINT16 layerId;
+        UINT32 calloutId;
+
+        KeAcquireInStackQueuedSpinLock(&handle->Lock, &lock);
+        if (IsListEmpty(&handle->Flows))
+        {
+            KeReleaseInStackQueuedSpinLock(&lock);
+            return;
+        }
+        flow = CONTAINING_RECORD(RemoveHeadList(&handle->Flows), DIVERT_FLOW, Link);
+        flow->Listed = FALSE;
+        flowId = flow->FlowId;
+        layerId = flow->LayerId;
+        calloutId = flow->CalloutId;
+        KeReleaseInStackQueuedSpinLock(&lock);
+
+        /* WFP calls DivertFlowDelete for it, which frees it; the flow may also have ended on
+         * its own meanwhile, in which case this fails harmlessly. */
+        (void)FwpsFlowRemoveContext0(flowId, layerId, calloutId);
+    }
+}

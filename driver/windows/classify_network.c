@@ -1,0 +1,325 @@
+/*
+ * Classify for the IP packet layers (NETWORK, in/out, v4/v6) and the forward layers
+ * (NETWORK_FORWARD), device-abi.md 12 "Capture decision". Each NET_BUFFER is read in place
+ * through the core's packet view, parsed and evaluated by the core; matching buffers are
+ * copied (inline, here) into packet records and queued, or dropped (DROP); unless the handle
+ * sniffs, the other buffers of the list are re-injected and the original list is blocked
+ * and absorbed. Runs at IRQL <= DISPATCH_LEVEL.
+ */
+#include "driver.h"
+
+typedef struct DIVERT_NETWORK_CONTEXT
+{
+    DIVERT_HANDLE *Handle;
+    UINT32 Layer;                  /* DIVERT_LAYER_NETWORK or _FORWARD */
+    BOOLEAN Inbound;               /* inbound IP packet layer: data starts after the IP header */
+    BOOLEAN IPv6;
+    ULONG IpHeaderSize;            /* inbound: how far to retreat to reach the IP header */
+    DIVERT_ADDRESS Address;        /* template for every buffer of the list */
+} DIVERT_NETWORK_CONTEXT;
+
+static UINT32 DivertValueU32(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT32 index)
+{
+    const FWP_VALUE0 *value = &values->incomingValue[index].value;
+    return (value->type == FWP_UINT32) ? value->uint32 : 0;
+}
+
+/*
+ * Fills what the address says about the whole list (device-abi.md 7.1). The checksum bits
+ * come from the NBL's offload information, with the original's sense: outbound 1 = the stack
+ * already computed it (no offload requested); inbound 1 = the NIC did not report success.
+ */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static VOID DivertNetworkAddress(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ divert_hook hook,
+                                 _In_ const FWPS_INCOMING_VALUES0 *values, _In_ PNET_BUFFER_LIST nbl,
+                                 _In_ BOOLEAN loopback, _In_ BOOLEAN impostor)
+{
+    DIVERT_ADDRESS *address = &context->Address;
+    NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO checksum;
+    BOOLEAN outbound;
+
+    RtlZeroMemory(address, sizeof(*address));
+    checksum.Value = NET_BUFFER_LIST_INFO(nbl, TcpIpChecksumNetBufferListInfo);
+    address->Layer = context->Layer;
+    address->Event = DIVERT_EVENT_NETWORK_PACKET;
+    address->Sniffed = (context->Handle->Core.flags & DIVERT_FLAG_SNIFF) != 0;
+    address->Impostor = impostor;
+    address->IPv6 = context->IPv6;
+    switch (hook)
+    {
+    case DIVERT_HOOK_IPFORWARD_V4:
+    case DIVERT_HOOK_IPFORWARD_V6:
+        outbound = TRUE;
+        address->Network.IfIdx = DivertValueU32(values, context->IPv6
+            ? FWPS_FIELD_IPFORWARD_V6_DESTINATION_INTERFACE_INDEX
+            : FWPS_FIELD_IPFORWARD_V4_DESTINATION_INTERFACE_INDEX);
+        break;
+    case DIVERT_HOOK_OUTBOUND_IPPACKET_V4:
+    case DIVERT_HOOK_OUTBOUND_IPPACKET_V6:
+        outbound = TRUE;
+        address->Loopback = loopback;
+        address->Network.IfIdx = DivertValueU32(values, context->IPv6
+            ? FWPS_FIELD_OUTBOUND_IPPACKET_V6_INTERFACE_INDEX
+            : FWPS_FIELD_OUTBOUND_IPPACKET_V4_INTERFACE_INDEX);
+        address->Network.SubIfIdx = DivertValueU32(values, context->IPv6
+            ? FWPS_FIELD_OUTBOUND_IPPACKET_V6_SUB_INTERFACE_INDEX
+            : FWPS_FIELD_OUTBOUND_IPPACKET_V4_SUB_INTERFACE_INDEX);
+        break;
+    default:
+        outbound = FALSE;
+        address->Network.IfIdx = DivertValueU32(values, context->IPv6
+            ? FWPS_FIELD_INBOUND_IPPACKET_V6_INTERFACE_INDEX
+            : FWPS_FIELD_INBOUND_IPPACKET_V4_INTERFACE_INDEX);
+        address->Network.SubIfIdx = DivertValueU32(values, context->IPv6
+            ? FWPS_FIELD_INBOUND_IPPACKET_V6_SUB_INTERFACE_INDEX
+            : FWPS_FIELD_INBOUND_IPPACKET_V4_SUB_INTERFACE_INDEX);
+        break;
+    }
+    address->Outbound = outbound;
+    if (outbound)
+    {
+        address->IPChecksum = !checksum.Transmit.IpHeaderChecksum;
+        address->TCPChecksum = !checksum.Transmit.TcpChecksum;
+        address->UDPChecksum = !checksum.Transmit.UdpChecksum;
+    }
+    else
+    {
+        address->IPChecksum = !checksum.Receive.IpChecksumSucceeded;
+        address->TCPChecksum = !checksum.Receive.TcpChecksumSucceeded;
+        address->UDPChecksum = !checksum.Receive.UdpChecksumSucceeded;
+    }
+}
+
+/* Moves an inbound buffer's start back to its IP header, or forward again afterwards. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static BOOLEAN DivertToIpHeader(_In_ const DIVERT_NETWORK_CONTEXT *context, _Inout_ PNET_BUFFER buffer)
+{
+    if (!context->Inbound || context->IpHeaderSize == 0)
+    {
+        return TRUE;
+    }
+    /* The IP header is still in the buffer's MDLs, so no backfill MDL is ever allocated. */
+    return NdisRetreatNetBufferDataStart(buffer, context->IpHeaderSize, 0, NULL) == NDIS_STATUS_SUCCESS;
+}
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static VOID DivertFromIpHeader(_In_ const DIVERT_NETWORK_CONTEXT *context, _Inout_ PNET_BUFFER buffer)
+{
+    if (context->Inbound && context->IpHeaderSize != 0)
+    {
+        NdisAdvanceNetBufferDataStart(buffer, context->IpHeaderSize, FALSE, NULL);
+    }
+}
+
+/* Parses and evaluates one buffer (at its IP header) with the handle's program. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static BOOLEAN DivertNetworkMatch(_In_ const DIVERT_NETWORK_CONTEXT *context,
+                                  _In_ const divert_packet_view *view, _In_ BOOLEAN candidate)
+{
+    divert_packet packet;
+
+    if (!candidate || !divert_parse_driver(view, context->IPv6, &packet))
+    {
+        return FALSE;
+    }
+    return divert_filter_eval(&context->Handle->Core.program, context->Layer, &context->Address,
+                              view, &packet) == DIVERT_EVAL_MATCH;
+}
+
+/* Copies the buffer (at its IP header) into a new packet record with the list's address. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static DIVERT_PACKET *DivertNetworkCopy(_In_ const DIVERT_NETWORK_CONTEXT *context,
+                                        _In_ const divert_packet_view *view)
+{
+    DIVERT_PACKET *packet = DivertPacketAllocate(view->length);
+
+    if (packet == NULL)
+    {
+        return NULL;
+    }
+    packet->Address = context->Address;
+    packet->Address.Timestamp = KeQueryPerformanceCounter(NULL).QuadPart;
+    if (!divert_view_read(view, 0, view->length, DIVERT_PACKET_DATA(packet)))
+    {
+        ExFreePoolWithTag(packet, DIVERT_POOL_TAG);
+        return NULL;
+    }
+    return packet;
+}
+
+/*
+ * Which buffers a handle may capture at all (device-abi.md 12, Fragments and Loopback):
+ * inbound loopback is only seen outbound; inbound, FRAGMENTS handles see fragments and not
+ * reassembled packets, the others the reverse; fragment-group indications never.
+ */
+static BOOLEAN DivertNetworkCandidate(_In_ const DIVERT_NETWORK_CONTEXT *context, _In_ UINT32 flags)
+{
+    BOOLEAN fragments = (context->Handle->Core.flags & DIVERT_FLAG_FRAGMENTS) != 0;
+
+    if (!context->Inbound)
+    {
+        return TRUE;
+    }
+    if (flags & FWP_CONDITION_FLAG_IS_FRAGMENT)
+    {
+        return fragments;
+    }
+    if (flags & FWP_CONDITION_FLAG_IS_REASSEMBLED)
+    {
+        return !fragments;
+    }
+    return TRUE;
+}
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static UINT32 DivertNetworkFlags(_In_ divert_hook hook, _In_ const FWPS_INCOMING_VALUES0 *values)
+{
+    switch (hook)
+    {
+    case DIVERT_HOOK_INBOUND_IPPACKET_V4:  return DivertValueU32(values, FWPS_FIELD_INBOUND_IPPACKET_V4_FLAGS);
+    case DIVERT_HOOK_INBOUND_IPPACKET_V6:  return DivertValueU32(values, FWPS_FIELD_INBOUND_IPPACKET_V6_FLAGS);
+    case DIVERT_HOOK_OUTBOUND_IPPACKET_V4: return DivertValueU32(values, FWPS_FIELD_OUTBOUND_IPPACKET_V4_FLAGS);
+    case DIVERT_HOOK_OUTBOUND_IPPACKET_V6: return DivertValueU32(values, FWPS_FIELD_OUTBOUND_IPPACKET_V6_FLAGS);
+    case DIVERT_HOOK_IPFORWARD_V4:         return DivertValueU32(values, FWPS_FIELD_IPFORWARD_V4_FLAGS);
+    default:                               return DivertValueU32(values, FWPS_FIELD_IPFORWARD_V6_FLAGS);
+    }
+}
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ PNET_BUFFER_LIST nbl,
+                                  _In_ UINT32 conditionFlags, _Inout_ FWPS_CLASSIFY_OUT0 *classifyOut)
+{
+    DIVERT_HANDLE *handle = context->Handle;
+    BOOLEAN sniff = (handle->Core.flags & DIVERT_FLAG_SNIFF) != 0;
+    BOOLEAN drop = (handle->Core.flags & DIVERT_FLAG_DROP) != 0;
+    BOOLEAN candidate = DivertNetworkCandidate(context, conditionFlags);
+    PNET_BUFFER buffer, first = NULL;
+    ULONG firstIndex = 0, index;
+
+    /* Pass 1: find the first matching buffer; none means the list continues untouched. */
+    for (buffer = NET_BUFFER_LIST_FIRST_NB(nbl), index = 0; buffer != NULL;
+         buffer = NET_BUFFER_NEXT_NB(buffer), index++)
+    {
+        divert_packet_view view;
+        BOOLEAN match;
+
+        if (!DivertToIpHeader(context, buffer))
+        {
+            continue;
+        }
+        view = DivertNetBufferView(buffer);
+        match = DivertNetworkMatch(context, &view, candidate);
+        DivertFromIpHeader(context, buffer);
+        if (match)
+        {
+            first = buffer;
+            firstIndex = index;
+            break;
+        }
+    }
+    if (first == NULL)
+    {
+        return;
+    }
+
+    /* Pass 2: queue (or drop) the matches, put the rest back on the wire unless sniffing. */
+    for (buffer = NET_BUFFER_LIST_FIRST_NB(nbl), index = 0; buffer != NULL;
+         buffer = NET_BUFFER_NEXT_NB(buffer), index++)
+    {
+        divert_packet_view view;
+        BOOLEAN match;
+
+        if (!DivertToIpHeader(context, buffer))
+        {
+            continue;
+        }
+        view = DivertNetBufferView(buffer);
+        match = (index == firstIndex) ||
+                (index > firstIndex && DivertNetworkMatch(context, &view, candidate));
+        if (match && !drop)
+        {
+            DIVERT_PACKET *packet = DivertNetworkCopy(context, &view);
+            if (packet != NULL)
+            {
+                (void)DivertQueuePacket(handle, packet);
+            }
+        }
+        else if (!match && !sniff)
+        {
+            DIVERT_PACKET *copy = DivertNetworkCopy(context, &view);
+            if (copy != NULL)
+            {
+                /* Re-injected with this handle's priority: only lower ones see it again. */
+                (void)DivertInjectCopy(handle->Core.internal_priority, context->Layer, &copy->Address,
+                                       DIVERT_PACKET_DATA(copy), copy->Entry.length);
+                ExFreePoolWithTag(copy, DIVERT_POOL_TAG);
+            }
+        }
+        DivertFromIpHeader(context, buffer);
+    }
+
+    if (!sniff)
+    {
+        classifyOut->actionType = FWP_ACTION_BLOCK;
+        classifyOut->flags |= FWPS_CLASSIFY_OUT_FLAG_ABSORB;
+        classifyOut->rights &= ~FWPS_RIGHT_ACTION_WRITE;
+    }
+}
+
+_Use_decl_annotations_
+VOID NTAPI DivertClassifyNetwork(const FWPS_INCOMING_VALUES0 *inFixedValues,
+                                 const FWPS_INCOMING_METADATA_VALUES0 *inMetaValues, void *layerData,
+                                 const FWPS_FILTER0 *filter, UINT64 flowContext,
+                                 FWPS_CLASSIFY_OUT0 *classifyOut)
+{
+    const DIVERT_CALLOUT *callout = (const DIVERT_CALLOUT *)(ULONG_PTR)filter->context;
+    PNET_BUFFER_LIST nbl = (PNET_BUFFER_LIST)layerData;
+    DIVERT_NETWORK_CONTEXT context;
+    FWPS_PACKET_INJECTION_STATE injection;
+    HANDLE injectionContext = NULL;
+    BOOLEAN loopback;
+    UINT32 flags;
+
+    UNREFERENCED_PARAMETER(flowContext);
+    if ((classifyOut->rights & FWPS_RIGHT_ACTION_WRITE) == 0 || nbl == NULL)
+    {
+        return;   /* a higher-weight filter already decided */
+    }
+    classifyOut->actionType = FWP_ACTION_CONTINUE;
+
+    RtlZeroMemory(&context, sizeof(context));
+    context.Handle = callout->Handle;
+    context.IPv6 = divert_hook_ipv6(callout->Hook);
+    context.Layer = (callout->Hook == DIVERT_HOOK_IPFORWARD_V4 || callout->Hook == DIVERT_HOOK_IPFORWARD_V6)
+        ? DIVERT_LAYER_NETWORK_FORWARD : DIVERT_LAYER_NETWORK;
+    context.Inbound = (callout->Hook == DIVERT_HOOK_INBOUND_IPPACKET_V4 ||
+                       callout->Hook == DIVERT_HOOK_INBOUND_IPPACKET_V6);
+    if (context.Inbound && FWPS_IS_METADATA_FIELD_PRESENT(inMetaValues, FWPS_METADATA_FIELD_IP_HEADER_SIZE))
+    {
+        context.IpHeaderSize = inMetaValues->ipHeaderSize;
+    }
+
+    flags = DivertNetworkFlags(callout->Hook, inFixedValues);
+    loopback = (flags & FWP_CONDITION_FLAG_IS_LOOPBACK) != 0;
+    if ((flags & FWP_CONDITION_FLAG_IS_FRAGMENT_GROUP) || (context.Inbound && loopback))
+    {
+        return;   /* fragment groups are ignored; loopback is captured once, outbound */
+    }
+
+    injection = FwpsQueryPacketInjectionState0(g_divert.Injection[context.IPv6 ? 1 : 0], nbl,
+                                               &injectionContext);
+    if ((injection == FWPS_PACKET_INJECTED_BY_SELF || injection == FWPS_PACKET_PREVIOUSLY_INJECTED_BY_SELF)
+        && !divert_handle_sees_injected(&context.Handle->Core, (UINT32)(ULONG_PTR)injectionContext))
+    {
+        return;   /* our own injection at this priority or lower: not for this handle (6.4) */
+    }
+
+    if (!ExAcquireRundownProtection(&context.Handle->Rundown))
+    {
+        return;   /* the handle is being cleaned up */
+    }
+    DivertNetworkAddress(&context, callout->Hook, inFixedValues, nbl, loopback,
+                         injection == FWPS_PACKET_INJECTED_BY_OTHER);
+    DivertNetworkClassify(&context, nbl, flags, classifyOut);
+    ExReleaseRundownProtection(&context.Handle->Rundown);
+}
