@@ -66,8 +66,10 @@ function Get-Divert4jOsBuild {
 }
 
 function Test-Divert4jTestSigning {
-    $options = (Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control' -Name SystemStartOptions -ErrorAction SilentlyContinue).SystemStartOptions
-    return ($null -ne $options) -and ($options -match 'TESTSIGNING')
+    # The boot options the running system was started with; readable without elevation.
+    $item = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control' -Name SystemStartOptions -ErrorAction SilentlyContinue
+    if ($null -eq $item) { return $false }
+    return [string]$item.SystemStartOptions -match 'TESTSIGNING'
 }
 
 # $true, $false, or $null when it cannot be determined (legacy BIOS or no permission).
@@ -85,11 +87,20 @@ function Test-Divert4jMarkedForDeletion {
     return ($null -ne $flag) -and ($flag.DeleteFlag -eq 1)
 }
 
-# Runs sc.exe; returns its exit code (the Win32 error, 0 on success) and keeps its output.
+# Runs sc.exe; returns .Code (its exit code: the Win32 error, 0 on success) and .Output.
 function Invoke-Divert4jSc([string[]] $Arguments) {
-    $output = & "$env:SystemRoot\System32\sc.exe" @Arguments 2>&1
-    $script:Divert4jScOutput = ($output | Out-String).Trim()
-    return $LASTEXITCODE
+    # Windows PowerShell turns redirected native stderr into errors; with 'Stop' that would
+    # abort instead of letting the caller explain the exit code.
+    $previous = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
+    try {
+        $output = & "$env:SystemRoot\System32\sc.exe" @Arguments 2>&1
+        $code = $LASTEXITCODE
+    }
+    finally {
+        $ErrorActionPreference = $previous
+    }
+    return [pscustomobject]@{ Code = $code; Output = ($output | Out-String).Trim() }
 }
 
 function Wait-Divert4jState([string] $State, [int] $Seconds) {

@@ -101,20 +101,22 @@ catch {
 }
 
 if ($null -eq $record) {
-    $code = Invoke-Divert4jSc @('create', $Divert4jService, 'type=', 'kernel', 'start=', 'demand',
+    $sc = Invoke-Divert4jSc @('create', $Divert4jService, 'type=', 'kernel', 'start=', 'demand',
                                 'error=', 'normal', 'binPath=', $Divert4jImagePath,
                                 'DisplayName=', 'divert4j')
+    $code = $sc.Code
     if ($code -ne 0) {
-        Write-Divert4jFailure "creating the service failed: $(Get-Divert4jAdvice $code)`n$Divert4jScOutput"
+        Write-Divert4jFailure "creating the service failed: $(Get-Divert4jAdvice $code)`n$($sc.Output)"
         exit $code
     }
     Write-Host "created kernel service '$Divert4jService' (demand start, $Divert4jImagePath)"
 }
 else {
-    $code = Invoke-Divert4jSc @('config', $Divert4jService, 'type=', 'kernel', 'start=', 'demand',
+    $sc = Invoke-Divert4jSc @('config', $Divert4jService, 'type=', 'kernel', 'start=', 'demand',
                                 'error=', 'normal', 'binPath=', $Divert4jImagePath)
+    $code = $sc.Code
     if ($code -ne 0) {
-        Write-Divert4jFailure "updating the existing service failed: $(Get-Divert4jAdvice $code)`n$Divert4jScOutput"
+        Write-Divert4jFailure "updating the existing service failed: $(Get-Divert4jAdvice $code)`n$($sc.Output)"
         exit $code
     }
     Write-Host "updated existing service '$Divert4jService'"
@@ -125,13 +127,14 @@ if ($NoStart) {
     exit 0
 }
 
-$code = Invoke-Divert4jSc @('start', $Divert4jService)
+$sc = Invoke-Divert4jSc @('start', $Divert4jService)
+$code = $sc.Code
 if ($code -eq 1056) {
     Write-Host 'divert4j was already running.'
     exit 0
 }
 if ($code -ne 0) {
-    Write-Divert4jFailure "starting the driver failed: $(Get-Divert4jAdvice $code)`n$Divert4jScOutput"
+    Write-Divert4jFailure "starting the driver failed: $(Get-Divert4jAdvice $code)`n$($sc.Output)"
     exit $code
 }
 if (-not (Wait-Divert4jState 'Running' 15)) {

@@ -26,9 +26,10 @@ if ($null -eq $record) {
 }
 else {
     if ($record.State -ne 'Stopped') {
-        $code = Invoke-Divert4jSc @('stop', $Divert4jService)
+        $sc = Invoke-Divert4jSc @('stop', $Divert4jService)
+        $code = $sc.Code
         if ($code -ne 0 -and $code -ne 1062) {
-            Write-Divert4jFailure "stopping the driver failed: $(Get-Divert4jAdvice $code)`n$Divert4jScOutput"
+            Write-Divert4jFailure "stopping the driver failed: $(Get-Divert4jAdvice $code)`n$($sc.Output)"
             exit $code
         }
         if (-not (Wait-Divert4jState 'Stopped' 30)) {
@@ -44,12 +45,13 @@ else {
         Write-Host 'the service was already marked for deletion; Windows removes it once the last handle is closed (at the latest at reboot).'
     }
     else {
-        $code = Invoke-Divert4jSc @('delete', $Divert4jService)
+        $sc = Invoke-Divert4jSc @('delete', $Divert4jService)
+        $code = $sc.Code
         if ($code -eq 1072) {
             Write-Host (Get-Divert4jAdvice 1072)
         }
         elseif ($code -ne 0 -and $code -ne 1060) {
-            Write-Divert4jFailure "deleting the service failed: $(Get-Divert4jAdvice $code)`n$Divert4jScOutput"
+            Write-Divert4jFailure "deleting the service failed: $(Get-Divert4jAdvice $code)`n$($sc.Output)"
             exit $code
         }
         else {
