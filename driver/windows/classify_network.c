@@ -246,14 +246,9 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
         }
         else if (!match && !sniff)
         {
-            DIVERT_PACKET *copy = DivertNetworkCopy(context, &view);
-            if (copy != NULL)
-            {
-                /* Re-injected with this handle's priority: only lower ones see it again. */
-                (void)DivertInjectCopy(handle->Core.internal_priority, context->Layer, &copy->Address,
-                                       DIVERT_PACKET_DATA(copy), copy->Entry.length);
-                ExFreePoolWithTag(copy, DIVERT_POOL_TAG);
-            }
+            /* Re-injected with this handle's priority: only lower ones see it again. */
+            (void)DivertInjectCopy(handle->Core.internal_priority, context->Layer,
+                                   &context->Address, &view);
         }
         DivertFromIpHeader(context, buffer);
     }

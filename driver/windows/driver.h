@@ -261,11 +261,12 @@ _IRQL_requires_(PASSIVE_LEVEL)
 NTSTATUS DivertInjectStart(VOID);
 _IRQL_requires_(PASSIVE_LEVEL)
 VOID DivertInjectStop(VOID);
-/* Copies, prepares (checksums, impostor TTL) and injects one packet with the injector's
- * internal priority as context; NETWORK picks send/receive from address->Outbound. */
+/* Copies (through the view: a flat buffer or a NET_BUFFER), prepares (checksums, impostor
+ * TTL) and injects one packet with the injector's internal priority as context; NETWORK
+ * picks send/receive from address->Outbound. */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 NTSTATUS DivertInjectCopy(_In_ UINT32 priority, _In_ UINT32 layer, _In_ const DIVERT_ADDRESS *address,
-                          _In_reads_bytes_(length) const UINT8 *packet, _In_ UINT32 length);
+                          _In_ const divert_packet_view *packet);
 
 /* ---- send.c ------------------------------------------------------------------------------ */
 _IRQL_requires_(PASSIVE_LEVEL)

@@ -92,8 +92,8 @@ VOID DivertHandleCleanup(DIVERT_HANDLE *handle)
     for (entry = reinject; entry != NULL; entry = entry->next)
     {
         DIVERT_PACKET *packet = DIVERT_PACKET_FROM_ENTRY(entry);
-        (void)DivertInjectCopy(priority, layer, &packet->Address, DIVERT_PACKET_DATA(packet),
-                               entry->length);
+        divert_packet_view view = divert_view_flat(DIVERT_PACKET_DATA(packet), entry->length);
+        (void)DivertInjectCopy(priority, layer, &packet->Address, &view);
     }
     DivertPacketFreeList(reinject);
     DivertPacketFreeList(discard);

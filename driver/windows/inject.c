@@ -169,10 +169,11 @@ static void NTAPI DivertInjectComplete(void *context, NET_BUFFER_LIST *nbl, BOOL
 
 _Use_decl_annotations_
 NTSTATUS DivertInjectCopy(UINT32 priority, UINT32 layer, const DIVERT_ADDRESS *address,
-                          const UINT8 *packet, UINT32 length)
+                          const divert_packet_view *packet)
 {
     DIVERT_INJECTION *injection;
     divert_status prepared;
+    UINT32 length = packet->length;
 
     if (length == 0 || length > DIVERT_MTU_MAX)
     {
@@ -183,7 +184,11 @@ NTSTATUS DivertInjectCopy(UINT32 priority, UINT32 layer, const DIVERT_ADDRESS *a
     {
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    RtlCopyMemory(DIVERT_INJECTION_DATA(injection), packet, length);
+    if (!divert_view_read(packet, 0, length, DIVERT_INJECTION_DATA(injection)))
+    {
+        ExFreePoolWithTag(injection, DIVERT_POOL_TAG);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     injection->Priority = priority;
     injection->Layer = layer;
     injection->Address = *address;

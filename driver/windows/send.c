@@ -53,8 +53,8 @@ NTSTATUS DivertSend(DIVERT_HANDLE *handle, PIRP irp, const divert_request *reque
                             &offset, &length, &index))
     {
         /* The packet is copied before anything reads it twice: the caller's buffer may change. */
-        status = DivertInjectCopy(priority, layer, &addresses[index],
-                                  (const UINT8 *)data + offset, length);
+        divert_packet_view view = divert_view_flat((const uint8_t *)data + offset, length);
+        status = DivertInjectCopy(priority, layer, &addresses[index], &view);
         divert_send_result(&batch, DivertCoreStatus(status));
     }
     status = DivertNtStatus(divert_send_complete(&batch, &bytes));
