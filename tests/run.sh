@@ -73,6 +73,9 @@ say "Device ABI layout: divert_abi.h compiled by mingw-w64 (-mms-bitfields) and 
 say "Windows driver: mingw-w64 check build (every source -Werror, link, imports)"
 bash tests/check-windows-driver.sh
 
+say "C core: libFuzzer smoke run (20 s per target, seeded from the vectors)"
+driver/fuzz/run.sh 20
+
 say "Java: build and unit tests (Maven Surefire)"
 mvn -B -ntp package
 
