@@ -79,4 +79,7 @@ driver/fuzz/run.sh 20
 say "Java: build and unit tests (Maven Surefire)"
 mvn -B -ntp package
 
+say "Filter evaluation vectors through the CLI (divert4j filter eval --batch)"
+tests/eval-vectors.sh java
+
 say "all test steps passed"

@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 /** {@code divert4j filter ...}: the filter language tools. */
 @Command(name = "filter", mixinStandardHelpOptions = true,
         description = "Check, compile, format and evaluate WinDivert filters.",
-        subcommands = {FilterTools.Check.class, FilterTools.Compile.class, FilterTools.Format.class})
+        subcommands = {FilterTools.Check.class, FilterTools.Compile.class, FilterTools.Format.class,
+                FilterEvalCommand.class})
 final class FilterCommand {
 }

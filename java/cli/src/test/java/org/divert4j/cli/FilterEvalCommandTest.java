@@ -1,0 +1,99 @@
+package org.divert4j.cli;
+
+import static com.google.common.truth.Truth.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import org.divert4j.filter.vector.VectorCase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code divert4j filter eval --batch}: one verdict per line, agreeing with the vectors. */
+class FilterEvalCommandTest {
+    private record Result(int status, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            int status = cl.execute(args);
+            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    private static Path vectors(String file) {
+        String root = System.getProperty("divert4j.root");
+        return (root != null ? Paths.get(root) : Paths.get("../..")).resolve("tests/vectors").resolve(file);
+    }
+
+    private static void agrees(String file, int cases) {
+        Result r = run("filter", "eval", "--batch", vectors(file).toString());
+        assertThat(r.status()).isEqualTo(0);
+        List<String> got = r.out().lines().toList();
+        List<String> want = new ArrayList<>();
+        for (VectorCase c : VectorCase.read(vectors(file))) {
+            want.add(c.expect().word());
+        }
+        List<String> outcomes = got.stream().map(l -> l.startsWith("error: ") ? "error" : l).toList();
+        assertThat(outcomes).containsExactlyElementsIn(want).inOrder();
+        assertThat(got).hasSize(cases);
+    }
+
+    @Test
+    void windivertSuiteAgrees() {
+        agrees("windivert-suite.jsonl", 241);
+    }
+
+    @Test
+    void oracleEvalAgrees() {
+        agrees("oracle-eval.jsonl", 2200);
+    }
+
+    @Test
+    void errorsCarryAMessageAndBadLinesFailTheRun(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("v.jsonl");
+        Files.writeString(f, String.join("\n",
+                "{\"layer\":\"FLOW\",\"filter\":\"packet[0] == 0x45\",\"addr\":{}}",
+                "",
+                "{\"filter\":\"tcp\",\"packet\":\"00\"}",
+                "not json",
+                "{\"layer\":\"SOCKET\",\"filter\":\"@WinDiv_WX_2cWWaAX\",\"addr\":{\"event\":4}}") + "\n");
+        Result r = run("filter", "eval", "--batch", f.toString());
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0)).startsWith("error: Filter expression contains a bad token for layer");
+        assertThat(lines.get(1)).startsWith("error: ");
+        assertThat(lines.get(2)).startsWith("error: line 4: invalid vector");
+        assertThat(lines.get(3)).isEqualTo("match");
+        assertThat(r.status()).isEqualTo(1);
+    }
+
+    @Test
+    void engines() {
+        Result r = run("filter", "eval", "--batch", vectors("windivert-suite.jsonl").toString(), "--engine", "native");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains("native engine not available yet");
+        assertThat(run("filter", "eval", "--batch", "x", "--engine", "rust").status()).isEqualTo(2);
+        Result missing = run("filter", "eval", "--batch", "/nonexistent/v.jsonl");
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err()).contains("no such file");
+        assertThat(run("filter", "eval").status()).isEqualTo(2);
+    }
+}
