@@ -8,8 +8,11 @@ package org.divert4j.api;
 public class DivertException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The Windows error code. */
     private final int errorCode;
+    /** What was being done. */
     private final String operation;
+    /** What the user can do (null for unknown codes). */
     private final String remedy;
 
     /**
@@ -55,22 +58,22 @@ public class DivertException extends RuntimeException {
         return m.toString();
     }
 
-    /** The Windows error code. */
+    /** {@return the Windows error code} */
     public int errorCode() {
         return errorCode;
     }
 
-    /** The known error, or null for a code the spec does not list. */
+    /** {@return the known error, or null for a code the spec does not list} */
     public WinError error() {
         return WinError.of(errorCode);
     }
 
-    /** What the user can do, or null for an unknown code. */
+    /** {@return what the user can do, or null for an unknown code} */
     public String remedy() {
         return remedy;
     }
 
-    /** The operation that failed. */
+    /** {@return the operation that failed} */
     public String operation() {
         return operation;
     }
@@ -82,6 +85,7 @@ public class DivertException extends RuntimeException {
      * @param errorCode the Windows error the failed call reported
      * @param operation what was being done
      * @param detail extra context (may be null)
+     * @return the exception, not thrown
      */
     public static DivertException of(int errorCode, String operation, String detail) {
         WinError e = WinError.of(errorCode);

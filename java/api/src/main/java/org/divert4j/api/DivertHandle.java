@@ -90,32 +90,32 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         this.filter = filter;
     }
 
-    /** A builder for a new handle. */
+    /** {@return a builder for a new handle} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The handle's layer. */
+    /** {@return the handle's layer} */
     public Layer layer() {
         return layer;
     }
 
-    /** The handle's priority (−30000 … 30000). */
+    /** {@return the handle's priority (−30000 … 30000)} */
     public int priority() {
         return priority;
     }
 
-    /** The open flags. */
+    /** {@return the open flags} */
     public Set<OpenFlag> flags() {
         return OpenFlag.fromBits(flags);
     }
 
-    /** The filter the handle was started with. */
+    /** {@return the filter the handle was started with} */
     public FilterProgram filter() {
         return filter;
     }
 
-    /** The device path that was opened, e.g. {@code \\.\Divert4j}. */
+    /** {@return the device path that was opened, e.g. {@code \\.\Divert4j}} */
     public String devicePath() {
         return devicePath;
     }
@@ -125,6 +125,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     /**
      * Receives one packet, blocking until one is available.
      *
+     * @return the packet and its address
      * @throws DivertException.NoDataException after {@code shutdown(RECV)} once the queue is empty
      * @throws DivertException.AbortedException if the handle is closed meanwhile
      * @throws DivertException for other failures (e.g. 87 on a SEND_ONLY handle)
@@ -282,7 +283,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         };
     }
 
-    /** A sequential stream over {@link #iterator()}. */
+    /** {@return a sequential stream over {@link #iterator()}} */
     public Stream<DivertPacket> stream() {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(),
                 Spliterator.ORDERED | Spliterator.NONNULL), false);
@@ -320,6 +321,8 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      * exactly the length its IP header announces, since the driver finds packet boundaries from
      * the headers.
      *
+     * @param packets the packets with their addresses
+     * @param options e.g. {@link SendOption#RECOMPUTE_CHECKSUMS}
      * @return total bytes injected
      * @throws IllegalArgumentException for an empty or oversized batch or a mis-sized packet
      * @throws DivertException as {@link #send(byte[], Address, SendOption...)}; a soft error (e.g.
@@ -367,6 +370,9 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     /**
      * Injects asynchronously on the handle's worker threads.
      *
+     * @param packet the IP packet
+     * @param address where and how to inject
+     * @param options e.g. {@link SendOption#RECOMPUTE_CHECKSUMS}
      * @return a future completed with the bytes injected, or exceptionally
      */
     public CompletableFuture<Integer> sendAsync(byte[] packet, Address address, SendOption... options) {
@@ -379,13 +385,20 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      * Stops receiving and/or sending (device-abi.md §6.5): after RECV no new packets are queued,
      * queued ones can still be received, then receives end with
      * {@link DivertException.NoDataException}; after SEND sends fail with it.
+     *
+     * @param how what to shut down
      */
     public void shutdown(Shutdown how) {
         Objects.requireNonNull(how, "how");
         control(RequestHeader.shutdown(how), Ioctl.SHUTDOWN, "shutdown " + how);
     }
 
-    /** Reads a parameter (queue length/time/size or the driver version). */
+    /**
+     * Reads a parameter.
+     *
+     * @param param queue length/time/size or the driver version
+     * @return its value
+     */
     public long getParam(Param param) {
         Request r = acquire();
         try {
@@ -403,6 +416,9 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
 
     /**
      * Sets a queue parameter.
+     *
+     * @param param QUEUE_LENGTH, QUEUE_TIME or QUEUE_SIZE
+     * @param value the new value
      *
      * @throws DivertException.InvalidRequestException (87) for a read-only parameter or a value
      *     outside {@link Param#min()} … {@link Param#max()}, checked before the driver is asked
@@ -429,7 +445,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         }
     }
 
-    /** True once {@link #close()} was called. */
+    /** {@return true once {@link #close()} was called} */
     public boolean isClosed() {
         synchronized (lock) {
             return closed;
@@ -585,6 +601,9 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         /**
          * The filter as text or an {@code @WinDiv_} object string; it is compiled for the layer
          * when the handle opens. A filter is required (this or {@link #filter(FilterProgram)}).
+         *
+         * @param text the filter
+         * @return this builder
          */
         public Builder filter(String text) {
             this.filterText = Objects.requireNonNull(text, "text");
@@ -592,44 +611,79 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             return this;
         }
 
-        /** The compiled filter, instead of text; it must have been compiled for the handle's layer. */
+        /**
+         * The compiled filter, instead of text; it must have been compiled for the handle's layer.
+         *
+         * @param program the program and its flags
+         * @return this builder
+         */
         public Builder filter(FilterProgram program) {
             this.filter = Objects.requireNonNull(program, "program");
             this.filterText = null;
             return this;
         }
 
-        /** The layer (default NETWORK). */
+        /**
+         * The layer (default NETWORK).
+         *
+         * @param layer the layer
+         * @return this builder
+         */
         public Builder layer(Layer layer) {
             this.layer = Objects.requireNonNull(layer, "layer");
             return this;
         }
 
-        /** The priority, −30000 (lowest) … 30000 (highest), default 0. */
+        /**
+         * The priority, −30000 (lowest) … 30000 (highest), default 0.
+         *
+         * @param priority the priority
+         * @return this builder
+         */
         public Builder priority(int priority) {
             this.priority = priority;
             return this;
         }
 
-        /** Adds open flags. */
+        /**
+         * Adds open flags.
+         *
+         * @param flags the flags
+         * @return this builder
+         */
         public Builder flags(OpenFlag... flags) {
             this.flags.addAll(List.of(flags));
             return this;
         }
 
-        /** Adds open flags. */
+        /**
+         * Adds open flags.
+         *
+         * @param flags the flags
+         * @return this builder
+         */
         public Builder flags(Set<OpenFlag> flags) {
             this.flags.addAll(flags);
             return this;
         }
 
-        /** Which driver to open (default {@link Device#AUTO}). */
+        /**
+         * Which driver to open (default {@link Device#AUTO}).
+         *
+         * @param device the driver
+         * @return this builder
+         */
         public Builder device(Device device) {
             this.device = Objects.requireNonNull(device, "device");
             return this;
         }
 
-        /** The transport (default: the platform's, see {@link Transports#platform()}). */
+        /**
+         * The transport (default: the platform's, see {@link Transports#platform()}).
+         *
+         * @param transport the transport
+         * @return this builder
+         */
         public Builder transport(DeviceTransport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
             return this;
@@ -638,6 +692,9 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         /**
          * The driver file to install on demand (default: the system property
          * {@code divert4j.driver}, else {@code divert4j.sys} next to the jar).
+         *
+         * @param file the driver file
+         * @return this builder
          */
         public Builder driverFile(Path file) {
             this.driverFile = Objects.requireNonNull(file, "file");
@@ -647,6 +704,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         /**
          * Opens the handle.
          *
+         * @return the open handle
          * @throws DivertException.InvalidFilterException (87) if the filter does not compile,
          *     with the compiler's diagnostic, without touching the device
          * @throws DivertException.InvalidRequestException (87) for an invalid layer, flags,

@@ -17,13 +17,18 @@ import org.divert4j.abi.Address;
  */
 public record DivertPacket(byte[] data, Address address) {
 
-    /** Checks both parts are present. */
+    /**
+     * Checks both parts are present.
+     *
+     * @param data the packet bytes
+     * @param address the address record
+     */
     public DivertPacket {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(address, "address");
     }
 
-    /** The packet length in bytes. */
+    /** {@return the packet length in bytes} */
     public int length() {
         return data.length;
     }

@@ -19,7 +19,13 @@ import org.divert4j.filter.object.FilterFlags;
  */
 public record FilterProgram(List<Instruction> instructions, long filterFlags, String text) {
 
-    /** Copies the list and checks it is non-empty. */
+    /**
+     * Copies the list and checks it is non-empty.
+     *
+     * @param instructions the program
+     * @param filterFlags the filter flags
+     * @param text the source text (may be null)
+     */
     public FilterProgram {
         instructions = List.copyOf(instructions);
         if (instructions.isEmpty()) {
@@ -31,6 +37,9 @@ public record FilterProgram(List<Instruction> instructions, long filterFlags, St
      * Compiles filter text (or an {@code @WinDiv_} object string) for a layer and computes its
      * filter flags, as {@code WinDivertOpen} does.
      *
+     * @param filter filter text or object string
+     * @param layer the layer to compile for
+     * @return the program and its flags
      * @throws DivertException.InvalidFilterException (87) with the compiler's diagnostic: the
      *     error, its position and a caret line
      */
@@ -48,6 +57,9 @@ public record FilterProgram(List<Instruction> instructions, long filterFlags, St
      * The program of {@code true} at a layer: one instruction that accepts, and every flag the
      * layer can use (filter-object.md (c): NETWORK layers 0xF0, FLOW 0x1C0, SOCKET 0x3EC0,
      * REFLECT 0).
+     *
+     * @param layer the layer
+     * @return the program
      */
     public static FilterProgram acceptAll(Layer layer) {
         long ipBoth = FilterFlag.IP.bit() | FilterFlag.IPV6.bit();
@@ -62,7 +74,7 @@ public record FilterProgram(List<Instruction> instructions, long filterFlags, St
         return new FilterProgram(List.of(constant(Instruction.ACCEPT)), flags, "true");
     }
 
-    /** The program of {@code false}: one instruction that rejects, flags 0 (nothing is captured; for send-only handles). */
+    /** {@return the program of {@code false}: one instruction that rejects, flags 0 (nothing is captured; for send-only handles)} */
     public static FilterProgram rejectAll() {
         return new FilterProgram(List.of(constant(Instruction.REJECT)), 0, "false");
     }
@@ -71,7 +83,7 @@ public record FilterProgram(List<Instruction> instructions, long filterFlags, St
         return new Instruction(0, 0, label, label, false, 0, 0, 0, 0);
     }
 
-    /** The program as n × 24 bytes. */
+    /** {@return the program as n × 24 bytes} */
     public byte[] encode() {
         return Instruction.encodeProgram(instructions);
     }

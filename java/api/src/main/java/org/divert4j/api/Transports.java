@@ -12,6 +12,7 @@ public final class Transports {
     /**
      * The platform's transport: Windows talks to the kernel driver.
      *
+     * @return the transport
      * @throws DivertException.DriverUnavailableException (error 50) on a platform without one
      */
     public static DeviceTransport platform() {

@@ -79,22 +79,27 @@ public enum WinError {
         this.remedy = remedy;
     }
 
-    /** The Windows error number. */
+    /** {@return the Windows error number} */
     public int code() {
         return code;
     }
 
-    /** What the error means for a divert handle. */
+    /** {@return what the error means for a divert handle} */
     public String meaning() {
         return meaning;
     }
 
-    /** What the user can do about it. */
+    /** {@return what the user can do about it} */
     public String remedy() {
         return remedy;
     }
 
-    /** The entry for a code, or null if the code is not one the spec lists. */
+    /**
+     * The entry for a code.
+     *
+     * @param code a Windows error code
+     * @return its entry, or null if the spec does not list the code
+     */
     public static WinError of(int code) {
         for (WinError e : values()) {
             if (e.code == code) {

@@ -27,7 +27,12 @@ public final class AddressCodec {
     private AddressCodec() {
     }
 
-    /** The 80-byte record of {@code a}. */
+    /**
+     * Encodes an address.
+     *
+     * @param a the address
+     * @return its 80-byte record
+     */
     public static byte[] encode(Address a) {
         ByteBuffer b = ByteBuffer.allocate(Abi.ADDRESS_SIZE);
         encode(a, b);
@@ -38,6 +43,9 @@ public final class AddressCodec {
      * Writes the 80-byte record of {@code a} at the buffer's position and advances it by 80.
      * Every byte of the record is written (unused union bytes and reserved fields as zero), so
      * a reused buffer never leaks a previous record.
+     *
+     * @param a the address
+     * @param out the buffer, with at least 80 bytes remaining
      */
     public static void encode(Address a, ByteBuffer out) {
         ByteBuffer b = out.slice(out.position(), Abi.ADDRESS_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -69,6 +77,8 @@ public final class AddressCodec {
      * Reads the 80-byte record at the buffer's position and advances it by 80. Reserved bits are
      * ignored; the union is read as the variant the record's layer selects.
      *
+     * @param in the buffer
+     * @return the address
      * @throws IllegalArgumentException if the record's layer (or a REFLECT record's reported
      *     layer) is not 0…4, or fewer than 80 bytes remain
      */

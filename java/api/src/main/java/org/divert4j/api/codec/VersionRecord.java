@@ -15,12 +15,17 @@ import org.divert4j.abi.Abi;
  */
 public record VersionRecord(long magic, int major, int minor, int bits) {
 
-    /** What the client sends: the client magic, version 2.2 and the given pointer width. */
+    /**
+     * What the client sends: the client magic, version 2.2 and the pointer width.
+     *
+     * @param bits 32 or 64
+     * @return the record
+     */
     public static VersionRecord request(int bits) {
         return new VersionRecord(Abi.MAGIC_DLL, Abi.VERSION_MAJOR, Abi.VERSION_MINOR, bits);
     }
 
-    /** The 64-byte record. */
+    /** {@return the 64-byte record} */
     public byte[] encode() {
         return ByteBuffer.allocate(Abi.VERSION_SIZE).order(ByteOrder.LITTLE_ENDIAN)
                 .putLong(0, magic).putInt(8, major).putInt(12, minor).putInt(16, bits).array();
@@ -30,6 +35,8 @@ public record VersionRecord(long magic, int major, int minor, int bits) {
      * Reads a record from the first 64 bytes at the buffer's position (the position is not
      * moved).
      *
+     * @param in the buffer
+     * @return the record
      * @throws IllegalArgumentException if fewer than 64 bytes remain
      */
     public static VersionRecord decode(ByteBuffer in) {
@@ -43,6 +50,8 @@ public record VersionRecord(long magic, int major, int minor, int bits) {
     /**
      * True if this is a driver reply the client accepts: the driver magic and major version 2
      * or later (device-abi.md §4.1 step 5).
+     *
+     * @return whether the client may proceed
      */
     public boolean isCompatibleDriverReply() {
         return magic == Abi.MAGIC_SYS && major >= Abi.VERSION_MAJOR;

@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  */
 public interface DeviceChannel extends AutoCloseable {
 
-    /** A new completion slot; the caller reuses it for many requests and closes it at the end. */
+    /** {@return a new completion slot; the caller reuses it for many requests and closes it at the end} */
     IoSlot newSlot();
 
     /**
@@ -28,7 +28,11 @@ public interface DeviceChannel extends AutoCloseable {
      */
     IoResult ioctl(IoSlot slot, int code, ByteBuffer header, ByteBuffer data);
 
-    /** Cancels the request pending on {@code slot}, if any; it completes with error 995. */
+    /**
+     * Cancels the request pending on a slot, if any; it completes with error 995.
+     *
+     * @param slot the slot
+     */
     void cancel(IoSlot slot);
 
     /** Cancels every pending request of this channel; they complete with error 995. */

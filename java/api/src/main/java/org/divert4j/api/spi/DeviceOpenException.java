@@ -4,6 +4,7 @@ package org.divert4j.api.spi;
 public final class DeviceOpenException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /** The Windows error code. */
     private final int errorCode;
 
     /**
@@ -15,7 +16,7 @@ public final class DeviceOpenException extends Exception {
         this.errorCode = errorCode;
     }
 
-    /** The Windows error code. */
+    /** {@return the Windows error code} */
     public int errorCode() {
         return errorCode;
     }

@@ -10,7 +10,7 @@ import java.util.Optional;
  */
 public interface DeviceTransport {
 
-    /** A short name for messages, e.g. {@code "windows"}. */
+    /** {@return a short name for messages, e.g. {@code "windows"}} */
     String name();
 
     /**
@@ -23,6 +23,6 @@ public interface DeviceTransport {
      */
     DeviceChannel open(String devicePath) throws DeviceOpenException;
 
-    /** The driver manager of this platform, if drivers are installed there. */
+    /** {@return the driver manager of this platform, if drivers are installed there} */
     Optional<DriverManager> driverManager();
 }

@@ -40,6 +40,6 @@ public interface DriverManager {
     /** Stops the driver service and deletes it. Succeeds if it is not installed. */
     void uninstall();
 
-    /** The service's state. */
+    /** {@return the service's state} */
     Status status();
 }

@@ -7,17 +7,27 @@ package org.divert4j.api.spi;
  * @param bytes bytes transferred (on RECV also when the error is 122, the truncated length)
  */
 public record IoResult(int error, int bytes) {
-    /** True if the request succeeded. */
+    /** {@return true if the request succeeded} */
     public boolean ok() {
         return error == 0;
     }
 
-    /** A success with {@code bytes} transferred. */
+    /**
+     * A success.
+     *
+     * @param bytes bytes transferred
+     * @return the result
+     */
     public static IoResult success(int bytes) {
         return new IoResult(0, bytes);
     }
 
-    /** A failure with the given error and no bytes. */
+    /**
+     * A failure with no bytes.
+     *
+     * @param error the Windows error
+     * @return the result
+     */
     public static IoResult failure(int error) {
         return new IoResult(error, 0);
     }
