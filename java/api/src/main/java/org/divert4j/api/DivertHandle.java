@@ -34,6 +34,7 @@ import org.divert4j.api.spi.DeviceChannel;
 import org.divert4j.api.spi.DeviceTransport;
 import org.divert4j.api.spi.IoResult;
 import org.divert4j.api.spi.IoSlot;
+import org.divert4j.packet.Packet;
 
 /**
  * An open divert handle: receives the packets (or events) its filter matches and injects
@@ -60,9 +61,10 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     /** What {@link #send} should do besides sending. */
     public enum SendOption {
         /**
-         * Have the IPv4, TCP and UDP checksums recomputed: the address's checksum-valid flags are
-         * cleared so the driver recomputes them on injection (device-abi.md §9.1). Use after
-         * modifying a packet. ICMP checksums are never recomputed by the driver.
+         * Recompute every checksum (IPv4 header, TCP, UDP, ICMP, ICMPv6) of each packet before
+         * sending, as {@code WinDivertHelperCalcChecksums} does, and mark them valid in the
+         * address so the driver does not redo them. Use after modifying a packet. The caller's
+         * arrays are not changed: the work happens in the request buffer.
          */
         RECOMPUTE_CHECKSUMS
     }
@@ -347,8 +349,13 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             ByteBuffer data = r.dataFor(total);
             r.addresses.clear();
             for (DivertPacket p : packets) {
+                int offset = data.position();
                 data.put(p.data());
-                AddressCodec.encode(recompute ? withoutChecksumFlags(p.address()) : p.address(), r.addresses);
+                Address a = p.address();
+                if (recompute) {
+                    a = Packet.wrap(data, offset, p.length()).recalculateChecksums(0).applyTo(a);
+                }
+                AddressCodec.encode(a, r.addresses);
             }
             data.flip();
             r.header.put(0, RequestHeader.send(r.addressesPointer, (long) packets.size() * Abi.ADDRESS_SIZE));
@@ -360,11 +367,6 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         } finally {
             release(r);
         }
-    }
-
-    private static Address withoutChecksumFlags(Address a) {
-        return new Address(a.timestamp(), a.layer(), a.event(), a.sniffed(), a.outbound(), a.loopback(),
-                a.impostor(), a.ipv6(), false, false, false, a.data());
     }
 
     /**

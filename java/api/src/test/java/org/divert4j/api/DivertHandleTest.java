@@ -389,10 +389,20 @@ class DivertHandleTest {
                 sentAddr.set(call.sentAddresses());
                 return IoResult(call.dataIn.length);
             });
-            h.send(pkt, a, DivertHandle.SendOption.RECOMPUTE_CHECKSUMS);
+            // A TCP packet with wrong checksums and an address claiming nothing is valid.
+            byte[] tcp = hex("45000028abcd40004006ffff0a0000015db8d82204d200500000000100000000500220001234000000");
+            tcp = Arrays.copyOf(tcp, 40);
+            byte[] original = tcp.clone();
+            Address none = new Address(0, Layer.NETWORK, 0, false, true, false, false, false, false, false, false,
+                    LayerData.Network.NONE);
+            h.send(tcp, none, DivertHandle.SendOption.RECOMPUTE_CHECKSUMS);
             int bits = ByteBuffer.wrap(sentAddr.get()).order(ByteOrder.LITTLE_ENDIAN).getInt(8);
-            assertThat(bits & 0x00E00000).isEqualTo(0);
-            assertThat(bits & 0x00020000).isEqualTo(0);
+            assertThat(bits & 0x00E00000).isEqualTo(0x00600000); // IPChecksum and TCPChecksum now valid
+            assertThat(bits & 0x00020000).isEqualTo(0x00020000); // still outbound
+            byte[] sent = fake.calls.get(3).dataIn;
+            assertThat(org.divert4j.packet.Packet.wrap(sent).checksumsValid()).isTrue();
+            assertThat(org.divert4j.packet.Packet.wrap(original).checksumsValid()).isFalse();
+            assertThat(tcp).isEqualTo(original);
         }
     }
 
