@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "Packet divert toolkit: WinDivert 2.2 compatible filters, packets and handles.",
         subcommands = {FilterCommand.class, PacketCommand.class,
             DriverCommand.class, SniffCommand.class, DropCommand.class, PassthruCommand.class,
-            EventDumpCommand.Flowtrack.class, EventDumpCommand.Socketdump.class, CtlCommand.class})
+            EventDumpCommand.Flowtrack.class, EventDumpCommand.Socketdump.class, CtlCommand.class,
+            BlockCommand.class, WebfilterCommand.class})
 public final class Main {
 
     /** Exit status for invalid input. */

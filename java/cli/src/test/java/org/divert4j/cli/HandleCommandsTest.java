@@ -38,7 +38,7 @@ class HandleCommandsTest {
     }
 
     private static final List<List<String>> COMMANDS = List.of(List.of("sniff"), List.of("drop"), List.of("passthru"),
-            List.of("flowtrack"), List.of("socketdump"), List.of("ctl"), List.of("driver"),
+            List.of("flowtrack"), List.of("socketdump"), List.of("ctl"), List.of("driver"), List.of("block"), List.of("webfilter"),
             List.of("driver", "install"), List.of("driver", "uninstall"), List.of("driver", "status"));
 
     @Test
@@ -61,7 +61,7 @@ class HandleCommandsTest {
             {"sniff", "--priority", "x"}, {"sniff", "--device", "nope"}, {"drop"}, {"drop", "--layer", "FLOW", "tcp"},
             {"passthru", "--batch", "0"}, {"passthru", "--batch", "256"}, {"passthru", "--threads", "0"},
             {"ctl"}, {"ctl", "frobnicate"}, {"flowtrack", "--priority", "-30001"}, {"socketdump", "a", "b"},
-            {"sniff", "--unknown"},
+            {"sniff", "--unknown"}, {"block"}, {"block", "--layer", "SOCKET", "tcp"}, {"webfilter"},
         };
         for (String[] a : usage) {
             Result r = run(a);
@@ -89,7 +89,8 @@ class HandleCommandsTest {
             return;
         }
         for (String[] a : new String[][] {{"sniff"}, {"drop", "tcp"}, {"passthru"}, {"flowtrack"}, {"socketdump"},
-                {"ctl", "list"}, {"driver", "status"}, {"driver", "uninstall"}}) {
+                {"ctl", "list"}, {"driver", "status"}, {"driver", "uninstall"}, {"block", "udp"},
+                {"webfilter", "example.com"}}) {
             Result r = run(a);
             assertThat(r.status()).isEqualTo(1);
             assertThat(r.err()).contains("not available on this platform");
@@ -145,6 +146,41 @@ class HandleCommandsTest {
         assertThat(d.sent).isEmpty();
         assertThat(r.out()).contains("drop NETWORK");
         assertThat(r.err()).contains("1 packets, 40 bytes, 1 drops");
+    }
+
+    @Test
+    void blockAnswersTcpWithAReset() {
+        ScriptedDevice d = new ScriptedDevice();
+        d.queue.add(new DivertPacket(ResponsesTest.tcpWithPayload("x"), net(true)));
+        HandleOptions.transportOverride = () -> d;
+        Result r = run("block", "tcp");
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(d.sent).hasSize(1);
+        assertThat(org.divert4j.packet.Packet.wrap(d.sent.get(0)).tcp().orElseThrow().rst()).isTrue();
+        assertThat(r.out()).startsWith("reset NETWORK");
+        assertThat(r.err()).contains("1 drops, 1 injected");
+    }
+
+    @Test
+    void webfilterBlocksListedHostsAndPassesOthers() throws Exception {
+        java.nio.file.Path list = java.nio.file.Files.createTempFile("hosts", ".txt");
+        java.nio.file.Files.writeString(list, "# blocked\nexample.com\n");
+        ScriptedDevice d = new ScriptedDevice();
+        byte[] blocked = ResponsesTest.tcpWithPayload("GET / HTTP/1.1\r\nHost: www.Example.com:80\r\n\r\n");
+        byte[] allowed = ResponsesTest.tcpWithPayload("GET / HTTP/1.1\r\nHost: example.org\r\n\r\n");
+        d.queue.add(new DivertPacket(blocked, net(true)));
+        d.queue.add(new DivertPacket(allowed, net(true)));
+        HandleOptions.transportOverride = () -> d;
+        Result r = run("webfilter", "--list", list.toString());
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(d.sent).hasSize(3);
+        assertThat(org.divert4j.packet.Packet.wrap(d.sent.get(0)).tcp().orElseThrow().rst()).isTrue();
+        assertThat(new String(d.sent.get(1), java.nio.charset.StandardCharsets.ISO_8859_1)).contains("403 Forbidden");
+        assertThat(d.sent.get(2)).isEqualTo(allowed);
+        assertThat(r.out()).contains("blocked www.Example.com:80");
+        assertThat(r.err()).contains("2 packets");
+        assertThat(r.err()).contains("1 drops, 3 injected");
+        assertThat(run("webfilter", "--list", "/nonexistent/hosts").status()).isEqualTo(1);
     }
 
     @Test
