@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     bool network = layer <= DIVERT_LAYER_NETWORK_FORWARD;
     const uint8_t *user_packet = network ? packet : ((flags & 1) ? packet : NULL);
-    int u = user_ok ? divert_helper_eval_filter(&user, layer, user_packet, len, &addr) : -2;
+    int u = user_ok ? divert_helper_eval_filter(&user, layer, user_packet, len, &addr, NULL) : -2;
     if (!driver_ok) {
         return 0;
     }

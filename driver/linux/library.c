@@ -26,7 +26,11 @@ DIVERT4J_EXPORT uint32_t divert4j_abi_version(void)
  *   packet/packet_len: the IP packet for NETWORK/NETWORK_FORWARD, NULL for FLOW/SOCKET,
  *     ignored for REFLECT;
  *   addr: the 80-byte address record (device-abi.md 7).
- * Returns 1 (match), 0 (no match) or -1 (error: WinDivert's ERROR_INVALID_PARAMETER).
+ * Returns 1 (match), 0 (no match) or a negative error (all of them WinDivert's
+ * ERROR_INVALID_PARAMETER): -1 the program does not load (count, field, test or label), else
+ * -(1 + divert_helper_error): -2 no program/address, -3 layer outside 0..4, -4 no packet,
+ * -5 not an IPv4/IPv6 packet, -6 IPv6 flag disagrees, -7 packet at FLOW/SOCKET,
+ * -8 execution failed (field illegal for the layer, step limit).
  * The caller keeps ownership of every buffer; nothing is retained after the call.
  */
 DIVERT4J_EXPORT int32_t divert4j_eval_filter(const uint8_t *program, uint32_t program_len,
@@ -35,10 +39,14 @@ DIVERT4J_EXPORT int32_t divert4j_eval_filter(const uint8_t *program, uint32_t pr
 {
     divert_program loaded;
     DIVERT_ADDRESS address;
-    if (program == NULL || addr == NULL
-        || divert_program_load_user(program, program_len, &loaded) != DIVERT_STATUS_SUCCESS) {
-        return DIVERT_EVAL_ERROR;
+    divert_helper_error why;
+    if (addr == NULL) {
+        return -(1 + DIVERT_HELPER_NULL_ARGUMENT);
+    }
+    if (divert_program_load_user(program, program_len, &loaded) != DIVERT_STATUS_SUCCESS) {
+        return -1;
     }
     memcpy(&address, addr, sizeof address);
-    return divert_helper_eval_filter(&loaded, layer, packet, packet_len, &address);
+    divert_eval_result r = divert_helper_eval_filter(&loaded, layer, packet, packet_len, &address, &why);
+    return r == DIVERT_EVAL_ERROR ? -(1 + (int32_t)why) : (int32_t)r;
 }

@@ -35,7 +35,7 @@ static int eval_user(uint32_t layer, int id, int flags, int64_t ts, const uint8_
         n = hex_decode(SAMPLE_PACKETS[id], packet, sizeof packet);
         a.IPv6 = (packet[0] >> 4) == 6;
     }
-    return divert_helper_eval_filter(&p, layer, id > 0 ? packet : NULL, (uint32_t)n, &a);
+    return divert_helper_eval_filter(&p, layer, id > 0 ? packet : NULL, (uint32_t)n, &a, NULL);
 }
 
 static int chain(uint32_t layer, int id, int flags, int64_t ts, int join_or, uint32_t n,
@@ -188,7 +188,7 @@ static int eval_addr(uint32_t layer, const DIVERT_ADDRESS *a, const char *obj)
     int n = object_decode(obj, code, sizeof code);
     CHECK(n > 0);
     CHECK(divert_program_load_user(code, (uint32_t)n, &p) == DIVERT_STATUS_SUCCESS);
-    return divert_helper_eval_filter(&p, layer, NULL, 0, a);
+    return divert_helper_eval_filter(&p, layer, NULL, 0, a, NULL);
 }
 
 static void test_endpoint_and_reflect_values(void)
@@ -207,7 +207,7 @@ static void test_endpoint_and_reflect_values(void)
             DIVERT_ADDRESS a = endpoint(layer, cases[i].v6, cases[i].proto);
             build_chain(prog, 0, 1, &(test_t){cases[i].field, NEQ, 0, 0});
             CHECK(divert_program_load_user(prog, 24, &p) == DIVERT_STATUS_SUCCESS);
-            CHECK_EQ(divert_helper_eval_filter(&p, layer, NULL, 0, &a), cases[i].expect);
+            CHECK_EQ(divert_helper_eval_filter(&p, layer, NULL, 0, &a, NULL), cases[i].expect);
         }
     }
     DIVERT_ADDRESS a = endpoint(DIVERT_LAYER_FLOW, false, 6);
@@ -247,52 +247,68 @@ static void test_endpoint_and_reflect_values(void)
     DIVERT_ADDRESS r = test_address(DIVERT_LAYER_REFLECT, false);
     build_chain(prog, 0, 1, &(test_t){F(TIMESTAMP), GT, 1, 0});
     CHECK(divert_program_load_user(prog, 24, &p) == DIVERT_STATUS_SUCCESS);
-    CHECK_EQ(divert_helper_eval_filter(&p, 4, NULL, 0, &r), M);
+    CHECK_EQ(divert_helper_eval_filter(&p, 4, NULL, 0, &r, NULL), M);
     build_chain(prog, 0, 1, &(test_t){F(TIMESTAMP), EQ, 1, 0});
     CHECK(divert_program_load_user(prog, 24, &p) == DIVERT_STATUS_SUCCESS);
-    CHECK_EQ(divert_helper_eval_filter(&p, 4, NULL, 0, &r), N);
+    CHECK_EQ(divert_helper_eval_filter(&p, 4, NULL, 0, &r, NULL), N);
 }
 
 static void test_entry_rules(void)
 {
     uint8_t prog[24];
     divert_program p;
+    divert_helper_error why = DIVERT_HELPER_EXECUTION;
     build_chain(prog, 0, 1, &(test_t){F(ZERO), EQ, 0, 0});
     CHECK(divert_program_load_user(prog, 24, &p) == DIVERT_STATUS_SUCCESS);
     int n = hex_decode(SAMPLE_PACKETS[1], packet, sizeof packet);
     DIVERT_ADDRESS a = test_address(0, true);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, &a), M);
-    CHECK_EQ(divert_helper_eval_filter(NULL, 0, packet, (uint32_t)n, &a), E);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, NULL), E);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, NULL, 0, &a), E);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, 19, &a), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, &a, &why), M);
+    CHECK_EQ(why, DIVERT_HELPER_OK);
+    static const struct { uint32_t layer; int pkt; uint32_t len; int v6; divert_helper_error why; } bad[] = {
+        {0, 0, 0, 0, DIVERT_HELPER_NO_PACKET}, {1, 1, 19, 0, DIVERT_HELPER_BAD_PACKET},
+        {0, 1, 60, 1, DIVERT_HELPER_IPV6_MISMATCH}, {2, 1, 60, 0, DIVERT_HELPER_UNEXPECTED_PACKET},
+        {3, 1, 0, 0, DIVERT_HELPER_UNEXPECTED_PACKET}, {5, 0, 0, 0, DIVERT_HELPER_BAD_LAYER},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        a.IPv6 = (unsigned)bad[i].v6;
+        CHECK_EQ(divert_helper_eval_filter(&p, bad[i].layer, bad[i].pkt ? packet : NULL, bad[i].len, &a, &why), E);
+        CHECK_EQ(why, bad[i].why);
+    }
+    a.IPv6 = 0;
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, NULL, &why), E);
+    CHECK_EQ(why, DIVERT_HELPER_NULL_ARGUMENT);
+    CHECK_EQ(divert_helper_eval_filter(NULL, 0, packet, (uint32_t)n, &a, NULL), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, NULL, NULL), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, NULL, 0, &a, NULL), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, 19, &a, NULL), E);
     a.IPv6 = 1;                                              /* flag disagrees with IPv4 */
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, &a), E);
-    CHECK_EQ(divert_helper_eval_filter(&p, 2, packet, (uint32_t)n, &a), E);
-    CHECK_EQ(divert_helper_eval_filter(&p, 3, packet, (uint32_t)n, &a), E);
-    CHECK_EQ(divert_helper_eval_filter(&p, 2, NULL, 0, &a), M);
-    CHECK_EQ(divert_helper_eval_filter(&p, 4, packet, (uint32_t)n, &a), M);
-    CHECK_EQ(divert_helper_eval_filter(&p, 5, NULL, 0, &a), E);
-    CHECK_EQ(divert_helper_eval_filter(&p, 255, NULL, 0, &a), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, &a, NULL), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 2, packet, (uint32_t)n, &a, NULL), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 3, packet, (uint32_t)n, &a, NULL), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 2, NULL, 0, &a, NULL), M);
+    CHECK_EQ(divert_helper_eval_filter(&p, 4, packet, (uint32_t)n, &a, NULL), M);
+    CHECK_EQ(divert_helper_eval_filter(&p, 5, NULL, 0, &a, NULL), E);
+    CHECK_EQ(divert_helper_eval_filter(&p, 255, NULL, 0, &a, NULL), E);
     /* user mode: `length` is the buffer length, trailing bytes included; truncated is fine */
     a.IPv6 = 0;
     build_chain(prog, 0, 1, &(test_t){F(LENGTH), EQ, 0, 63});
     CHECK(divert_program_load_user(prog, 24, &p) == DIVERT_STATUS_SUCCESS);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, 63, &a), M);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, 60, &a), N);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, 63, &a, NULL), M);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, 60, &a, NULL), N);
     build_chain(prog, 0, 1, &(test_t){F(PACKET), EQ, 0, 0x25, (uint32_t)-1});
     CHECK(divert_program_load_user(prog, 24, &p) == DIVERT_STATUS_SUCCESS);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, 34, &a), M);   /* truncated ICMP */
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, 34, &a, NULL), M);   /* truncated ICMP */
     /* an illegal field at the network layer is an evaluation error too */
     build_chain(prog, 0, 1, &(test_t){F(PROCESSID), EQ, 0, 0});
     CHECK(divert_program_load_user(prog, 24, &p) == DIVERT_STATUS_SUCCESS);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, &a), E);
-    CHECK_EQ(divert_helper_eval_filter(&p, 2, NULL, 0, &a), M);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, &a, &why), E);
+    CHECK_EQ(why, DIVERT_HELPER_EXECUTION);
+    CHECK_EQ(divert_helper_eval_filter(&p, 2, NULL, 0, &a, NULL), M);
     /* but an illegal field on a path not taken is not */
     put_insn(code, 0, (test_t){F(ZERO), EQ, 0, 0}, ACC, 1);
     put_insn(code, 1, (test_t){F(PROCESSID), EQ, 0, 0}, ACC, REJ);
     CHECK(divert_program_load_user(code, 48, &p) == DIVERT_STATUS_SUCCESS);
-    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, &a), M);
+    CHECK_EQ(divert_helper_eval_filter(&p, 0, packet, (uint32_t)n, &a, NULL), M);
 }
 
 static void test_driver_evaluation(void)

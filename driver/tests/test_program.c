@@ -232,7 +232,7 @@ static void test_oracle_objects(void)
                 DIVERT_ADDRESS a = test_address(layer, out);
                 a.IPv6 = (packets[id][0] >> 4) == 6;
                 const uint8_t *pkt = layer <= 1 ? packets[id] : NULL;
-                int u = divert_helper_eval_filter(&user, layer, pkt, pkt ? (uint32_t)lens[id] : 0, &a);
+                int u = divert_helper_eval_filter(&user, layer, pkt, pkt ? (uint32_t)lens[id] : 0, &a, NULL);
                 int d = DIVERT_EVAL_NOMATCH;
                 if (layer <= 1) {
                     divert_packet_view v = divert_view_flat(packets[id], (uint32_t)lens[id]);

@@ -14,6 +14,9 @@ public final class NativeLibrary {
     /** The raw entry points of the library. */
     interface Binding extends Library {
         int divert4j_abi_version();
+
+        int divert4j_eval_filter(byte[] program, int programLength, int layer, byte[] packet,
+                int packetLength, byte[] address);
     }
 
     private static final class Holder {

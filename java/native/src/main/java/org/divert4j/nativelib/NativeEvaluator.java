@@ -1,0 +1,64 @@
+package org.divert4j.nativelib;
+
+import java.util.List;
+import java.util.Objects;
+import org.divert4j.abi.Abi;
+import org.divert4j.abi.Layer;
+import org.divert4j.filter.Instruction;
+import org.divert4j.filter.eval.Verdict;
+
+/**
+ * Evaluates compiled filter programs with the C core, the code the driver runs, through
+ * {@code libdivert4j.so}: {@code WinDivertHelperEvalFilter} semantics (filter-language.md §8.5) on
+ * instructions the Java compiler produced. The program is loaded with the user library's checks
+ * only (instruction count, field, test and forward labels); layer legality is checked as the
+ * program runs, as WinDivert does for objects.
+ */
+public final class NativeEvaluator {
+
+    private NativeEvaluator() {
+    }
+
+    /**
+     * Runs {@code program} for {@code layer}.
+     *
+     * @param program the instructions (1 to 256)
+     * @param layer the layer to evaluate for (the layer bits inside {@code address} are not used)
+     * @param packet the IP packet at NETWORK/NETWORK_FORWARD; null at FLOW/SOCKET; ignored at REFLECT
+     * @param address the 80-byte address record (device-abi.md §7)
+     * @return match, no match, or an error saying why (WinDivert's ERROR_INVALID_PARAMETER)
+     * @throws NativeLibraryException if the library cannot be loaded
+     * @throws IllegalArgumentException if {@code address} is not 80 bytes
+     */
+    public static Verdict evaluate(List<Instruction> program, Layer layer, byte[] packet, byte[] address) {
+        Objects.requireNonNull(program, "program");
+        Objects.requireNonNull(layer, "layer");
+        if (address == null || address.length != Abi.ADDRESS_SIZE) {
+            throw new IllegalArgumentException("the address record must be " + Abi.ADDRESS_SIZE + " bytes");
+        }
+        byte[] code = Instruction.encodeProgram(program);
+        int result = NativeLibrary.binding().divert4j_eval_filter(code, code.length, layer.value(), packet,
+                packet == null ? 0 : packet.length, address);
+        return switch (result) {
+            case 1 -> Verdict.MATCH;
+            case 0 -> Verdict.NOMATCH;
+            default -> Verdict.error(reason(result, program.size(), layer, packet));
+        };
+    }
+
+    /** The message for a negative result of {@code divert4j_eval_filter} (see driver/linux/library.c). */
+    private static String reason(int code, int instructions, Layer layer, byte[] packet) {
+        return switch (code) {
+            case -1 -> "the program of " + instructions
+                    + " instructions does not load (count, field, test or jump out of range)";
+            case -2 -> "no address record";
+            case -3 -> "layer " + layer + " is out of range";
+            case -4 -> "layer " + layer + " needs a packet";
+            case -5 -> "the " + packet.length + " bytes are not a valid IPv4 or IPv6 packet";
+            case -6 -> "the address IPv6 flag disagrees with the packet's IP version";
+            case -7 -> "layer " + layer + " events carry no packet";
+            case -8 -> "the program uses a field that is not legal at layer " + layer;
+            default -> "the C core failed with code " + code;
+        };
+    }
+}
