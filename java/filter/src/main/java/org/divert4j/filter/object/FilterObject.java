@@ -2,6 +2,7 @@ package org.divert4j.filter.object;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.divert4j.filter.Field;
 import org.divert4j.filter.FilterError;
 import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
@@ -56,7 +57,7 @@ public final class FilterObject {
     }
 
     private static void instruction(StringBuilder out, Instruction ins, int index) {
-        if (ins.field() < 0 || ins.field() > org.divert4j.filter.Field.MAX_ID) {
+        if (ins.field() < 0 || ins.field() > Field.MAX_ID) {
             throw new IllegalArgumentException("instruction " + index + ": field " + ins.field() + " has no encoding");
         }
         if (ins.test() < 0 || ins.test() > 5) {
@@ -178,9 +179,9 @@ public final class FilterObject {
             pos++;
             int fieldAt = pos;
             int field = (int) number(2, where + " field");
-            if (field > org.divert4j.filter.Field.MAX_ID) {
+            if (field > Field.MAX_ID) {
                 throw invalid(fieldAt, where + ": field " + field + " is unknown (max "
-                        + org.divert4j.filter.Field.MAX_ID + ")");
+                        + Field.MAX_ID + ")");
             }
             int testAt = pos;
             int test = (int) number(2, where + " test");
