@@ -2,6 +2,7 @@ package org.divert4j.filter;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.ListTokenSource;
 import org.antlr.v4.runtime.Token;
@@ -44,6 +45,8 @@ public final class FilterCompiler {
      * @throws FilterException the WinDivert error with its position and what was expected
      */
     public static CompiledFilter compile(String filter, Layer layer) throws FilterException {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(layer, "layer");
         if (FilterObject.isObject(filter)) {
             List<Instruction> program = FilterObject.decode(filter);
             return new CompiledFilter(layer, FilterObject.encode(program), program,

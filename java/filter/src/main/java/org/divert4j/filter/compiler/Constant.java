@@ -2,6 +2,7 @@ package org.divert4j.filter.compiler;
 
 import java.math.BigInteger;
 import org.divert4j.abi.U128;
+import org.divert4j.filter.SignMagnitude;
 
 /**
  * A filter constant: sign and 128-bit magnitude (filter-language.md §4.1). {@code -0} exists and
@@ -31,22 +32,13 @@ public record Constant(boolean negative, U128 magnitude) {
      * value is below every non-negative one ({@code -0 < 0}); two negatives compare inverted.
      */
     public int compareTo(Constant o) {
-        if (negative != o.negative) {
-            return negative ? -1 : 1;
-        }
-        int c = magnitude.compareTo(o.magnitude);
-        return negative ? -c : c;
+        return SignMagnitude.compare(negative, magnitude.hi(), magnitude.lo(), o.negative,
+                o.magnitude.hi(), o.magnitude.lo());
     }
 
     /** True if bits 32–127 of the magnitude are zero. */
     public boolean fitsIn32Bits() {
         return magnitude.hi() == 0 && (magnitude.lo() >>> 32) == 0;
-    }
-
-    /** The value as a signed BigInteger ({@code -0} becomes 0). */
-    public BigInteger toBigInteger() {
-        BigInteger m = magnitude.toBigInteger();
-        return negative ? m.negate() : m;
     }
 
     @Override

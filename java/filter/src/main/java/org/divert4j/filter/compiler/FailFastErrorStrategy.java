@@ -1,5 +1,6 @@
 package org.divert4j.filter.compiler;
 
+import java.util.List;
 import org.antlr.v4.runtime.DefaultErrorStrategy;
 import org.antlr.v4.runtime.Parser;
 import org.antlr.v4.runtime.RecognitionException;
@@ -50,7 +51,7 @@ final class FailFastErrorStrategy extends DefaultErrorStrategy {
             return "end of filter";
         }
         if (t.getType() == FilterLexer.BYTES) {
-            return "byte suffix 'b' (of the number at " + (t.getStartIndex() - 1) + "...)";
+            return "'b' suffix at offset " + t.getStartIndex() + " (WinDivert reports position 0)";
         }
         if (t.getType() == FilterLexer.BAD_MACRO) {
             return "'" + t.getText() + "' (a macro not defined for this layer)";
@@ -62,12 +63,13 @@ final class FailFastErrorStrategy extends DefaultErrorStrategy {
         if (expected == null || expected.isNil()) {
             return "";
         }
+        List<Integer> types = expected.toList();
         StringBuilder sb = new StringBuilder();
-        for (int type : expected.toList()) {
-            if (sb.length() > 0) {
-                sb.append(", ");
+        for (int k = 0; k < types.size(); k++) {
+            if (k > 0) {
+                sb.append(k == types.size() - 1 ? " or " : ", ");
             }
-            sb.append(name(type));
+            sb.append(name(types.get(k)));
         }
         return "; expected " + sb;
     }

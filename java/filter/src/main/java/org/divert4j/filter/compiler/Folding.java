@@ -97,11 +97,6 @@ public final class Folding {
         }
     }
 
-    /** The fold range of a field, or null if it is never folded. */
-    public static Range rangeOf(Field field) {
-        return RANGES.get(field);
-    }
-
     /** The decision for a test, or null if the test is kept. */
     public static Decision fold(Ast.Test t) {
         Range r = t.field() == null ? (t.literal() ? TRUE_RANGE : FALSE_RANGE) : RANGES.get(t.field());

@@ -53,8 +53,8 @@ public final class Lint {
 
     private void test(Ast.Test t) {
         Field f = t.field();
-        if (f == null) {
-            return;
+        if (f == null || f == Field.ZERO) {
+            return; // true, false and zero are constants on purpose
         }
         String src = "'" + text.substring(t.start(), t.end()) + "'";
         if (f == Field.IPV6_FLOWLABEL) {

@@ -80,6 +80,17 @@ class SpecExamplesTest {
     }
 
     @Test
+    void errorsSayWhatWasExpected() {
+        assertThat(error("tcp.DstPort ==", Layer.NETWORK).detail()).isEqualTo("unexpected end of filter; expected a number");
+        assertThat(error("(tcp ? udp)", Layer.NETWORK).detail()).isEqualTo("unexpected ')'; expected ':'");
+        assertThat(error("not (tcp)", Layer.NETWORK).detail()).isEqualTo("unexpected '('; expected a field or an array field");
+        assertThat(error("tcp.DstPort == 80b", Layer.NETWORK).detail()).startsWith("unexpected 'b' suffix at offset 17");
+        assertThat(error("(packet[70000] == 1)", Layer.NETWORK).detail()).contains("index 70000 is larger than 65575");
+        assertThat(error("packet[-0] == 1", Layer.NETWORK).detail()).contains("byte offset -0 must lie in -65535..-1");
+        assertThat(error("event == CLOSE", Layer.NETWORK).detail()).contains("macro not defined for this layer");
+    }
+
+    @Test
     void aLoneBarConsumesTheEnd() {
         assertError("tcp |", 0, 5, FilterError.BAD_TOKEN);
     }
