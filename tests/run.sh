@@ -70,8 +70,9 @@ cmake --build driver/build-asan --parallel 2
 say "Device ABI layout: divert_abi.h compiled by mingw-w64 (-mms-bitfields) and natively vs the spec"
 (cd driver/build-asan && ctest --output-on-failure -R abi_layout)
 
-say "Windows driver: mingw-w64 check build (every source -Werror, link, imports)"
+say "Windows driver: mingw-w64 check build (every source -Werror, link, imports); PowerShell syntax"
 bash tests/check-windows-driver.sh
+bash tests/check-powershell.sh
 
 say "C core: libFuzzer smoke run (20 s per target, seeded from the vectors)"
 driver/fuzz/run.sh 20

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Syntax-checks build.ps1 and installer/*.ps1 with the tree-sitter PowerShell grammar (no
+# PowerShell runtime is available on Linux from the package registries). It catches unbalanced
+# blocks, broken strings and malformed expressions; it cannot run the scripts.
+set -euo pipefail
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+WORK="$ROOT/tests/target/ps-syntax"
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  else
+    echo "check-powershell: node/npm missing and not root" >&2; exit 1
+  fi
+fi
+
+mkdir -p "$WORK"
+if [ ! -f "$WORK/node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm" ]; then
+  (cd "$WORK" && npm install --silent --no-audit --no-fund --ignore-scripts \
+      tree-sitter-powershell@0.26.4 web-tree-sitter@0.27.2 >/dev/null)
+fi
+cp "$ROOT/tests/ps-syntax.mjs" "$WORK/ps-syntax.mjs"
+PS_SYNTAX_MODULES="$WORK/node_modules" node "$WORK/ps-syntax.mjs" \
+  "$ROOT/build.ps1" "$ROOT"/installer/*.ps1
