@@ -94,23 +94,23 @@ final class Validator {
 
     private static String notIp(ByteBuffer p, int len) {
         if (len < 20) {
-            return "not an IP packet: " + len + " bytes, at least 20 are needed";
+            return "not an IPv4 or IPv6 packet: " + len + " bytes, at least 20 are needed";
         }
         int version = PacketParser.u8(p, 0) >>> 4;
         if (version == 4) {
             int ihl = PacketParser.u8(p, 0) & 0xF;
             int total = PacketParser.u16(p, 2);
             if (ihl < 5) {
-                return "not an IP packet: the IPv4 IHL " + ihl + " is below 5";
+                return "not an IPv4 or IPv6 packet: the IPv4 IHL " + ihl + " is below 5";
             }
             if (total < ihl * 4) {
-                return "not an IP packet: the IPv4 total length " + total + " is below the header length " + ihl * 4;
+                return "not an IPv4 or IPv6 packet: the IPv4 total length " + total + " is below the header length " + ihl * 4;
             }
-            return "not an IP packet: the IPv4 header length " + ihl * 4 + " exceeds the " + len + " bytes present";
+            return "not an IPv4 or IPv6 packet: the IPv4 header length " + ihl * 4 + " exceeds the " + len + " bytes present";
         }
         if (version == 6) {
-            return "not an IP packet: " + len + " bytes, an IPv6 header needs 40";
+            return "not an IPv4 or IPv6 packet: " + len + " bytes, an IPv6 header needs 40";
         }
-        return "not an IP packet: version " + version + " is neither 4 nor 6";
+        return "not an IPv4 or IPv6 packet: version " + version + " is neither 4 nor 6";
     }
 }

@@ -126,7 +126,7 @@ class PacketViewsTest {
         Packet bad = packet("4f" + SamplePackets.P1.substring(2, 40));
         assertThat(bad.ipv4().orElseThrow().options().remaining()).isEqualTo(0);
         assertThat(bad.isIp()).isFalse();
-        assertThat(bad.validate()).containsExactly("not an IP packet: the IPv4 header length 60 exceeds the 20 bytes present");
+        assertThat(bad.validate()).containsExactly("not an IPv4 or IPv6 packet: the IPv4 header length 60 exceeds the 20 bytes present");
     }
 
     @Test
@@ -402,14 +402,14 @@ class PacketViewsTest {
         assertThat(p11.ipv6().orElseThrow().flowLabel()).isEqualTo(5);
         assertThat(p11.tcp()).isEmpty();
         assertThat(p11.validate()).containsExactly("the TCP header needs 20 bytes, 0 present");
-        assertThat(packet("45").validate()).containsExactly("not an IP packet: 1 bytes, at least 20 are needed");
+        assertThat(packet("45").validate()).containsExactly("not an IPv4 or IPv6 packet: 1 bytes, at least 20 are needed");
         assertThat(packet("").ipv4()).isEmpty();
         assertThat(packet("").payload().remaining()).isEqualTo(0);
-        assertThat(packet("70" + "00".repeat(39)).validate()).containsExactly("not an IP packet: version 7 is neither 4 nor 6");
-        assertThat(packet("60" + "00".repeat(30)).validate()).containsExactly("not an IP packet: 31 bytes, an IPv6 header needs 40");
-        assertThat(packet("44" + SamplePackets.P1.substring(2)).validate()).containsExactly("not an IP packet: the IPv4 IHL 4 is below 5");
+        assertThat(packet("70" + "00".repeat(39)).validate()).containsExactly("not an IPv4 or IPv6 packet: version 7 is neither 4 nor 6");
+        assertThat(packet("60" + "00".repeat(30)).validate()).containsExactly("not an IPv4 or IPv6 packet: 31 bytes, an IPv6 header needs 40");
+        assertThat(packet("44" + SamplePackets.P1.substring(2)).validate()).containsExactly("not an IPv4 or IPv6 packet: the IPv4 IHL 4 is below 5");
         assertThat(packet("45000010" + SamplePackets.P1.substring(8)).validate())
-                .containsExactly("not an IP packet: the IPv4 total length 16 is below the header length 20");
+                .containsExactly("not an IPv4 or IPv6 packet: the IPv4 total length 16 is below the header length 20");
     }
 
     @Test
