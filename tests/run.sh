@@ -13,7 +13,7 @@ loud() { printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
 
 # Packages the tests need; installed only when missing.
 PACKAGES=(gcc clang llvm cmake make maven openjdk-17-jdk-headless mingw-w64 libnetfilter-queue-dev
-          libpcap-dev iptables nftables iproute2 tcpdump procps)
+          libpcap-dev iptables nftables iproute2 tcpdump procps ethtool)
 
 install_missing() {
   local missing=()
@@ -77,10 +77,19 @@ bash tests/check-powershell.sh
 say "C core: libFuzzer smoke run (20 s per target, seeded from the vectors)"
 driver/fuzz/run.sh 20
 
+say "Packet library: capture the kernel's own checksummed packets (netns + veth) for the Java checksum test"
+rm -f target/packet-capture/kernel.pcap
+if [ "$CAN_NETNS" -eq 1 ]; then
+  bash tests/packet-capture.sh target/packet-capture/kernel.pcap
+fi
+
 say "Java: build and unit tests (Maven Surefire)"
 mvn -B -ntp package
 
 say "Filter evaluation vectors through the CLI (divert4j filter eval --batch)"
 tests/eval-vectors.sh java
+
+say "Packet CLI from the jar: parse, checksum, hash"
+bash tests/packet-cli.sh
 
 say "all test steps passed"
