@@ -9,7 +9,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.divert4j.filter.vector.Json;
+import org.divert4j.filter.batch.JsonLine;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -64,10 +64,9 @@ class PacketCommandTest {
         assertThat(run("packet", "frobnicate").status()).isEqualTo(2);
     }
 
-    @SuppressWarnings("unchecked")
     private static Map<String, Object> json(Result r) {
         assertThat(r.status()).isEqualTo(0);
-        return (Map<String, Object>) Json.parse(r.out());
+        return JsonLine.parse(r.out().trim());
     }
 
     @SuppressWarnings("unchecked")
@@ -77,7 +76,7 @@ class PacketCommandTest {
     }
 
     private static long num(Map<String, Object> m, String key) {
-        return ((Number) m.get(key)).longValue();
+        return Long.parseLong(((JsonLine.JsonNumber) m.get(key)).text());
     }
 
     @Test
