@@ -243,6 +243,23 @@ class FilterEvaluatorTest {
     }
 
     @Test
+    void packetInsideALargerBuffer() throws FilterEvaluationException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(100);
+        buf.position(7);
+        buf.put(P1);
+        buf.put(new byte[] {(byte) 0x99, (byte) 0x99});
+        Address a = outbound(P1);
+        assertThat(FilterEvaluator.evaluate(test(Field.LENGTH, Comparison.EQ, 62), buf, 7, 62, a)).isTrue();
+        assertThat(FilterEvaluator.evaluate(array(Field.PACKET, -1, 0x99), buf, 7, 62, a)).isTrue();
+        assertThat(FilterEvaluator.evaluate(array(Field.PACKET, 0, 0x45), buf, 7, 62, a)).isTrue();
+        assertThat(FilterEvaluator.evaluate(test(Field.IP_DSTADDR, Comparison.EQ, 0xffff08080808L), buf, 7, 62, a))
+                .isTrue();
+        assertThat(FilterEvaluator.evaluate(test(Field.ICMP_TYPE, Comparison.EQ, 8), buf, 7, 62, a)).isTrue();
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> FilterEvaluator.evaluate(test(Field.ZERO, Comparison.EQ, 0), buf, 90, 20, a));
+    }
+
+    @Test
     void stepBound() throws FilterEvaluationException {
         List<Instruction> p = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
