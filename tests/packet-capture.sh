@@ -57,7 +57,7 @@ ip -n "$B" link set vb up
 
 ip netns exec "$A" tcpdump -i va -U --immediate-mode -s 0 -w "$OUT" 'ip or ip6' 2>"$WORK/tcpdump.err" &
 TPID=$!
-wait_for "$WORK/tcpdump.err" 20 "listening on"
+wait_for "$WORK/tcpdump.err" 60 "listening on"
 ip netns exec "$B" java "$ROOT/tests/packet/Responder.java" 7001 7002 >"$WORK/responder.log" 2>&1 &
 RPID=$!
 wait_for "$WORK/responder.log" 120 "ready"
