@@ -92,4 +92,7 @@ tests/eval-vectors.sh java
 say "Packet CLI from the jar: parse, checksum, hash"
 bash tests/packet-cli.sh
 
+say "Filter syntax vectors through the CLI (divert4j filter compile --batch)"
+tests/compile-vectors.sh
+
 say "all test steps passed"

@@ -10,7 +10,8 @@ import org.divert4j.abi.Layer;
  * @param object the canonical object string ({@code @WinDiv_…})
  * @param instructions the program (filter-object.md (a)); instruction 0 is the entry
  * @param flags the filter flags word for the layer (filter-object.md (c)), as sent to the driver
- * @param warnings lint warnings about surprising semantics (empty for object input)
+ * @param warnings lint warnings about surprising semantics (for object input only
+ *     {@link FilterWarning.Kind#DRIVER_REFUSES})
  */
 public record CompiledFilter(Layer layer, String object, List<Instruction> instructions,
         long flags, List<FilterWarning> warnings) {

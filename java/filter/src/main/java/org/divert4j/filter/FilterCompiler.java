@@ -1,6 +1,7 @@
 package org.divert4j.filter;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.antlr.v4.runtime.CommonTokenStream;
@@ -17,6 +18,8 @@ import org.divert4j.filter.compiler.ParseFailure;
 import org.divert4j.filter.format.FilterFormatter;
 import org.divert4j.filter.object.FilterFlags;
 import org.divert4j.filter.object.FilterObject;
+import org.divert4j.filter.object.InvalidProgramException;
+import org.divert4j.filter.object.ProgramValidator;
 
 /**
  * Compiles WinDivert 2.2 filters exactly as {@code WinDivertHelperCompileFilter} does
@@ -47,15 +50,23 @@ public final class FilterCompiler {
     public static CompiledFilter compile(String filter, Layer layer) throws FilterException {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(layer, "layer");
-        if (FilterObject.isObject(filter)) {
-            List<Instruction> program = FilterObject.decode(filter);
-            return new CompiledFilter(layer, FilterObject.encode(program), program,
-                    FilterFlags.compute(program, layer), List.of());
-        }
+        List<Instruction> program;
+        List<FilterWarning> warnings = new ArrayList<>();
         String text = bytes(filter);
-        Ast.Node tree = parse(text, layer);
-        List<FilterWarning> warnings = Lint.check(tree, text);
-        List<Instruction> program = CodeGenerator.generate(tree);
+        if (FilterObject.isObject(filter)) {
+            program = FilterObject.decode(filter);
+        } else {
+            Ast.Node tree = parse(text, layer);
+            warnings.addAll(Lint.check(tree, text));
+            program = CodeGenerator.generate(tree);
+        }
+        try {
+            ProgramValidator.validate(program, layer);
+        } catch (InvalidProgramException e) {
+            warnings.add(new FilterWarning(FilterWarning.Kind.DRIVER_REFUSES, 0, text.length(),
+                    "a driver refuses this program at layer " + layer + " (" + e.getMessage()
+                    + "), so WinDivertOpen fails; only the helper functions accept it"));
+        }
         return new CompiledFilter(layer, FilterObject.encode(program), program,
                 FilterFlags.compute(program, layer), warnings);
     }

@@ -24,7 +24,12 @@ public record FilterWarning(Kind kind, int start, int end, String message) {
         /** {@code not} on a field of a header that may be absent: still false without it. */
         NOT_ON_ABSENT_HEADER,
         /** An array index that lies outside every possible packet. */
-        INDEX_NEVER_FITS
+        INDEX_NEVER_FITS,
+        /**
+         * The program compiles but a driver refuses it (filter-object.md a.7): usable with the
+         * helper functions only, e.g. {@code ip.TOS == 300} or 256 instructions.
+         */
+        DRIVER_REFUSES
     }
 
     /** {@code warning at START: MESSAGE}. */

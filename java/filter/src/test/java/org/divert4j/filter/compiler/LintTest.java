@@ -40,7 +40,8 @@ class LintTest {
     @Test
     void constantWiderThanTheField() throws FilterException {
         List<FilterWarning> w = warnings("tcp.SeqNum == 0x15338ccc2");
-        assertThat(w).hasSize(1);
+        assertThat(w).hasSize(2);
+        assertThat(w.get(1).kind()).isEqualTo(Kind.DRIVER_REFUSES);
         assertThat(w.get(0).kind()).isEqualTo(Kind.WIDE_CONSTANT);
         assertThat(w.get(0).message()).contains("only the low 32 bits");
         assertThat(w.get(0).message()).contains("0x5338ccc2");
@@ -50,7 +51,7 @@ class LintTest {
 
     @Test
     void negativeConstantOnAnUnsignedField() throws FilterException {
-        assertThat(kinds("tcp.SeqNum > -5")).containsExactly(Kind.NEGATIVE_CONSTANT);
+        assertThat(kinds("tcp.SeqNum > -5")).containsExactly(Kind.NEGATIVE_CONSTANT, Kind.DRIVER_REFUSES);
         assertThat(kinds("timestamp > -5")).isEmpty();
     }
 
@@ -85,6 +86,24 @@ class LintTest {
         assertThat(kinds("tcp.Payload32[-65516b] == 1")).containsExactly(Kind.INDEX_NEVER_FITS);
         assertThat(kinds("tcp.Payload32[-65515b] == 1")).isEmpty();
         assertThat(kinds("packet[65534] == 1")).isEmpty();
+    }
+
+    @Test
+    void programsADriverRefuses() throws FilterException {
+        for (String filter : List.of("ip.TOS == 300", "event == 5", "packet32[0] == -5",
+                "tcp.SeqNum == 0x100000005")) {
+            List<FilterWarning> w = warnings(filter);
+            assertThat(w.stream().map(FilterWarning::kind).toList()).contains(Kind.DRIVER_REFUSES);
+            assertThat(w.get(w.size() - 1).message()).contains("WinDivertOpen fails");
+        }
+        StringBuilder ors = new StringBuilder("tcp.DstPort == 0");
+        for (int k = 1; k < 256; k++) {
+            ors.append(" or tcp.DstPort == ").append(k);
+        }
+        assertThat(kinds(ors.toString())).containsExactly(Kind.DRIVER_REFUSES);
+        assertThat(FilterCompiler.compile("@WinDiv_WX_2dWWb200WAX", Layer.FLOW).warnings().get(0).kind())
+                .isEqualTo(Kind.DRIVER_REFUSES);
+        assertThat(kinds("ip.TOS == 255 and event == PACKET")).isEmpty();
     }
 
     @Test
