@@ -24,12 +24,12 @@ import org.divert4j.filter.object.ProgramValidator;
 /**
  * Compiles WinDivert 2.2 filters exactly as {@code WinDivertHelperCompileFilter} does
  * (filter-language.md, filter-object.md): the same filters are accepted, with the same error
- * codes and positions, and the same programs and object strings are produced.
+ * codes and positions, and (unoptimized) the same programs and object strings are produced.
  *
  * <pre>{@code
- * CompiledFilter f = FilterCompiler.compile("tcp.DstPort == 80 and outbound", Layer.NETWORK);
- * f.object();        // "@WinDiv_WY_1dWW2mLXX_YXWWAX"
- * f.warnings();      // lint: folded tests, wide constants, FlowLabel, not on absent headers...
+ * FilterCompiler.compile("tcp.DstPort == 80 and outbound", Layer.NETWORK, false).object();
+ *                    // "@WinDiv_WY_1dWW2mLXX_YXWWAX" (WinDivert's program; optimized by default)
+ * FilterCompiler.compile(...).warnings();      // lint: folded tests, wide constants, FlowLabel, not on absent headers...
  * FilterCompiler.format("(tcp ? true : udp)", Layer.NETWORK);   // "tcp or udp"
  * }</pre>
  *
@@ -43,16 +43,30 @@ public final class FilterCompiler {
     }
 
     /**
-     * Compiles filter text or an object string for a layer.
+     * Compiles filter text or an object string for a layer, optimized (see
+     * {@link #compile(String, Layer, boolean)}).
      *
      * @throws FilterException the WinDivert error with its position and what was expected
      */
     public static CompiledFilter compile(String filter, Layer layer) throws FilterException {
+        return compile(filter, layer, true);
+    }
+
+    /**
+     * Compiles filter text or an object string for a layer.
+     *
+     * @param optimize whether filter text gets the {@link ProgramOptimizer}'s equivalent, shorter
+     *     program; without it the program and object string are exactly WinDivert's. Object
+     *     strings are never optimized. The flags are the same either way.
+     * @throws FilterException the WinDivert error with its position and what was expected
+     */
+    public static CompiledFilter compile(String filter, Layer layer, boolean optimize) throws FilterException {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(layer, "layer");
         List<Instruction> program;
         List<FilterWarning> warnings = new ArrayList<>();
         String text = bytes(filter);
+<<<<<<< HEAD
         if (FilterObject.isObject(filter)) {
             program = FilterObject.decode(filter);
         } else {
@@ -69,6 +83,16 @@ public final class FilterCompiler {
         }
         return new CompiledFilter(layer, FilterObject.encode(program), program,
                 FilterFlags.compute(program, layer), warnings);
+=======
+        Ast.Node tree = parse(text, layer);
+        List<FilterWarning> warnings = Lint.check(tree, text);
+        List<Instruction> program = CodeGenerator.generate(tree);
+        long flags = FilterFlags.compute(program, layer);
+        if (optimize) {
+            program = ProgramOptimizer.optimize(program);
+        }
+        return new CompiledFilter(layer, FilterObject.encode(program), program, flags, warnings);
+>>>>>>> df21bad (Program optimizer (on by default): static zero tests, same-field outcome threading that respects irrelevance, shared tests, dead code dropped; compile(text, layer, false) keeps WinDivert's program; differential test vs the straightforward program)
     }
 
     /**
@@ -78,7 +102,7 @@ public final class FilterCompiler {
      * @throws FilterException if the filter does not compile, or its text would be too long
      */
     public static String format(String filter, Layer layer) throws FilterException {
-        return FilterFormatter.format(compile(filter, layer).instructions(), layer);
+        return FilterFormatter.format(compile(filter, layer, false).instructions(), layer);
     }
 
     /**

@@ -22,7 +22,7 @@ class OracleSyntaxTest {
             String filter = (String) row.get("filter");
             String got;
             try {
-                CompiledFilter f = FilterCompiler.compile(filter, Vectors.layer(row));
+                CompiledFilter f = FilterCompiler.compile(filter, Vectors.layer(row), false);
                 got = "ok " + f.object();
             } catch (FilterException e) {
                 got = "error " + Integer.toUnsignedString(e.position()) + " " + e.error().message();

@@ -44,7 +44,7 @@ class RoundTripTest {
         for (VectorCase c : VectorCase.read(Vectors.dir().resolve(file))) {
             CompiledFilter f;
             try {
-                f = FilterCompiler.compile(c.filter(), c.layer());
+                f = FilterCompiler.compile(c.filter(), c.layer(), false);
             } catch (FilterException e) {
                 if (c.expect() != Outcome.ERROR) {
                     failures.add(c.name() + ": " + e.getMessage());
@@ -67,7 +67,7 @@ class RoundTripTest {
             String text = FilterFormatter.format(f.instructions(), c.layer());
             List<Instruction> again;
             try {
-                again = FilterCompiler.compile(text, c.layer()).instructions();
+                again = FilterCompiler.compile(text, c.layer(), false).instructions();
             } catch (FilterException e) {
                 if (!GluedColon.explains(text, e)) {
                     failures.add(c.name() + ": " + c.filter() + " formatted as " + text + ": " + e.getMessage());

@@ -174,7 +174,7 @@ class SpecExamplesTest {
         "0|ip.DstAddr == 4294967297.0.0.1|@WinDiv_WX_sWWG000XAX|ip.DstAddr = 1.0.0.1",
     })
     void objectExamples(int layer, String filter, String object, String formatted) throws FilterException {
-        CompiledFilter f = FilterCompiler.compile(filter, Layer.of(layer));
+        CompiledFilter f = FilterCompiler.compile(filter, Layer.of(layer), false);
         assertThat(f.object()).isEqualTo(object);
         assertThat(FilterCompiler.format(filter, Layer.of(layer))).isEqualTo(formatted);
         assertThat(FilterCompiler.format(object, Layer.of(layer))).isEqualTo(formatted);
@@ -188,7 +188,7 @@ class SpecExamplesTest {
         for (int k = 1; k < 256; k++) {
             ors.append(" or tcp.DstPort == ").append(k);
         }
-        CompiledFilter f = FilterCompiler.compile(ors.toString(), Layer.NETWORK);
+        CompiledFilter f = FilterCompiler.compile(ors.toString(), Layer.NETWORK, false);
         assertThat(f.instructions()).hasSize(256);
         assertThat(f.object()).isEqualTo("@WinDiv_WW");
         assertThat(FilterCompiler.format(ors.toString(), Layer.NETWORK))

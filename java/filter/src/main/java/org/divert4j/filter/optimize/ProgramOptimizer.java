@@ -1,0 +1,225 @@
+package org.divert4j.filter.optimize;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.divert4j.filter.Comparison;
+import org.divert4j.filter.Field;
+import org.divert4j.filter.Instruction;
+
+/**
+ * Shrinks a compiled program without changing any verdict, quirks included: an irrelevant field
+ * is false under every test, narrow fields compare only {@code arg0}, and evaluation has no side
+ * effects, so an instruction may be skipped whenever its outcome is already known.
+ *
+ * <p>The passes, all working on the straightforward program's instruction order so that jumps
+ * stay forward (filter-object.md a.7):
+ * <ul>
+ * <li>tests of {@code zero} are decided statically;</li>
+ * <li>an edge leaving a test on field F jumps past later tests of F whose outcome the first
+ *     outcome decides (a success of {@code x > 5} decides {@code x >= 3}; a failure of
+ *     {@code x >= 3} decides {@code x == 7} false, since the failure may be irrelevance);</li>
+ * <li>tests whose two continuations are the same are bypassed;</li>
+ * <li>identical tests with identical continuations are shared (the later copy is kept);</li>
+ * <li>instructions no longer reachable from the entry are dropped.</li>
+ * </ul>
+ * Each pass only removes instructions or shortens paths, so the result never has more
+ * instructions, nor takes more steps on any input, than the program it came from.
+ */
+public final class ProgramOptimizer {
+    private static final int UNKNOWN = -1;
+
+    private ProgramOptimizer() {
+    }
+
+    /**
+     * The optimized equivalent of a program whose fields are all legal at the layer it runs at
+     * (as every program compiled from filter text is).
+     */
+    public static List<Instruction> optimize(List<Instruction> program) {
+        int n = program.size();
+        int[] succ = new int[n];
+        int[] fail = new int[n];
+        int[] alias = new int[n];
+        Map<List<Object>, Integer> shared = new HashMap<>();
+        for (int i = n - 1; i >= 0; i--) {
+            Instruction ins = program.get(i);
+            alias[i] = i;
+            if (ins.field() == Field.ZERO.id()) {
+                int result = Comparison.of(ins.test()).holds(Predicate.of(ins).compareZero())
+                        ? ins.success() : ins.failure();
+                succ[i] = fail[i] = resolve(result, succ, fail, alias);
+                continue;
+            }
+            succ[i] = thread(program, ins, true, resolve(ins.success(), succ, fail, alias), succ, fail, alias);
+            fail[i] = thread(program, ins, false, resolve(ins.failure(), succ, fail, alias), succ, fail, alias);
+            if (succ[i] != fail[i]) {
+                List<Object> key = List.of(ins.field(), ins.test(), ins.neg(), ins.arg0(), ins.arg1(), ins.arg2(),
+                        ins.arg3(), succ[i], fail[i]);
+                Integer same = shared.putIfAbsent(key, i);
+                if (same != null) {
+                    alias[i] = same;
+                }
+            }
+        }
+        int entry = resolve(0, succ, fail, alias);
+        if (isResult(entry)) {
+            return List.of(new Instruction(Field.ZERO.id(), Comparison.EQ.id(), entry, entry, false, 0, 0, 0, 0));
+        }
+        boolean[] live = new boolean[n];
+        live[entry] = true;
+        int[] index = new int[n];
+        List<Instruction> out = new ArrayList<>();
+        for (int i = entry; i < n; i++) {
+            if (live[i]) {
+                index[i] = out.size();
+                out.add(null);
+                if (!isResult(succ[i])) {
+                    live[succ[i]] = true;
+                }
+                if (!isResult(fail[i])) {
+                    live[fail[i]] = true;
+                }
+            }
+        }
+        for (int i = entry; i < n; i++) {
+            if (live[i]) {
+                Instruction ins = program.get(i);
+                out.set(index[i], new Instruction(ins.field(), ins.test(), renumber(succ[i], index),
+                        renumber(fail[i], index), ins.neg(), ins.arg0(), ins.arg1(), ins.arg2(), ins.arg3()));
+            }
+        }
+        return out.size() <= n ? List.copyOf(out) : List.copyOf(program);
+    }
+
+    private static boolean isResult(int label) {
+        return label == Instruction.ACCEPT || label == Instruction.REJECT;
+    }
+
+    private static int renumber(int label, int[] index) {
+        return isResult(label) ? label : index[label];
+    }
+
+    /** Where a jump to {@code label} really lands: past bypassed tests, onto the shared copy. */
+    private static int resolve(int label, int[] succ, int[] fail, int[] alias) {
+        int t = label;
+        while (!isResult(t) && succ[t] == fail[t]) {
+            t = succ[t];
+        }
+        return isResult(t) ? t : alias[t];
+    }
+
+    /** Follows the edge of {@code from} taken on {@code outcome} past every test it decides. */
+    private static int thread(List<Instruction> program, Instruction from, boolean outcome, int target,
+            int[] succ, int[] fail, int[] alias) {
+        int t = target;
+        while (!isResult(t)) {
+            int decided = decides(from, outcome, program.get(t));
+            if (decided == UNKNOWN) {
+                break;
+            }
+            t = resolve(decided == 1 ? succ[t] : fail[t], succ, fail, alias);
+        }
+        return t;
+    }
+
+    /** 1 or 0 if {@code from} having had {@code outcome} decides {@code to}; else UNKNOWN. */
+    static int decides(Instruction from, boolean outcome, Instruction to) {
+        if (from.field() != to.field()) {
+            return UNKNOWN;
+        }
+        Field field = Field.of(from.field());
+        if (field.isArray() && from.arg1() != to.arg1()) {
+            return UNKNOWN;
+        }
+        Predicate a = Predicate.of(from);
+        Predicate b = Predicate.of(to);
+        if (outcome) {
+            // The value is relevant and satisfies a.
+            if (a.subsetOf(b)) {
+                return 1;
+            }
+            return a.disjoint(b) ? 0 : UNKNOWN;
+        }
+        // Either the field is irrelevant (b is false too) or the value fails a.
+        return b.subsetOf(a) ? 0 : UNKNOWN;
+    }
+
+    /**
+     * The values a test passes, on a line that orders sign-magnitude numbers exactly as the
+     * evaluator's COMPARE does, -0 included: +m is 2m, -m is -2m-1.
+     */
+    record Predicate(Comparison op, BigInteger key) {
+        static Predicate of(Instruction ins) {
+            Field field = Field.of(ins.field());
+            BigInteger magnitude = BigInteger.valueOf(ins.arg0() & 0xFFFFFFFFL);
+            if (field.wide()) {
+                magnitude = BigInteger.valueOf(ins.arg3() & 0xFFFFFFFFL).shiftLeft(96)
+                        .or(BigInteger.valueOf(ins.arg2() & 0xFFFFFFFFL).shiftLeft(64))
+                        .or(BigInteger.valueOf(ins.arg1() & 0xFFFFFFFFL).shiftLeft(32)).or(magnitude);
+            }
+            BigInteger twice = magnitude.shiftLeft(1);
+            return new Predicate(Comparison.of(ins.test()), ins.neg() ? twice.negate().subtract(BigInteger.ONE) : twice);
+        }
+
+        /** The three-way comparison of the value 0 (as {@code zero} loads it) with the constant. */
+        int compareZero() {
+            return BigInteger.ZERO.compareTo(key);
+        }
+
+        /** Lowest passing key, or null for unbounded; NEQ has none. */
+        private BigInteger lo() {
+            return switch (op) {
+                case EQ, GEQ -> key;
+                case GT -> key.add(BigInteger.ONE);
+                default -> null;
+            };
+        }
+
+        private BigInteger hi() {
+            return switch (op) {
+                case EQ, LEQ -> key;
+                case LT -> key.subtract(BigInteger.ONE);
+                default -> null;
+            };
+        }
+
+        boolean subsetOf(Predicate other) {
+            if (op == Comparison.NEQ) {
+                return other.op == Comparison.NEQ && key.equals(other.key);
+            }
+            if (other.op == Comparison.NEQ) {
+                return !contains(other.key);
+            }
+            BigInteger lo = lo();
+            BigInteger hi = hi();
+            BigInteger olo = other.lo();
+            BigInteger ohi = other.hi();
+            return (olo == null || lo != null && olo.compareTo(lo) <= 0)
+                    && (ohi == null || hi != null && hi.compareTo(ohi) <= 0);
+        }
+
+        boolean disjoint(Predicate other) {
+            if (op == Comparison.NEQ) {
+                return other.op == Comparison.EQ && other.key.equals(key);
+            }
+            if (other.op == Comparison.NEQ) {
+                return op == Comparison.EQ && key.equals(other.key);
+            }
+            BigInteger hi = hi();
+            BigInteger lo = lo();
+            BigInteger olo = other.lo();
+            BigInteger ohi = other.hi();
+            return hi != null && olo != null && hi.compareTo(olo) < 0
+                    || ohi != null && lo != null && ohi.compareTo(lo) < 0;
+        }
+
+        private boolean contains(BigInteger k) {
+            BigInteger lo = lo();
+            BigInteger hi = hi();
+            return (lo == null || lo.compareTo(k) <= 0) && (hi == null || k.compareTo(hi) <= 0);
+        }
+    }
+}
