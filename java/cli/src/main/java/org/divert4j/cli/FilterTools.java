@@ -103,6 +103,10 @@ final class FilterTools {
         @Option(names = "--batch", paramLabel = "FILE", description = "JSON-lines file of {layer, filter}")
         Path batch;
 
+        @Option(names = {"-O", "--optimize"}, description = "print the optimized program (what the API sends to the"
+                + " driver) instead of WinDivert's own object")
+        boolean optimize;
+
         @Parameters(paramLabel = "FILTER", arity = "0..1")
         String filter;
 
@@ -119,7 +123,7 @@ final class FilterTools {
                 return batch();
             }
             try {
-                spec.commandLine().getOut().println(FilterCompiler.compile(filter, layer).object());
+                spec.commandLine().getOut().println(FilterCompiler.compile(filter, layer, optimize).object());
             } catch (FilterException e) {
                 throw invalid(e, filter);
             }
@@ -161,7 +165,7 @@ final class FilterTools {
                 throw new InvalidInputException(batch + ":" + lineNo + ": no \"filter\" string");
             }
             try {
-                return "ok " + FilterCompiler.compile(text, l).object();
+                return "ok " + FilterCompiler.compile(text, l, optimize).object();
             } catch (FilterException e) {
                 return "error " + Integer.toUnsignedString(e.position()) + " " + e.error().message();
             }
