@@ -20,6 +20,7 @@ import org.divert4j.filter.object.FilterFlags;
 import org.divert4j.filter.object.FilterObject;
 import org.divert4j.filter.object.InvalidProgramException;
 import org.divert4j.filter.object.ProgramValidator;
+import org.divert4j.filter.optimize.ProgramOptimizer;
 
 /**
  * Compiles WinDivert 2.2 filters exactly as {@code WinDivertHelperCompileFilter} does
@@ -66,7 +67,6 @@ public final class FilterCompiler {
         List<Instruction> program;
         List<FilterWarning> warnings = new ArrayList<>();
         String text = bytes(filter);
-<<<<<<< HEAD
         if (FilterObject.isObject(filter)) {
             program = FilterObject.decode(filter);
         } else {
@@ -81,18 +81,11 @@ public final class FilterCompiler {
                     "a driver refuses this program at layer " + layer + " (" + e.getMessage()
                     + "), so WinDivertOpen fails; only the helper functions accept it"));
         }
-        return new CompiledFilter(layer, FilterObject.encode(program), program,
-                FilterFlags.compute(program, layer), warnings);
-=======
-        Ast.Node tree = parse(text, layer);
-        List<FilterWarning> warnings = Lint.check(tree, text);
-        List<Instruction> program = CodeGenerator.generate(tree);
         long flags = FilterFlags.compute(program, layer);
-        if (optimize) {
+        if (optimize && !FilterObject.isObject(filter)) {
             program = ProgramOptimizer.optimize(program);
         }
         return new CompiledFilter(layer, FilterObject.encode(program), program, flags, warnings);
->>>>>>> df21bad (Program optimizer (on by default): static zero tests, same-field outcome threading that respects irrelevance, shared tests, dead code dropped; compile(text, layer, false) keeps WinDivert's program; differential test vs the straightforward program)
     }
 
     /**
