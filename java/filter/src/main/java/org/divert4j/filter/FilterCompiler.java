@@ -83,7 +83,7 @@ public final class FilterCompiler {
         }
         long flags = FilterFlags.compute(program, layer);
         if (optimize && !FilterObject.isObject(filter)) {
-            program = ProgramOptimizer.optimize(program);
+            program = ProgramOptimizer.optimize(program, layer);
         }
         return new CompiledFilter(layer, FilterObject.encode(program), program, flags, warnings);
     }

@@ -3,8 +3,11 @@ package org.divert4j.filter.optimize;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.divert4j.abi.Layer;
 import org.divert4j.filter.Comparison;
 import org.divert4j.filter.Field;
 import org.divert4j.filter.Instruction;
@@ -14,13 +17,16 @@ import org.divert4j.filter.Instruction;
  * is false under every test, narrow fields compare only {@code arg0}, and evaluation has no side
  * effects, so an instruction may be skipped whenever its outcome is already known.
  *
- * <p>The passes, all working on the straightforward program's instruction order so that jumps
- * stay forward (filter-object.md a.7):
+ * <p>The passes keep the straightforward program's instruction order, so jumps stay forward
+ * (filter-object.md a.7):
  * <ul>
- * <li>tests of {@code zero} are decided statically;</li>
- * <li>an edge leaving a test on field F jumps past later tests of F whose outcome the first
- *     outcome decides (a success of {@code x > 5} decides {@code x >= 3}; a failure of
- *     {@code x >= 3} decides {@code x == 7} false, since the failure may be irrelevance);</li>
+ * <li>facts: every edge knows the outcomes of the tests on all paths to it (a test's outcome
+ *     holds on an edge if it holds on every path reaching the edge's source, or is the
+ *     source's own outcome); an edge jumps past every test those facts decide. A success of
+ *     {@code x > 5} decides {@code x >= 3}; a failure of {@code x >= 3} decides {@code x == 7}
+ *     false but nothing true, since the failure may be irrelevance. Protocol tests, header
+ *     relevance and {@code protocol} decide each other as {@link Protocols} explains. Tests
+ *     of {@code zero}, and of {@code ip}/{@code ipv6} at FLOW and SOCKET, are always decided;</li>
  * <li>tests whose two continuations are the same are bypassed;</li>
  * <li>identical tests with identical continuations are shared (the later copy is kept);</li>
  * <li>instructions no longer reachable from the entry are dropped.</li>
@@ -30,31 +36,80 @@ import org.divert4j.filter.Instruction;
  */
 public final class ProgramOptimizer {
     private static final int UNKNOWN = -1;
+    /** Facts kept per edge; more only costs compile time. */
+    private static final int MAX_FACTS = 64;
+
+    /** A test and the outcome it had. */
+    private record Fact(Instruction test, boolean outcome) {
+        static Fact of(Instruction ins, boolean outcome) {
+            // Continuations are irrelevant to what a fact says.
+            return new Fact(new Instruction(ins.field(), ins.test(), 0, 0, ins.neg(), ins.arg0(), ins.arg1(),
+                    ins.arg2(), ins.arg3()), outcome);
+        }
+    }
 
     private ProgramOptimizer() {
     }
 
     /**
-     * The optimized equivalent of a program whose fields are all legal at the layer it runs at
-     * (as every program compiled from filter text is).
+     * The optimized equivalent of a program whose fields are all legal at {@code layer}, the
+     * layer it runs at (as every program compiled from filter text for that layer is).
      */
-    public static List<Instruction> optimize(List<Instruction> program) {
+    public static List<Instruction> optimize(List<Instruction> program, Layer layer) {
         int n = program.size();
         int[] succ = new int[n];
         int[] fail = new int[n];
+        for (int i = 0; i < n; i++) {
+            succ[i] = program.get(i).success();
+            fail[i] = program.get(i).failure();
+        }
+        // Forward: thread every edge with the facts that hold on it.
+        List<Set<Fact>> in = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            in.add(null);
+        }
+        int entry = thread(program, Set.of(), 0, succ, fail, layer);
+        if (!isResult(entry)) {
+            in.set(entry, new LinkedHashSet<>());
+        }
+        for (int i = 0; i < n; i++) {
+            Set<Fact> facts = in.get(i);
+            if (facts == null) {
+                continue;
+            }
+            Instruction ins = program.get(i);
+            for (boolean outcome : new boolean[] {true, false}) {
+                Set<Fact> edge = new LinkedHashSet<>(facts);
+                if (edge.size() < MAX_FACTS) {
+                    edge.add(Fact.of(ins, outcome));
+                }
+                int t = thread(program, edge, outcome ? succ[i] : fail[i], succ, fail, layer);
+                if (outcome) {
+                    succ[i] = t;
+                } else {
+                    fail[i] = t;
+                }
+                if (!isResult(t)) {
+                    Set<Fact> known = in.get(t);
+                    if (known == null) {
+                        in.set(t, edge);
+                    } else {
+                        known.retainAll(edge);
+                    }
+                }
+            }
+        }
+        // Backward: bypass tests with one continuation, share identical tests.
         int[] alias = new int[n];
         Map<List<Object>, Integer> shared = new HashMap<>();
         for (int i = n - 1; i >= 0; i--) {
-            Instruction ins = program.get(i);
             alias[i] = i;
-            if (ins.field() == Field.ZERO.id()) {
-                int result = Comparison.of(ins.test()).holds(Predicate.of(ins).compareZero())
-                        ? ins.success() : ins.failure();
-                succ[i] = fail[i] = resolve(result, succ, fail, alias);
+            if (in.get(i) == null) {
                 continue;
             }
-            succ[i] = thread(program, ins, true, resolve(ins.success(), succ, fail, alias), succ, fail, alias);
-            fail[i] = thread(program, ins, false, resolve(ins.failure(), succ, fail, alias), succ, fail, alias);
+            Instruction ins = program.get(i);
+            succ[i] = resolve(succ[i], succ, fail, alias);
+            fail[i] = resolve(fail[i], succ, fail, alias);
             if (succ[i] != fail[i]) {
                 List<Object> key = List.of(ins.field(), ins.test(), ins.neg(), ins.arg0(), ins.arg1(), ins.arg2(),
                         ins.arg3(), succ[i], fail[i]);
@@ -64,7 +119,7 @@ public final class ProgramOptimizer {
                 }
             }
         }
-        int entry = resolve(0, succ, fail, alias);
+        entry = resolve(entry, succ, fail, alias);
         if (isResult(entry)) {
             return List.of(new Instruction(Field.ZERO.id(), Comparison.EQ.id(), entry, entry, false, 0, 0, 0, 0));
         }
@@ -111,18 +166,34 @@ public final class ProgramOptimizer {
         return isResult(t) ? t : alias[t];
     }
 
-    /** Follows the edge of {@code from} taken on {@code outcome} past every test it decides. */
-    private static int thread(List<Instruction> program, Instruction from, boolean outcome, int target,
-            int[] succ, int[] fail, int[] alias) {
+    /** Follows a jump to {@code target} past every test the facts decide. */
+    private static int thread(List<Instruction> program, Set<Fact> facts, int target, int[] succ, int[] fail,
+            Layer layer) {
         int t = target;
         while (!isResult(t)) {
-            int decided = decides(from, outcome, program.get(t));
+            int decided = decide(facts, program.get(t), layer);
             if (decided == UNKNOWN) {
                 break;
             }
-            t = resolve(decided == 1 ? succ[t] : fail[t], succ, fail, alias);
+            t = decided == 1 ? succ[t] : fail[t];
         }
         return t;
+    }
+
+    private static int decide(Set<Fact> facts, Instruction to, Layer layer) {
+        if (to.field() == Field.ZERO.id() || Protocols.constantZero(Field.of(to.field()), layer)) {
+            return Predicate.of(to).containsZero() ? 1 : 0;
+        }
+        for (Fact f : facts) {
+            int d = decides(f.test(), f.outcome(), to);
+            if (d == UNKNOWN) {
+                d = Protocols.decides(f.test(), f.outcome(), to, layer);
+            }
+            if (d != UNKNOWN) {
+                return d;
+            }
+        }
+        return UNKNOWN;
     }
 
     /** 1 or 0 if {@code from} having had {@code outcome} decides {@code to}; else UNKNOWN. */
@@ -164,9 +235,14 @@ public final class ProgramOptimizer {
             return new Predicate(Comparison.of(ins.test()), ins.neg() ? twice.negate().subtract(BigInteger.ONE) : twice);
         }
 
-        /** The three-way comparison of the value 0 (as {@code zero} loads it) with the constant. */
-        int compareZero() {
-            return BigInteger.ZERO.compareTo(key);
+        /** Whether the value 0 (as {@code zero} loads it) passes. */
+        boolean containsZero() {
+            return contains(BigInteger.ZERO);
+        }
+
+        /** Whether the unsigned value {@code v} passes. */
+        boolean contains(long v) {
+            return contains(BigInteger.valueOf(v).shiftLeft(1));
         }
 
         /** Lowest passing key, or null for unbounded; NEQ has none. */
@@ -217,6 +293,9 @@ public final class ProgramOptimizer {
         }
 
         private boolean contains(BigInteger k) {
+            if (op == Comparison.NEQ) {
+                return !k.equals(key);
+            }
             BigInteger lo = lo();
             BigInteger hi = hi();
             return (lo == null || lo.compareTo(k) <= 0) && (hi == null || k.compareTo(hi) <= 0);

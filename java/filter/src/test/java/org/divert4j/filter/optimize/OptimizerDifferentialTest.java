@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * The optimized program against the straightforward (WinDivert-identical) one, through the Java
  * evaluator: every vector filter on its own packet and address, and random filters over fields
  * the optimizer reasons about (same field, mixed tests, narrow/wide/signed/array fields) on every
- * network-layer vector packet. Verdicts, errors included, must be identical; the optimized
+ * vector input of the layer (NETWORK packets, FLOW and SOCKET events). Verdicts, errors included, must be identical; the optimized
  * program must never be longer and must stay valid for the driver whenever the original is.
  */
 class OptimizerDifferentialTest {
@@ -33,6 +33,9 @@ class OptimizerDifferentialTest {
         "tcp.Ack", "localPort", "remotePort", "protocol", "length", "ip.SrcAddr", "ip.DstAddr", "ipv6.DstAddr",
         "remoteAddr", "timestamp", "packet[0]", "packet[9]", "packet16[2]", "tcp.Payload[0]", "udp.Payload[-1]",
         "tcp.PayloadLength", "zero", "ifIdx", "random8", "fragment", "icmp.Type"};
+    private static final String[] ENDPOINT_FIELDS = {"tcp", "udp", "ip", "ipv6", "icmp", "icmpv6", "inbound",
+        "outbound", "loopback", "protocol", "localPort", "remotePort", "localAddr", "remoteAddr", "processId",
+        "endpointId", "event", "timestamp", "zero"};
     private static final String[] CONSTANTS = {"0", "1", "2", "3", "6", "17", "53", "64", "69", "80", "443",
         "0x45", "-1", "-0", "255", "65535", "true", "false"};
     private static final String[] ADDRESSES = {"0", "10.0.0.1", "1.1.1.1", "::1", "::ffff:10.0.0.1", "2001:db8::1",
@@ -106,23 +109,34 @@ class OptimizerDifferentialTest {
 
     @Test
     void randomFiltersKeepTheirVerdictsOnEveryNetworkPacket() {
-        List<VectorCase> packets = new ArrayList<>();
+        randomFilters(Layer.NETWORK, FIELDS, 1200);
+    }
+
+    @Test
+    void randomFiltersKeepTheirVerdictsOnEveryFlowAndSocketEvent() {
+        randomFilters(Layer.FLOW, ENDPOINT_FIELDS, 400);
+        randomFilters(Layer.SOCKET, ENDPOINT_FIELDS, 400);
+    }
+
+    private static void randomFilters(Layer layer, String[] fields, int count) {
+        List<VectorCase> inputs = new ArrayList<>();
         for (VectorCase c : read("oracle-eval.jsonl")) {
-            if (c.layer() == Layer.NETWORK && c.packet() != null && packets.size() < 300) {
-                packets.add(c);
+            if (c.layer() == layer && c.expect() != null && inputs.size() < 300) {
+                inputs.add(c);
             }
         }
-        Random random = new Random(20261127);
+        assertThat(inputs.size()).isGreaterThan(20);
+        Random random = new Random(20261127L + layer.ordinal());
         List<String> failures = new ArrayList<>();
         int compiled = 0;
         int shorter = 0;
-        for (int k = 0; k < 5000 && compiled < 1200 && failures.size() < 20; k++) {
-            String filter = expression(random, 4);
-            if (compare(filter, Layer.NETWORK, packets, failures)) {
+        for (int k = 0; k < 5000 && compiled < count && failures.size() < 20; k++) {
+            String filter = expression(random, fields, 4);
+            if (compare(filter, layer, inputs, failures)) {
                 compiled++;
                 try {
-                    if (FilterCompiler.compile(filter, Layer.NETWORK).instructions().size()
-                            < FilterCompiler.compile(filter, Layer.NETWORK, false).instructions().size()) {
+                    if (FilterCompiler.compile(filter, layer).instructions().size()
+                            < FilterCompiler.compile(filter, layer, false).instructions().size()) {
                         shorter++;
                     }
                 } catch (FilterException e) {
@@ -131,9 +145,9 @@ class OptimizerDifferentialTest {
             }
         }
         assertWithMessage(String.join("\n", failures)).that(failures).isEmpty();
-        System.out.printf("optimizer: %d random filters compiled, %d shortened%n", compiled, shorter);
-        assertThat(compiled).isEqualTo(1200);
-        assertThat(shorter).isGreaterThan(100);
+        System.out.printf("optimizer at %s: %d random filters compiled, %d shortened%n", layer, compiled, shorter);
+        assertThat(compiled).isEqualTo(count);
+        assertThat(shorter).isGreaterThan(count / 10);
     }
 
     @Test
@@ -149,20 +163,36 @@ class OptimizerDifferentialTest {
         assertThat(p.get(0).field()).isEqualTo(Field.TCP_DSTPORT.id());
     }
 
-    private static String expression(Random r, int depth) {
+    @Test
+    void protocolTestsAndHeaderRelevanceDecideEachOther() throws FilterException {
+        assertThat(FilterCompiler.compile("tcp.DstPort == 80 and tcp", Layer.NETWORK).instructions()).hasSize(1);
+        List<Instruction> never = FilterCompiler.compile("ip and ipv6.Length > 5", Layer.NETWORK).instructions();
+        assertThat(never).hasSize(1);
+        assertThat(never.get(0).success()).isEqualTo(Instruction.REJECT);
+        assertThat(never.get(0).failure()).isEqualTo(Instruction.REJECT);
+        // At FLOW both ip and ipv6 are always 0.
+        List<Instruction> flow = FilterCompiler.compile("not ip and ipv6", Layer.FLOW).instructions();
+        assertThat(flow).hasSize(1);
+        assertThat(flow.get(0).success()).isEqualTo(Instruction.REJECT);
+        assertThat(FilterCompiler.compile("udp and protocol == 17", Layer.SOCKET).instructions()).hasSize(1);
+        // At NETWORK, protocol is the header's number, which says nothing sure about udp.
+        assertThat(FilterCompiler.compile("udp and protocol == 17", Layer.NETWORK).instructions()).hasSize(2);
+    }
+
+    private static String expression(Random r, String[] fields, int depth) {
         int kind = depth == 0 ? 0 : r.nextInt(6);
         switch (kind) {
             case 1:
             case 2:
-                return "(" + expression(r, depth - 1) + (r.nextBoolean() ? " and " : " or ")
-                        + expression(r, depth - 1) + ")";
+                return "(" + expression(r, fields, depth - 1) + (r.nextBoolean() ? " and " : " or ")
+                        + expression(r, fields, depth - 1) + ")";
             case 3:
-                return "(" + expression(r, depth - 1) + " ? " + expression(r, depth - 1) + " : "
-                        + expression(r, depth - 1) + ")";
+                return "(" + expression(r, fields, depth - 1) + " ? " + expression(r, fields, depth - 1) + " : "
+                        + expression(r, fields, depth - 1) + ")";
             case 4:
-                return "not " + expression(r, depth - 1);
+                return "not " + expression(r, fields, depth - 1);
             default:
-                String field = FIELDS[r.nextInt(FIELDS.length)];
+                String field = fields[r.nextInt(fields.length)];
                 if (r.nextInt(5) == 0) {
                     return field;
                 }
