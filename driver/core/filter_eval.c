@@ -294,17 +294,30 @@ divert_eval_result divert_filter_eval(const divert_program *program, uint32_t la
     }
     context c = {layer, addr, view, packet, false, 0};
     uint32_t pc = 0;
+    /*
+     * The value loaded last, reused while the same field (and array index) is tested again, as
+     * in "tcp.DstPort == 22 or tcp.DstPort == 25 or ...": values do not change during one run.
+     */
+    const divert_insn *loaded = NULL;
+    bool relevant = false;
+    bool wide = false;
+    number v = {0, {0, 0, 0, 0}};
     for (int step = 0; step < DIVERT_EVAL_MAX_STEPS; step++) {
         if (pc >= program->count) {
             return DIVERT_EVAL_ERROR;
         }
         const divert_insn *ins = &program->insn[pc];
-        if (!divert_field_legal(ins->field, layer)) {
-            return DIVERT_EVAL_ERROR;
+        if (loaded == NULL || ins->field != loaded->field || ins->arg[1] != loaded->arg[1]) {
+            if (!divert_field_legal(ins->field, layer)) {
+                return DIVERT_EVAL_ERROR;
+            }
+            number fresh = {0, {0, 0, 0, 0}};
+            v = fresh;
+            relevant = field_value(&c, ins, &v);
+            wide = divert_field_wide(ins->field);
+            loaded = ins;
         }
-        number v = {0, {0, 0, 0, 0}};
-        bool ok = field_value(&c, ins, &v)
-            && test(ins->test, compare(&v, ins, divert_field_wide(ins->field)));
+        bool ok = relevant && test(ins->test, compare(&v, ins, wide));
         pc = ok ? ins->success : ins->failure;
         if (pc == DIVERT_FILTER_RESULT_ACCEPT) {
             return DIVERT_EVAL_MATCH;

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Performance figures, one "name: value" line each; every ratio is measured within this run.
+#   vm_vs_bpf            core VM (parse + eval) ÷ libpcap bpf_filter, same packets and filters
+#   vm_vs_handwritten    core VM ÷ hand-written C predicates
+#   java_vs_vm           Java evaluator (JMH, decomposition + eval) ÷ core VM (parse + eval)
+#   insn_vs_windivert    our optimized instruction count ÷ WinDivert's, averaged over the
+#                        oracle-syntax vectors that carry WinDivert's object
+#   passthru_vs_nfqueue  UDP packets/s through `divert4j passthru` ÷ through a minimal C NFQUEUE
+#                        accepter, same traffic in the same pair of network namespaces
+# Usage: tests/bench.sh [--quick]   (quick: a few minutes on 2 cores)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+QUICK=""
+[ "${1:-}" = "--quick" ] && QUICK="--quick"
+WORK=$(mktemp -d /tmp/d4j-bench.XXXXXX)
+NS_A="d4jbench-a-$$"
+NS_B="d4jbench-b-$$"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  ip netns del "$NS_A" 2>/dev/null || true
+  ip netns del "$NS_B" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fig() { printf '%s: %s\n' "$1" "$2"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+get() { awk -F': ' -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+echo "# load: $(uptime | sed 's/.*load average: //')" >&2
+mvn -B -q -o -DskipTests package -pl java/bench,java/cli -am >"$WORK/mvn.log" 2>&1 \
+  || { cat "$WORK/mvn.log" >&2; exit 1; }
+
+# Inputs from our compiler; instruction counts against WinDivert's objects.
+java -cp java/bench/target/benchmarks.jar org.divert4j.bench.BenchSetup "$ROOT" "$WORK/in" >"$WORK/setup.txt"
+PACKETS=$(get corpus_packets "$WORK/setup.txt")
+
+# C: core VM, bpf_filter, hand-written predicates.
+gcc -std=c11 -O2 -Wall -Wextra -Werror -Idriver/include -Idriver/core driver/bench/bench_filter.c \
+  driver/core/*.c -lpcap -o "$WORK/bench_filter"
+"$WORK/bench_filter" "$WORK/in" $QUICK >"$WORK/c.txt"
+
+# Java evaluator under JMH.
+if [ -n "$QUICK" ]; then JMH=(-f 1 -wi 2 -w 1s -i 3 -r 1s); else JMH=(-f 2 -wi 5 -w 2s -i 5 -r 2s); fi
+java -jar java/bench/target/benchmarks.jar EvaluatorBench "${JMH[@]}" \
+  -jvmArgsAppend "-Ddivert4j.bench.dir=$WORK/in" -rf csv -rff "$WORK/jmh.csv" >"$WORK/jmh.log" 2>&1 \
+  || { tail -30 "$WORK/jmh.log" >&2; exit 1; }
+JAVA_NS=$(awk -F, -v n="$PACKETS" 'NR > 1 { s += $5; k++ } END { printf "%.2f", s / k / n }' "$WORK/jmh.csv")
+
+VM=$(get vm_ns_per_packet "$WORK/c.txt")
+BPF=$(get bpf_ns_per_packet "$WORK/c.txt")
+HAND=$(get handwritten_ns_per_packet "$WORK/c.txt")
+fig vm_vs_bpf "$(ratio "$VM" "$BPF")"
+fig vm_vs_handwritten "$(ratio "$VM" "$HAND")"
+fig java_vs_vm "$(ratio "$JAVA_NS" "$VM")"
+fig insn_vs_windivert "$(get insn_vs_windivert "$WORK/setup.txt")"
+
+# passthru vs a C NFQUEUE accepter: UDP blast from namespace A to B, counted at B.
+passthru() {
+  if [ "$(id -u)" -ne 0 ] || ! ip netns add "$NS_A" 2>/dev/null; then
+    fig passthru_vs_nfqueue "unavailable (needs root and network namespaces)"; return
+  fi
+  ip netns add "$NS_B"
+  ip link add va netns "$NS_A" type veth peer name vb netns "$NS_B"
+  ip -n "$NS_A" addr add 10.214.0.1/24 dev va
+  ip -n "$NS_B" addr add 10.214.0.2/24 dev vb
+  ip -n "$NS_A" link set va up; ip -n "$NS_A" link set lo up
+  ip -n "$NS_B" link set vb up; ip -n "$NS_B" link set lo up
+  gcc -std=c11 -O2 -Wall -Wextra -Werror driver/bench/nfq_bench.c -lnetfilter_queue -o "$WORK/nfq_bench"
+  local secs=3; [ -z "$QUICK" ] && secs=10
+  run_traffic() {  # prints packets/s seen by the sink
+    ip netns exec "$NS_B" "$WORK/nfq_bench" sink 9999 $((secs + 2)) >"$WORK/sink.txt" &
+    local sink=$!
+    sleep 0.5
+    ip netns exec "$NS_A" "$WORK/nfq_bench" blast 10.214.0.2 9999 "$secs" >/dev/null
+    wait "$sink"
+    awk '/^packets/ { p = $2 } /^seconds/ { s = $2 } END { printf "%.0f", s > 0 ? p / s : 0 }' "$WORK/sink.txt"
+  }
+  local plain; plain=$(run_traffic)
+  ip netns exec "$NS_A" iptables -t mangle -A OUTPUT -p udp --dport 9999 -j NFQUEUE --queue-num 7
+  ip netns exec "$NS_A" "$WORK/nfq_bench" accept 7 2>/dev/null & PIDS+=($!); local acc=$!
+  sleep 0.5
+  local nfq; nfq=$(run_traffic)
+  kill "$acc"; wait "$acc" 2>/dev/null || true
+  ip netns exec "$NS_A" iptables -t mangle -F OUTPUT
+  fig nfqueue_c_pps "$nfq"
+  fig no_queue_pps "$plain"
+  ip netns exec "$NS_A" java -jar java/cli/target/divert4j.jar passthru --batch 64 --threads 1 --no-install \
+    "outbound and udp.DstPort == 9999" >"$WORK/passthru.log" 2>&1 & PIDS+=($!); local pt=$!
+  sleep 3
+  if ! kill -0 "$pt" 2>/dev/null; then
+    fig passthru_vs_nfqueue "unavailable (passthru failed: $(tail -1 "$WORK/passthru.log"))"; return
+  fi
+  local java; java=$(run_traffic)
+  kill -INT "$pt"; wait "$pt" 2>/dev/null || true
+  fig passthru_vs_nfqueue "$(ratio "$java" "$nfq")"
+  fig passthru_pps "$java"
+}
+passthru
+
+# The absolute figures behind the ratios.
+fig vm_ns_per_packet "$VM"
+fig bpf_ns_per_packet "$BPF"
+fig handwritten_ns_per_packet "$HAND"
+fig java_ns_per_packet "$JAVA_NS"
+fig vm_eval_only_ns_per_packet "$(get vm_eval_only_ns_per_packet "$WORK/c.txt")"
+fig corpus_packets "$PACKETS"
+grep -E '^(insn_[a-z_]+total|insn_filters):' "$WORK/setup.txt"
+grep -E '_(ns|matches|disagreements):' "$WORK/c.txt"
+awk -F, -v n="$PACKETS" 'NR > 1 { gsub(/"/, "", $8); printf "%s_java_ns: %.2f\n", $8, $5 / n }' "$WORK/jmh.csv"
