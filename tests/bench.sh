@@ -77,7 +77,7 @@ passthru() {
     sleep 0.5
     ip netns exec "$NS_A" "$WORK/nfq_bench" blast 10.214.0.2 9999 "$secs" >/dev/null
     wait "$sink"
-    awk '/^packets/ { p = $2 } /^seconds/ { s = $2 } END { printf "%.0f", s > 0 ? p / s : 0 }' "$WORK/sink.txt"
+    awk '/^packets/ { p = $2 } /^seconds/ { s = $2 } END { printf "%.0f", (s > 0 ? p / s : 0) }' "$WORK/sink.txt"
   }
   local plain; plain=$(run_traffic)
   ip netns exec "$NS_A" iptables -t mangle -A OUTPUT -p udp --dport 9999 -j NFQUEUE --queue-num 7
