@@ -1,6 +1,7 @@
 package org.divert4j.api;
 
 import java.util.Locale;
+import org.divert4j.api.linux.LinuxTransport;
 import org.divert4j.api.spi.DeviceTransport;
 import org.divert4j.api.windows.WindowsTransport;
 
@@ -10,7 +11,8 @@ public final class Transports {
     }
 
     /**
-     * The platform's transport: Windows talks to the kernel driver.
+     * The platform's transport: Windows talks to the kernel driver, Linux (x86-64) to the
+     * NFQUEUE host in the bundled {@code libdivert4j.so}.
      *
      * @return the transport
      * @throws DivertException.DriverUnavailableException (error 50) on a platform without one
@@ -20,8 +22,10 @@ public final class Transports {
         if (os.startsWith("windows")) {
             return new WindowsTransport();
         }
+        if (os.startsWith("linux")) {
+            return new LinuxTransport();
+        }
         throw new DivertException.DriverUnavailableException(WinError.NOT_SUPPORTED.code(), "open",
-                "no divert transport for " + System.getProperty("os.name")
-                        + " in this build (the Linux host is not available yet)", null);
+                "no divert transport for " + System.getProperty("os.name") + " in this build", null);
     }
 }
