@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,27 +17,27 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
+#include "callouts.h"
 #include "divert_abi.h"
 #include "filter_eval.h"
-#include "filter_program.h"
+#include "handle.h"
 #include "inject.h"
+#include "rawsock.h"
+#include "ioctl.h"
 #include "nfq.h"
 #include "packet_parse.h"
+#include "queue.h"
 #include "rules.h"
 #include "status.h"
 
-#define ERR_INVALID_FUNCTION   1u
-#define ERR_ACCESS_DENIED      5u
-#define ERR_INVALID_HANDLE     6u
-#define ERR_BAD_COMMAND        22u
-#define ERR_INVALID_PARAMETER  87u
-#define ERR_INSUFFICIENT_BUFFER 122u
-#define ERR_NO_DATA            232u
-#define ERR_OPERATION_ABORTED  995u
-#define ERR_HOST_UNREACHABLE   1232u
+#define ERR_ACCESS_DENIED       5u
+#define ERR_INVALID_HANDLE      6u
+#define ERR_INVALID_PARAMETER   87u
+#define ERR_OPERATION_ABORTED   995u
 #define ERR_NO_SYSTEM_RESOURCES 1450u
 
 #define MAX_HANDLES 1024
+#define TICKS_PER_MS 1000000u /* the clock is in nanoseconds */
 #define KERNEL_QUEUE_MAXLEN DIVERT_WORK_QUEUE_LENGTH_MAX
 /* Internal storage per queued packet beyond its bytes, counted against QUEUE_SIZE. */
 #define ENTRY_OVERHEAD 128u
@@ -52,6 +53,25 @@ static uint32_t fail(uint32_t error, const char *fmt, ...)
     return error;
 }
 
+/* The core's verdict as the Win32 error the client sees, with its name as the message. */
+static uint32_t status_fail(divert_status st, const char *what)
+{
+    if (st == DIVERT_STATUS_SUCCESS) {
+        return 0;
+    }
+    return fail(divert_status_win32_error(st), "%s: %s", what, divert_status_name(st));
+}
+
+static void free_entries(divert_queue_entry *e)
+{
+    while (e != NULL) {
+        divert_queue_entry *next = e->next;
+        free(e);
+        e = next;
+    }
+}
+
+/* The host clock (ns since boot): the address Timestamp and the core's queue ticks. */
 static int64_t now_ns(void)
 {
     struct timespec ts;
@@ -59,14 +79,15 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* A queued packet: the core links it through q (first member), the host owns the memory. */
 typedef struct entry
 {
-    struct entry  *next;
-    DIVERT_ADDRESS addr;
-    uint32_t       len;
-    uint8_t        data[];
+    divert_queue_entry q;
+    DIVERT_ADDRESS     addr;
+    uint8_t            data[];
 } entry;
 
+/* A RECV waiting for a packet, findable by its slot for divert4j_cancel. */
 typedef struct pending
 {
     struct pending *next;
@@ -74,30 +95,13 @@ typedef struct pending
     int             cancelled;
 } pending;
 
-enum { STATE_OPENING, STATE_OPEN };
-
 typedef struct handle
 {
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;        /* serialises every core call on `core` */
     pthread_cond_t  cv;
     int             refs;
     int             closing;
-    int             state;
-    int             initialized;
-    uint32_t        layer;
-    int16_t         priority;
-    uint64_t        flags;
-    uint64_t        filter_flags;
-    divert_program  program;
-    uint64_t        queue_length;
-    uint64_t        queue_time_ms;
-    uint64_t        queue_size;
-    int             shutdown_recv;
-    int             shutdown_send;
-    entry          *head;
-    entry          *tail;
-    uint64_t        count;
-    uint64_t        bytes;
+    divert_handle   core;
     pending        *waiting;
     /* capture */
     int             have_queue;
@@ -107,7 +111,7 @@ typedef struct handle
     pthread_t       reader;
     int             reader_started;
     int             wake[2];
-    inject_sockets  inject;
+    rawsock_set  inject;
     uint8_t        *rbuf;
 } handle;
 
@@ -117,6 +121,7 @@ static uint32_t generation[MAX_HANDLES];
 static char owner_tag[RULES_OWNER_TAG_LEN + 1];
 static int owner_ready;
 static unsigned lo_index;
+static atomic_uint init_counter;
 
 /* ---- handle table ---------------------------------------------------------------------- */
 
@@ -186,17 +191,11 @@ DIVERT4J_EXPORT uint32_t divert4j_open(int32_t *out)
         return fail(ERR_NO_SYSTEM_RESOURCES, "out of memory");
     }
     pthread_mutex_init(&h->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    h->queue_length = DIVERT_PARAM_QUEUE_LENGTH_DEFAULT;
-    h->queue_time_ms = DIVERT_PARAM_QUEUE_TIME_DEFAULT;
-    h->queue_size = DIVERT_PARAM_QUEUE_SIZE_DEFAULT;
+    pthread_cond_init(&h->cv, NULL);
+    divert_handle_init(&h->core, TICKS_PER_MS, ENTRY_OVERHEAD);
     h->wake[0] = h->wake[1] = -1;
     h->nfq.fd = -1;
-    inject_init(&h->inject, 0);
+    rawsock_init(&h->inject, 0);
     pthread_mutex_lock(&table_mu);
     for (uint32_t i = 0; i < MAX_HANDLES; i++) {
         if (table[i] == NULL) {
@@ -214,58 +213,9 @@ DIVERT4J_EXPORT uint32_t divert4j_open(int32_t *out)
     return 0;
 }
 
-/* ---- the queue (caller holds h->mu) ---------------------------------------------------- */
-
-static int expired(const handle *h, const entry *e, int64_t now)
-{
-    return now - e->addr.Timestamp > (int64_t)h->queue_time_ms * 1000000;
-}
-
-static entry *pop(handle *h)
-{
-    entry *e = h->head;
-    if (e != NULL) {
-        h->head = e->next;
-        if (h->head == NULL) {
-            h->tail = NULL;
-        }
-        h->count--;
-        h->bytes -= e->len + ENTRY_OVERHEAD;
-    }
-    return e;
-}
-
-static void drop_expired(handle *h, int64_t now)
-{
-    while (h->head != NULL && expired(h, h->head, now)) {
-        free(pop(h));
-    }
-}
-
-static void push(handle *h, entry *e)
-{
-    uint64_t need = e->len + ENTRY_OVERHEAD;
-    if (need > h->queue_size) {
-        free(e);
-        return;
-    }
-    while (h->head != NULL && (h->count + 1 > h->queue_length || h->bytes + need > h->queue_size)) {
-        free(pop(h));
-    }
-    e->next = NULL;
-    if (h->tail != NULL) {
-        h->tail->next = e;
-    } else {
-        h->head = e;
-    }
-    h->tail = e;
-    h->count++;
-    h->bytes += need;
-    pthread_cond_broadcast(&h->cv);
-}
-
 /* ---- capture ----------------------------------------------------------------------------- */
 
+/* Hands the packet back so that the handles after this one see it (rules.h). */
 static void verdict_pass(handle *h, const nfq_packet *p)
 {
     uint32_t mark = (p->mark & ~RULES_MARK_MASK) | rules_mark(h->inject.id, p->hook == NF_INET_LOCAL_IN);
@@ -274,10 +224,12 @@ static void verdict_pass(handle *h, const nfq_packet *p)
 
 static void on_packet(handle *h, const nfq_packet *p)
 {
+    const divert_handle *c = &h->core; /* layer, flags and program are fixed once OPEN */
     DIVERT_ADDRESS a;
     memset(&a, 0, sizeof a);
-    a.Timestamp = now_ns();
-    a.Layer = h->layer;
+    int64_t now = now_ns();
+    a.Timestamp = now;
+    a.Layer = c->layer;
     a.Event = DIVERT_EVENT_NETWORK_PACKET;
     a.IPv6 = p->family == NFPROTO_IPV6;
     if (p->hook == NF_INET_LOCAL_IN) {
@@ -285,38 +237,39 @@ static void on_packet(handle *h, const nfq_packet *p)
     } else {
         a.Outbound = 1;
         a.Network.IfIdx = p->outdev;
-        a.Loopback = h->layer == DIVERT_LAYER_NETWORK && p->outdev == lo_index;
-        /* Locally generated packets reach us with their checksums computed. */
+        a.Loopback = c->layer == DIVERT_LAYER_NETWORK && p->outdev == lo_index;
+        /* Locally generated packets reach us with their checksums computed (no F_GSO). */
         a.IPChecksum = a.TCPChecksum = a.UDPChecksum = p->hook == NF_INET_LOCAL_OUT;
     }
     divert_packet_view view = divert_view_flat(p->payload, p->payload_len);
     divert_packet pkt;
+    /* Inbound packets are seen reassembled (INPUT), so a FRAGMENTS handle matches none. */
     int match = p->cap_len == 0 && p->payload_len <= DIVERT_MTU_MAX
                 && divert_parse_driver(&view, a.IPv6, &pkt)
-                && !(p->hook == NF_INET_LOCAL_IN && pkt.fragment != ((h->flags & DIVERT_FLAG_FRAGMENTS) != 0))
-                && divert_filter_eval(&h->program, h->layer, &a, &view, &pkt) == DIVERT_EVAL_MATCH;
+                && !(p->hook == NF_INET_LOCAL_IN && pkt.fragment != ((c->flags & DIVERT_FLAG_FRAGMENTS) != 0))
+                && divert_filter_eval(&c->program, c->layer, &a, &view, &pkt) == DIVERT_EVAL_MATCH;
     pthread_mutex_lock(&h->mu);
-    if (!match || h->shutdown_recv) {
+    if (!match || !divert_handle_may_queue(&h->core)) {
         pthread_mutex_unlock(&h->mu);
         verdict_pass(h, p);
         return;
     }
-    if (h->flags & DIVERT_FLAG_DROP) {
-        pthread_mutex_unlock(&h->mu);
-        (void)nfq_verdict(&h->nfq, p->id, NFQ_DROP, NULL, 0, NULL);
-        return;
-    }
-    entry *e = malloc(sizeof *e + p->payload_len);
-    if (e != NULL) {
-        a.Sniffed = (h->flags & DIVERT_FLAG_SNIFF) != 0;
-        e->addr = a;
-        e->len = p->payload_len;
-        memcpy(e->data, p->payload, p->payload_len);
-        drop_expired(h, a.Timestamp);
-        push(h, e);
+    int sniff = (c->flags & DIVERT_FLAG_SNIFF) != 0;
+    if (!(c->flags & DIVERT_FLAG_DROP)) {
+        entry *e = malloc(sizeof *e + p->payload_len);
+        if (e != NULL) {
+            a.Sniffed = sniff;
+            e->addr = a;
+            e->q.length = p->payload_len;
+            memcpy(e->data, p->payload, p->payload_len);
+            divert_queue_entry *evicted = divert_queue_expire(&h->core.queue, (uint64_t)now);
+            free_entries(evicted);
+            free_entries(divert_queue_push(&h->core.queue, &e->q, (uint64_t)now));
+            pthread_cond_broadcast(&h->cv);
+        }
     }
     pthread_mutex_unlock(&h->mu);
-    if (h->flags & DIVERT_FLAG_SNIFF) {
+    if (sniff) {
         verdict_pass(h, p);
     } else {
         (void)nfq_verdict(&h->nfq, p->id, NFQ_DROP, NULL, 0, NULL);
@@ -359,87 +312,34 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-/* ---- requests ---------------------------------------------------------------------------- */
-
-static uint32_t status_error(divert_status s)
+/* The netfilter hooks of the core's interception points (device-abi.md 4.2). */
+static unsigned capture_hooks(uint32_t layer, uint64_t filter_flags)
 {
-    return divert_status_win32_error(s);
-}
-
-static uint32_t do_initialize(handle *h, const DIVERT_IOCTL *io, uint8_t *data, uint32_t len)
-{
-    DIVERT_VERSION v;
-    if (data == NULL || len != sizeof v) {
-        return fail(ERR_INVALID_PARAMETER, "INITIALIZE needs the 64-byte version record");
+    static const struct { divert_hook hook; unsigned rule; } map[] = {
+        {DIVERT_HOOK_OUTBOUND_IPPACKET_V4, RULES_OUT_V4}, {DIVERT_HOOK_OUTBOUND_IPPACKET_V6, RULES_OUT_V6},
+        {DIVERT_HOOK_INBOUND_IPPACKET_V4, RULES_IN_V4},   {DIVERT_HOOK_INBOUND_IPPACKET_V6, RULES_IN_V6},
+        {DIVERT_HOOK_IPFORWARD_V4, RULES_FWD_V4},         {DIVERT_HOOK_IPFORWARD_V6, RULES_FWD_V6},
+    };
+    uint32_t hooks = divert_hooks_for(layer, filter_flags);
+    unsigned rules = 0;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (hooks & (UINT32_C(1) << map[i].hook)) {
+            rules |= map[i].rule;
+        }
     }
-    memcpy(&v, data, sizeof v);
-    if (v.magic != DIVERT_MAGIC_DLL || v.major < 2 || (v.bits != 32 && v.bits != 64)) {
-        return fail(ERR_INVALID_PARAMETER, "bad version record");
-    }
-    v.magic = DIVERT_MAGIC_SYS;
-    v.major = DIVERT_VERSION_MAJOR;
-    v.minor = DIVERT_VERSION_MINOR;
-    v.bits = 64;
-    memcpy(data, &v, 20);
-    uint32_t layer = io->initialize.layer;
-    uint64_t flags = io->initialize.flags;
-    if (layer > DIVERT_LAYER_MAX || io->initialize.priority > 2 * DIVERT_PRIORITY_HIGHEST
-        || (flags & ~DIVERT_FLAGS_ALL) != 0
-        || (flags & (DIVERT_FLAG_SNIFF | DIVERT_FLAG_DROP)) == (DIVERT_FLAG_SNIFF | DIVERT_FLAG_DROP)
-        || (flags & (DIVERT_FLAG_RECV_ONLY | DIVERT_FLAG_SEND_ONLY))
-               == (DIVERT_FLAG_RECV_ONLY | DIVERT_FLAG_SEND_ONLY)) {
-        return fail(ERR_INVALID_PARAMETER, "invalid layer, priority or flags");
-    }
-    if ((layer == DIVERT_LAYER_FLOW || layer == DIVERT_LAYER_REFLECT)
-        && (flags & (DIVERT_FLAG_SNIFF | DIVERT_FLAG_RECV_ONLY)) != (DIVERT_FLAG_SNIFF | DIVERT_FLAG_RECV_ONLY)) {
-        return fail(ERR_INVALID_PARAMETER, "FLOW and REFLECT handles need SNIFF and RECV_ONLY");
-    }
-    if (layer == DIVERT_LAYER_SOCKET && !(flags & DIVERT_FLAG_RECV_ONLY)) {
-        return fail(ERR_INVALID_PARAMETER, "SOCKET handles need RECV_ONLY");
-    }
-    if (layer == DIVERT_LAYER_FLOW || layer == DIVERT_LAYER_SOCKET || layer == DIVERT_LAYER_REFLECT) {
-        return fail(ERR_INVALID_PARAMETER, "the %s layer is not supported on Linux",
-                    layer == DIVERT_LAYER_FLOW ? "FLOW" : layer == DIVERT_LAYER_SOCKET ? "SOCKET" : "REFLECT");
-    }
-    pthread_mutex_lock(&h->mu);
-    uint32_t rc = 0;
-    if (h->state != STATE_OPENING || h->initialized) {
-        rc = fail(ERR_BAD_COMMAND, "handle already initialized");
-    } else {
-        h->layer = layer;
-        h->priority = (int16_t)((int32_t)io->initialize.priority - DIVERT_PRIORITY_WIRE_OFFSET);
-        h->flags = flags;
-        h->initialized = 1;
-    }
-    pthread_mutex_unlock(&h->mu);
-    return rc;
-}
-
-static unsigned capture_hooks(uint32_t layer, uint64_t ff)
-{
-    unsigned hooks = 0;
-    if (layer == DIVERT_LAYER_NETWORK) {
-        if ((ff & DIVERT_FILTER_FLAG_OUTBOUND) && (ff & DIVERT_FILTER_FLAG_IP)) hooks |= RULES_OUT_V4;
-        if ((ff & DIVERT_FILTER_FLAG_OUTBOUND) && (ff & DIVERT_FILTER_FLAG_IPV6)) hooks |= RULES_OUT_V6;
-        if ((ff & DIVERT_FILTER_FLAG_INBOUND) && (ff & DIVERT_FILTER_FLAG_IP)) hooks |= RULES_IN_V4;
-        if ((ff & DIVERT_FILTER_FLAG_INBOUND) && (ff & DIVERT_FILTER_FLAG_IPV6)) hooks |= RULES_IN_V6;
-    } else if (layer == DIVERT_LAYER_NETWORK_FORWARD) {
-        if (ff & DIVERT_FILTER_FLAG_IP) hooks |= RULES_FWD_V4;
-        if (ff & DIVERT_FILTER_FLAG_IPV6) hooks |= RULES_FWD_V6;
-    }
-    return hooks;
+    return rules;
 }
 
 /* Queue, rules and reader thread for a handle that has just become OPEN. */
 static uint32_t start_capture(handle *h)
 {
-    unsigned capture = capture_hooks(h->layer, h->filter_flags);
+    unsigned capture = capture_hooks(h->core.layer, h->core.filter_flags);
     unsigned release = capture;
-    if (h->layer == DIVERT_LAYER_NETWORK && !(h->flags & DIVERT_FLAG_RECV_ONLY)) {
+    if (h->core.layer == DIVERT_LAYER_NETWORK && !(h->core.flags & DIVERT_FLAG_RECV_ONLY)) {
         release |= RULES_OUT_V4 | RULES_OUT_V6 | RULES_IN_V4 | RULES_IN_V6;
     }
-    if (release == 0 && (h->flags & DIVERT_FLAG_RECV_ONLY)) {
-        return 0; /* receives nothing, sends nothing: no kernel objects */
+    if (release == 0) {
+        return 0; /* captures nothing and injects nothing another handle must skip */
     }
     uint32_t rc = prepare_owner();
     if (rc != 0) {
@@ -456,11 +356,10 @@ static uint32_t start_capture(handle *h)
         e = nfq_set_maxlen(&h->nfq, KERNEL_QUEUE_MAXLEN);
     }
     if (e != 0) {
-        return fail(e == -EPERM ? ERR_ACCESS_DENIED : ERR_NO_SYSTEM_RESOURCES,
-                    "NFQUEUE: %s", strerror(-e));
+        return fail(e == -EPERM ? ERR_ACCESS_DENIED : ERR_NO_SYSTEM_RESOURCES, "NFQUEUE: %s", strerror(-e));
     }
     h->have_queue = 1;
-    inject_init(&h->inject, (uint16_t)(h->nfq.queue - RULES_QUEUE_FIRST));
+    rawsock_init(&h->inject, (uint16_t)(h->nfq.queue - RULES_QUEUE_FIRST));
     if (capture != 0) {
         h->rbuf = malloc(NFQ_RECV_BUFFER);
         if (h->rbuf == NULL || pipe2(h->wake, O_CLOEXEC) != 0) {
@@ -474,7 +373,7 @@ static uint32_t start_capture(handle *h)
     memset(&h->rules, 0, sizeof h->rules);
     snprintf(h->rules.tag, sizeof h->rules.tag, "%s%04x", owner_tag, h->nfq.queue);
     h->rules.queue = h->nfq.queue;
-    h->rules.priority = h->priority;
+    h->rules.priority = h->core.priority;
     h->rules.capture = capture;
     h->rules.release = release;
     char err[1024] = "";
@@ -485,65 +384,75 @@ static uint32_t start_capture(handle *h)
     return 0;
 }
 
-static uint32_t do_startup(handle *h, const DIVERT_IOCTL *io, const uint8_t *data, uint32_t len)
+/* ---- requests ---------------------------------------------------------------------------- */
+
+static uint32_t do_initialize(handle *h, const divert_request *req, uint8_t *data, uint32_t len,
+                              uint32_t *bytes)
 {
-    uint64_t ff = io->startup.flags;
-    if ((ff & ~DIVERT_FILTER_FLAGS_ALL) != 0) {
-        return fail(ERR_INVALID_PARAMETER, "unknown filter flags 0x%llx", (unsigned long long)ff);
+    uint32_t layer = req->u.initialize.layer;
+    if (layer == DIVERT_LAYER_FLOW || layer == DIVERT_LAYER_SOCKET || layer == DIVERT_LAYER_REFLECT) {
+        /* Answered like any handshake, but the handle stays uninitialized. */
+        divert_status st = divert_version_exchange(data, len, 64);
+        if (st != DIVERT_STATUS_SUCCESS) {
+            return status_fail(st, "INITIALIZE");
+        }
+        *bytes = DIVERT_VERSION_SIZE;
+        return fail(ERR_INVALID_PARAMETER, "the %s layer is not supported on Linux (netfilter queues packets only)",
+                    layer == DIVERT_LAYER_FLOW ? "FLOW" : layer == DIVERT_LAYER_SOCKET ? "SOCKET" : "REFLECT");
     }
     pthread_mutex_lock(&h->mu);
-    if (h->state != STATE_OPENING || !h->initialized) {
-        pthread_mutex_unlock(&h->mu);
-        return fail(ERR_BAD_COMMAND, "STARTUP needs an initialized, not yet started handle");
-    }
-    h->state = STATE_OPEN;
-    h->filter_flags = ff;
-    divert_status s = divert_program_load_driver(data, len, h->layer, &h->program);
+    divert_status st = divert_handle_initialize(&h->core, req, data, len, 64,
+                                                atomic_fetch_add(&init_counter, 1u));
     pthread_mutex_unlock(&h->mu);
-    if (s != DIVERT_STATUS_SUCCESS) {
-        return fail(status_error(s), "the filter program is invalid");
+    if (st != DIVERT_STATUS_SUCCESS) {
+        return status_fail(st, "INITIALIZE");
+    }
+    *bytes = DIVERT_VERSION_SIZE;
+    return 0;
+}
+
+static uint32_t do_startup(handle *h, const divert_request *req, const uint8_t *data, uint32_t len)
+{
+    pthread_mutex_lock(&h->mu);
+    divert_status st = divert_handle_startup(&h->core, req, data, len);
+    pthread_mutex_unlock(&h->mu);
+    if (st != DIVERT_STATUS_SUCCESS) {
+        return status_fail(st, "STARTUP");
     }
     return start_capture(h);
 }
 
-static uint32_t require_open(handle *h)
-{
-    return h->state == STATE_OPEN ? 0 : fail(ERR_BAD_COMMAND, "the handle is not open");
-}
-
-static uint32_t do_recv(handle *h, uint64_t slot, const DIVERT_IOCTL *io, uint8_t *data,
+static uint32_t do_recv(handle *h, uint64_t slot, const divert_request *req, uint8_t *data,
                         uint32_t len, uint32_t *bytes)
 {
-    uint8_t *addrs = (uint8_t *)(uintptr_t)io->recv.addr;
-    uint32_t *addr_len_ptr = (uint32_t *)(uintptr_t)io->recv.addr_len_ptr;
-    uint32_t addr_len = DIVERT_ADDRESS_SIZE;
-    if (addr_len_ptr != NULL) {
-        addr_len = *addr_len_ptr;
-        if (addr_len < DIVERT_ADDRESS_SIZE || addr_len > DIVERT_BATCH_MAX * DIVERT_ADDRESS_SIZE
-            || addrs == NULL) {
-            return fail(ERR_INVALID_PARAMETER, "address array length %u", addr_len);
-        }
-    }
-    uint32_t max = addrs == NULL ? 1 : addr_len / DIVERT_ADDRESS_SIZE;
+    DIVERT_ADDRESS *addrs = (DIVERT_ADDRESS *)(uintptr_t)req->u.recv.addr;
+    uint32_t *addr_len_ptr = (uint32_t *)(uintptr_t)req->u.recv.addr_len_ptr;
+    uint32_t addr_len = addr_len_ptr != NULL ? *addr_len_ptr : 0;
+    uint32_t max = 0;
+    divert_recv_batch batch = {0};
     pthread_mutex_lock(&h->mu);
-    uint32_t rc = require_open(h);
-    if (rc == 0 && (h->flags & DIVERT_FLAG_SEND_ONLY)) {
-        rc = fail(ERR_INVALID_PARAMETER, "RECV on a SEND_ONLY handle");
+    divert_status st = divert_handle_recv(&h->core, req, addr_len, &max);
+    if (st != DIVERT_STATUS_SUCCESS) {
+        pthread_mutex_unlock(&h->mu);
+        return status_fail(st, "RECV");
     }
     pending me = {.next = h->waiting, .slot = slot, .cancelled = 0};
     h->waiting = &me;
+    uint32_t rc = 0;
     for (;;) {
-        if (rc != 0) {
+        divert_recv_action action = divert_handle_recv_action(&h->core);
+        if (action == DIVERT_RECV_DELIVER) {
+            divert_queue_take_batch(&h->core.queue, (uint64_t)now_ns(), len, max, &batch);
+            free_entries(batch.expired);
+            if (batch.count > 0) {
+                break;
+            }
+        } else if (action == DIVERT_RECV_PIPE_EMPTY) {
+            rc = status_fail(DIVERT_STATUS_PIPE_EMPTY, "RECV");
             break;
-        }
-        drop_expired(h, now_ns());
-        if (h->head != NULL) {
+        } else if (me.cancelled || h->closing) {
+            rc = fail(ERR_OPERATION_ABORTED, "RECV cancelled");
             break;
-        }
-        if (me.cancelled || h->closing) {
-            rc = fail(ERR_OPERATION_ABORTED, "cancelled");
-        } else if (h->shutdown_recv) {
-            rc = fail(ERR_NO_DATA, "shut down");
         } else {
             pthread_cond_wait(&h->cv, &h->mu);
         }
@@ -554,265 +463,114 @@ static uint32_t do_recv(handle *h, uint64_t slot, const DIVERT_IOCTL *io, uint8_
             break;
         }
     }
+    pthread_mutex_unlock(&h->mu);
     if (rc != 0) {
-        pthread_mutex_unlock(&h->mu);
         return rc;
     }
-    uint32_t n = 0, used = 0;
-    int64_t now = now_ns();
-    while (n < max && h->head != NULL) {
-        entry *e = h->head;
-        if (n > 0 && (e->len > len - used || expired(h, e, now))) {
-            break;
+    uint32_t off = 0, i = 0;
+    for (divert_queue_entry *q = batch.entries; q != NULL; q = q->next, i++) {
+        entry *e = (entry *)(void *)q;
+        uint32_t n = i == 0 ? batch.first_length : q->length;
+        if (n > 0) {
+            memcpy(data + off, e->data, n);
         }
-        pop(h);
-        uint32_t copy = e->len <= len - used ? e->len : len - used;
-        if (copy > 0) {
-            memcpy(data + used, e->data, copy);
-        }
-        used += copy;
+        off += n;
         if (addrs != NULL) {
-            memcpy(addrs + (size_t)n * DIVERT_ADDRESS_SIZE, &e->addr, DIVERT_ADDRESS_SIZE);
+            memcpy(&addrs[i], &e->addr, sizeof e->addr);
         }
-        n++;
-        if (copy < e->len) {
-            rc = fail(ERR_INSUFFICIENT_BUFFER, "packet of %u bytes truncated to %u", e->len, copy);
-            free(e);
-            break;
-        }
-        free(e);
     }
-    pthread_mutex_unlock(&h->mu);
+    free_entries(batch.entries);
     if (addr_len_ptr != NULL) {
-        *addr_len_ptr = n * DIVERT_ADDRESS_SIZE;
+        *addr_len_ptr = batch.count * DIVERT_ADDRESS_SIZE;
     }
-    *bytes = used;
-    return rc;
+    *bytes = batch.bytes;
+    return status_fail(batch.status, "RECV");
 }
 
-/* One's-complement sum over bytes. */
-static uint32_t sum16(const uint8_t *p, uint32_t n, uint32_t sum)
+/* 9.1 step 3-4: puts one prepared packet on its way. */
+static divert_status inject_one(handle *h, uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a,
+                                uint8_t *scratch)
 {
-    for (uint32_t i = 0; i + 1 < n; i += 2) {
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    int inbound = h->core.layer == DIVERT_LAYER_NETWORK_FORWARD || !a->Outbound;
+    int e = rawsock_send(&h->inject, pkt, len, inbound, a->Network.IfIdx);
+    if (e == -EMSGSIZE && !inbound) {
+        /* Larger than the path MTU: tell the sender, as the stack would. */
+        uint32_t n;
+        if (divert_build_too_big(pkt, len, scratch, DIVERT_MTU_MAX, &n)) {
+            (void)rawsock_send(&h->inject, scratch, n, 1, a->Network.IfIdx);
+        }
+        return DIVERT_STATUS_SUCCESS;
     }
-    if (n & 1) {
-        sum += (uint32_t)p[n - 1] << 8;
+    if (e == -ENOMEM) {
+        return DIVERT_STATUS_INSUFFICIENT_RESOURCES;
     }
-    return sum;
+    if (e != 0) {
+        fail(0, "injection: %s", strerror(-e));
+        /* Soft errors: unreachable as such (1232), anything else as a bad packet (87). */
+        return e == -ENETUNREACH || e == -EHOSTUNREACH ? DIVERT_STATUS_HOPLIMIT_EXCEEDED
+                                                       : DIVERT_STATUS_INVALID_PARAMETER;
+    }
+    return DIVERT_STATUS_SUCCESS;
 }
 
-static uint16_t fold(uint32_t sum)
-{
-    while (sum >> 16) {
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    }
-    return (uint16_t)~sum;
-}
-
-/* Recomputes the checksums whose address flag is 0 (device-abi.md 9.1 step 1). */
-static void fix_checksums(uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a)
-{
-    divert_packet p;
-    divert_packet_view view = divert_view_flat(pkt, len);
-    if (!divert_parse_driver(&view, (pkt[0] >> 4) == 6, &p)) {
-        return;
-    }
-    if (p.ip_version == 4 && !a->IPChecksum) {
-        pkt[10] = pkt[11] = 0;
-        uint16_t c = fold(sum16(pkt, p.ip_header_length, 0));
-        pkt[10] = (uint8_t)(c >> 8);
-        pkt[11] = (uint8_t)c;
-    }
-    int tcp = p.transport == DIVERT_TRANSPORT_TCP && !a->TCPChecksum;
-    int udp = p.transport == DIVERT_TRANSPORT_UDP && !a->UDPChecksum;
-    if ((!tcp && !udp) || p.fragment) {
-        return;
-    }
-    uint32_t off = p.transport_offset;
-    uint32_t tlen = p.packet_length - off;
-    uint32_t at = off + (tcp ? 16u : 6u);
-    if (at + 2 > len) {
-        return;
-    }
-    pkt[at] = pkt[at + 1] = 0;
-    uint32_t sum = p.ip_version == 4 ? sum16(pkt + 12, 8, 0) : sum16(pkt + 8, 32, 0);
-    sum += p.protocol + tlen;
-    uint16_t c = fold(sum16(pkt + off, tlen, sum));
-    if (udp && c == 0) {
-        c = 0xFFFF;
-    }
-    pkt[at] = (uint8_t)(c >> 8);
-    pkt[at + 1] = (uint8_t)c;
-}
-
-static uint32_t send_packets(handle *h, const uint8_t *addrs, uint64_t addr_len, const uint8_t *data,
-                             uint32_t len, uint8_t *copy, uint32_t *offp, uint32_t *softp);
-
-static uint32_t do_send(handle *h, const DIVERT_IOCTL *io, const uint8_t *data, uint32_t len,
+static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *data, uint32_t len,
                         uint32_t *bytes)
 {
-    const uint8_t *addrs = (const uint8_t *)(uintptr_t)io->send.addr;
-    uint64_t addr_len = io->send.addr_len;
-    if (addr_len < DIVERT_ADDRESS_SIZE || addr_len > DIVERT_BATCH_MAX * DIVERT_ADDRESS_SIZE
-        || addrs == NULL) {
-        return fail(ERR_INVALID_PARAMETER, "address array length %llu", (unsigned long long)addr_len);
-    }
     pthread_mutex_lock(&h->mu);
-    uint32_t rc = require_open(h);
-    if (rc == 0 && h->shutdown_send) {
-        rc = fail(ERR_NO_DATA, "sending was shut down");
-    }
-    if (rc == 0 && (h->flags & DIVERT_FLAG_RECV_ONLY)) {
-        rc = fail(ERR_INVALID_PARAMETER, "SEND on a RECV_ONLY handle");
-    }
+    divert_status st = divert_handle_send(&h->core, req);
     pthread_mutex_unlock(&h->mu);
-    if (rc != 0) {
-        return rc;
+    if (st != DIVERT_STATUS_SUCCESS) {
+        return status_fail(st, "SEND");
     }
-    uint32_t soft = 0, off = 0;
-    uint8_t *copy = malloc(DIVERT_MTU_MAX);
+    uint8_t *copy = malloc(2 * (size_t)DIVERT_MTU_MAX);
     if (copy == NULL) {
         return fail(ERR_NO_SYSTEM_RESOURCES, "out of memory");
     }
-    rc = send_packets(h, addrs, addr_len, data, len, copy, &off, &soft);
-    free(copy);
-    *bytes = rc == 0 ? off : 0;
-    return rc != 0 ? rc : soft;
-}
-
-/* The loop of do_send; a hard error is returned, the last soft error left in *soft. */
-static uint32_t send_packets(handle *h, const uint8_t *addrs, uint64_t addr_len, const uint8_t *data,
-                             uint32_t len, uint8_t *copy, uint32_t *offp, uint32_t *softp)
-{
-    uint32_t soft = 0, off = 0;
-    for (uint32_t i = 0; (i + 1) * DIVERT_ADDRESS_SIZE <= addr_len && i < DIVERT_BATCH_MAX; i++) {
-        uint32_t left = len - off;
-        if (left < 20) {
-            return fail(ERR_INSUFFICIENT_BUFFER, "packet %u: fewer than 20 bytes left", i);
-        }
-        const uint8_t *pkt = data + off;
-        uint32_t plen;
-        if ((pkt[0] >> 4) == 4) {
-            plen = (uint32_t)(pkt[2] << 8 | pkt[3]);
-            if (plen < 20) {
-                return fail(ERR_INVALID_PARAMETER, "packet %u: IPv4 total length %u", i, plen);
-            }
-        } else if ((pkt[0] >> 4) == 6) {
-            if (left < 40) {
-                return fail(ERR_INSUFFICIENT_BUFFER, "packet %u: short IPv6 header", i);
-            }
-            plen = (uint32_t)(pkt[4] << 8 | pkt[5]) + 40;
-        } else {
-            return fail(ERR_INVALID_PARAMETER, "packet %u: IP version %u", i, pkt[0] >> 4);
-        }
-        if (left < plen) {
-            return fail(ERR_INSUFFICIENT_BUFFER, "packet %u: %u bytes claimed, %u left", i, plen, left);
-        }
+    const uint8_t *addrs = (const uint8_t *)(uintptr_t)req->u.send.addr;
+    divert_send_batch b;
+    divert_send_begin(&b, req);
+    size_t off;
+    uint32_t plen, index;
+    while (divert_send_next(&b, data, len, &off, &plen, &index)) {
         DIVERT_ADDRESS a;
-        memcpy(&a, addrs + (size_t)i * DIVERT_ADDRESS_SIZE, sizeof a);
-        memcpy(copy, pkt, plen);
-        fix_checksums(copy, plen, &a);
-        int ok = 1;
-        if (a.Impostor) {
-            uint8_t *ttl = (copy[0] >> 4) == 4 ? &copy[8] : &copy[7];
-            if (*ttl <= 1) {
-                soft = fail(ERR_HOST_UNREACHABLE, "packet %u: TTL exhausted", i);
-                ok = 0;
-            } else {
-                (*ttl)--;
-                if ((copy[0] >> 4) == 4) {
-                    /* Header checksum follows the TTL change whatever IPChecksum says. */
-                    DIVERT_ADDRESS fixed = a;
-                    fixed.IPChecksum = 0;
-                    fixed.TCPChecksum = fixed.UDPChecksum = 1;
-                    fix_checksums(copy, plen, &fixed);
-                }
-            }
+        memcpy(&a, addrs + (size_t)index * DIVERT_ADDRESS_SIZE, sizeof a);
+        memcpy(copy, data + off, plen);
+        st = divert_inject_prepare(copy, plen, &a);
+        if (st == DIVERT_STATUS_SUCCESS) {
+            st = inject_one(h, copy, plen, &a, copy + DIVERT_MTU_MAX);
         }
-        if (ok) {
-            int inbound = h->layer == DIVERT_LAYER_NETWORK_FORWARD || !a.Outbound;
-            int e = inject_send(&h->inject, copy, plen, inbound, a.Network.IfIdx);
-            if (e != 0) {
-                soft = fail(e == -EMSGSIZE ? ERR_INVALID_PARAMETER : ERR_HOST_UNREACHABLE,
-                            "packet %u: %s", i, strerror(-e));
-            }
-        }
-        off += plen;
-        *offp = off;
-        *softp = soft;
+        divert_send_result(&b, st);
     }
-    return 0;
+    free(copy);
+    st = divert_send_complete(&b, bytes);
+    return status_fail(st, "SEND");
 }
 
-static uint32_t do_param(handle *h, uint32_t code, const DIVERT_IOCTL *io, uint8_t *data, uint32_t len)
+static uint32_t do_param(handle *h, const divert_request *req, uint8_t *data, uint32_t len, uint32_t *bytes)
 {
     pthread_mutex_lock(&h->mu);
-    uint32_t rc = require_open(h);
-    if (rc == 0 && code == IOCTL_DIVERT_GET_PARAM) {
+    divert_status st;
+    if (req->kind == DIVERT_REQUEST_GET_PARAM) {
         uint64_t v = 0;
-        if (data == NULL || len != 8) {
-            rc = fail(ERR_INVALID_PARAMETER, "GET_PARAM needs an 8-byte buffer");
-        } else {
-            switch (io->get_param.param) {
-            case DIVERT_PARAM_QUEUE_LENGTH: v = h->queue_length; break;
-            case DIVERT_PARAM_QUEUE_TIME: v = h->queue_time_ms; break;
-            case DIVERT_PARAM_QUEUE_SIZE: v = h->queue_size; break;
-            case DIVERT_PARAM_VERSION_MAJOR: v = DIVERT_VERSION_MAJOR; break;
-            case DIVERT_PARAM_VERSION_MINOR: v = DIVERT_VERSION_MINOR; break;
-            default: rc = fail(ERR_INVALID_PARAMETER, "unknown parameter %u", io->get_param.param);
-            }
-            if (rc == 0) {
-                memcpy(data, &v, 8);
-            }
+        st = divert_handle_get_param(&h->core, req, len, &v);
+        if (st == DIVERT_STATUS_SUCCESS) {
+            memcpy(data, &v, sizeof v);
+            *bytes = sizeof v;
         }
-    } else if (rc == 0) {
-        uint64_t v = io->set_param.val;
-        switch (io->set_param.param) {
-        case DIVERT_PARAM_QUEUE_LENGTH:
-            if (v < DIVERT_PARAM_QUEUE_LENGTH_MIN || v > DIVERT_PARAM_QUEUE_LENGTH_MAX) {
-                rc = fail(ERR_INVALID_PARAMETER, "QUEUE_LENGTH %llu out of range", (unsigned long long)v);
-            } else {
-                h->queue_length = v;
-            }
-            break;
-        case DIVERT_PARAM_QUEUE_TIME:
-            if (v < DIVERT_PARAM_QUEUE_TIME_MIN || v > DIVERT_PARAM_QUEUE_TIME_MAX) {
-                rc = fail(ERR_INVALID_PARAMETER, "QUEUE_TIME %llu out of range", (unsigned long long)v);
-            } else {
-                h->queue_time_ms = v;
-            }
-            break;
-        case DIVERT_PARAM_QUEUE_SIZE:
-            if (v < DIVERT_PARAM_QUEUE_SIZE_MIN || v > DIVERT_PARAM_QUEUE_SIZE_MAX) {
-                rc = fail(ERR_INVALID_PARAMETER, "QUEUE_SIZE %llu out of range", (unsigned long long)v);
-            } else {
-                h->queue_size = v;
-            }
-            break;
-        default:
-            rc = fail(ERR_INVALID_PARAMETER, "parameter %u cannot be set", io->set_param.param);
-        }
+    } else {
+        st = divert_handle_set_param(&h->core, req);
     }
     pthread_mutex_unlock(&h->mu);
-    return rc;
+    return status_fail(st, req->kind == DIVERT_REQUEST_GET_PARAM ? "GET_PARAM" : "SET_PARAM");
 }
 
-static uint32_t do_shutdown(handle *h, const DIVERT_IOCTL *io)
+static uint32_t do_shutdown(handle *h, const divert_request *req)
 {
-    uint32_t how = io->shutdown.how;
-    if (how < DIVERT_SHUTDOWN_RECV || how > DIVERT_SHUTDOWN_BOTH) {
-        return fail(ERR_INVALID_PARAMETER, "shutdown how = %u", how);
-    }
     pthread_mutex_lock(&h->mu);
-    uint32_t rc = require_open(h);
-    if (rc == 0) {
-        h->shutdown_recv |= (how & DIVERT_SHUTDOWN_RECV) != 0;
-        h->shutdown_send |= (how & DIVERT_SHUTDOWN_SEND) != 0;
-        pthread_cond_broadcast(&h->cv);
-    }
+    divert_status st = divert_handle_shutdown(&h->core, req);
+    pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
-    return rc;
+    return status_fail(st, "SHUTDOWN");
 }
 
 DIVERT4J_EXPORT uint32_t divert4j_ioctl(int32_t id, uint64_t slot, uint32_t code,
@@ -825,36 +583,27 @@ DIVERT4J_EXPORT uint32_t divert4j_ioctl(int32_t id, uint64_t slot, uint32_t code
     }
     *bytes = 0;
     last_message[0] = '\0';
-    if (header == NULL) {
-        return fail(ERR_INVALID_PARAMETER, "no request header");
-    }
     if (data == NULL) {
         len = 0;
     }
-    DIVERT_IOCTL io;
-    memcpy(&io, header, sizeof io);
+    divert_request req;
+    divert_status st = divert_request_decode(code, header, header == NULL ? 0 : DIVERT_IOCTL_SIZE, &req);
+    if (st != DIVERT_STATUS_SUCCESS) {
+        return status_fail(st, "request");
+    }
     handle *h = acquire(id);
     if (h == NULL) {
         return fail(ERR_INVALID_HANDLE, "no such handle");
     }
-    uint32_t rc;
-    switch (code) {
-    case IOCTL_DIVERT_INITIALIZE:
-        rc = do_initialize(h, &io, data, len);
-        if (rc == 0 || data != NULL) {
-            *bytes = rc == 0 ? DIVERT_VERSION_SIZE : 0;
-        }
-        break;
-    case IOCTL_DIVERT_STARTUP: rc = do_startup(h, &io, data, len); break;
-    case IOCTL_DIVERT_RECV: rc = do_recv(h, slot, &io, data, len, bytes); break;
-    case IOCTL_DIVERT_SEND: rc = do_send(h, &io, data, len, bytes); break;
-    case IOCTL_DIVERT_GET_PARAM:
-        rc = do_param(h, code, &io, data, len);
-        *bytes = rc == 0 ? 8 : 0;
-        break;
-    case IOCTL_DIVERT_SET_PARAM: rc = do_param(h, code, &io, data, len); break;
-    case IOCTL_DIVERT_SHUTDOWN: rc = do_shutdown(h, &io); break;
-    default: rc = fail(ERR_INVALID_FUNCTION, "unknown request code 0x%08x", code);
+    uint32_t rc = 0;
+    switch (req.kind) {
+    case DIVERT_REQUEST_INITIALIZE: rc = do_initialize(h, &req, data, len, bytes); break;
+    case DIVERT_REQUEST_STARTUP: rc = do_startup(h, &req, data, len); break;
+    case DIVERT_REQUEST_RECV: rc = do_recv(h, slot, &req, data, len, bytes); break;
+    case DIVERT_REQUEST_SEND: rc = do_send(h, &req, data, len, bytes); break;
+    case DIVERT_REQUEST_SET_PARAM:
+    case DIVERT_REQUEST_GET_PARAM: rc = do_param(h, &req, data, len, bytes); break;
+    case DIVERT_REQUEST_SHUTDOWN: rc = do_shutdown(h, &req); break;
     }
     release(h);
     return rc;
@@ -876,20 +625,6 @@ DIVERT4J_EXPORT uint32_t divert4j_cancel(int32_t id, uint64_t slot)
     pthread_mutex_unlock(&h->mu);
     release(h);
     return 0;
-}
-
-/* Packets still queued go back on their way (device-abi.md 12, Close), unless sniffed or old. */
-static void reinject_queued(handle *h)
-{
-    int64_t now = now_ns();
-    entry *e;
-    while ((e = pop(h)) != NULL) {
-        if (!(h->flags & DIVERT_FLAG_SNIFF) && !expired(h, e, now)) {
-            int inbound = h->layer == DIVERT_LAYER_NETWORK_FORWARD || !e->addr.Outbound;
-            (void)inject_send(&h->inject, e->data, e->len, inbound, e->addr.Network.IfIdx);
-        }
-        free(e);
-    }
 }
 
 DIVERT4J_EXPORT uint32_t divert4j_close(int32_t id)
@@ -927,19 +662,28 @@ DIVERT4J_EXPORT uint32_t divert4j_close(int32_t id)
         while (read_packets(h, 0) > 0) {
         }
     }
+    divert_queue_entry *reinject, *discard;
     pthread_mutex_lock(&h->mu);
     while (h->refs > 0) {
         pthread_cond_wait(&h->cv, &h->mu);
     }
-    reinject_queued(h);
+    divert_handle_close(&h->core, (uint64_t)now_ns(), &reinject, &discard);
     pthread_mutex_unlock(&h->mu);
+    /* Device-abi.md 12, Close: what is still queued goes back on its way. */
+    for (divert_queue_entry *q = reinject; q != NULL; q = q->next) {
+        entry *e = (entry *)(void *)q;
+        int inbound = h->core.layer == DIVERT_LAYER_NETWORK_FORWARD || !e->addr.Outbound;
+        (void)rawsock_send(&h->inject, e->data, q->length, inbound, e->addr.Network.IfIdx);
+    }
+    free_entries(reinject);
+    free_entries(discard);
     if (h->have_queue) {
         nfq_close(&h->nfq);
     }
     if (h->wake[1] >= 0) {
         close(h->wake[1]);
     }
-    inject_close(&h->inject);
+    rawsock_close(&h->inject);
     free(h->rbuf);
     pthread_mutex_lock(&table_mu);
     table[idx] = NULL;

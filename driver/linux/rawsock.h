@@ -5,8 +5,8 @@
  * their (local) destination and arrive through loopback, flagged as an inbound injection so
  * that outbound handles skip them and inbound handles do not take them for loopback traffic.
  */
-#ifndef DIVERT4J_INJECT_H
-#define DIVERT4J_INJECT_H
+#ifndef DIVERT4J_RAWSOCK_H
+#define DIVERT4J_RAWSOCK_H
 
 #include <stdint.h>
 
@@ -14,16 +14,16 @@ typedef struct
 {
     int fd[2][2]; /* [ipv6][inbound]; -1 until first use */
     uint16_t id;  /* the handle id in the marks */
-} inject_sockets;
+} rawsock_set;
 
-void inject_init(inject_sockets *s, uint16_t id);
-void inject_close(inject_sockets *s);
+void rawsock_init(rawsock_set *s, uint16_t id);
+void rawsock_close(rawsock_set *s);
 
 /*
  * Sends one complete IP packet (version from its first nibble). `inbound` selects the mark
  * (and thus which handles see it); if_index scopes link-local IPv6 destinations.
  * Returns 0 or -errno.
  */
-int inject_send(inject_sockets *s, const uint8_t *pkt, uint32_t len, int inbound, uint32_t if_index);
+int rawsock_send(rawsock_set *s, const uint8_t *pkt, uint32_t len, int inbound, uint32_t if_index);
 
 #endif

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "inject.h"
+#include "rawsock.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 
 #include "rules.h"
 
-void inject_init(inject_sockets *s, uint16_t id)
+void rawsock_init(rawsock_set *s, uint16_t id)
 {
     for (int v = 0; v < 2; v++) {
         for (int d = 0; d < 2; d++) {
@@ -19,7 +19,7 @@ void inject_init(inject_sockets *s, uint16_t id)
     s->id = id;
 }
 
-void inject_close(inject_sockets *s)
+void rawsock_close(rawsock_set *s)
 {
     for (int v = 0; v < 2; v++) {
         for (int d = 0; d < 2; d++) {
@@ -31,7 +31,7 @@ void inject_close(inject_sockets *s)
     }
 }
 
-static int socket_for(inject_sockets *s, int v6, int inbound)
+static int socket_for(rawsock_set *s, int v6, int inbound)
 {
     if (s->fd[v6][inbound] >= 0) {
         return s->fd[v6][inbound];
@@ -51,7 +51,7 @@ static int socket_for(inject_sockets *s, int v6, int inbound)
     return fd;
 }
 
-int inject_send(inject_sockets *s, const uint8_t *pkt, uint32_t len, int inbound, uint32_t if_index)
+int rawsock_send(rawsock_set *s, const uint8_t *pkt, uint32_t len, int inbound, uint32_t if_index)
 {
     if (len < 20) {
         return -EINVAL;
