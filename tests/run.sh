@@ -14,6 +14,8 @@ loud() { printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
 # Packages the tests need; installed only when missing.
 PACKAGES=(gcc clang llvm cmake make maven openjdk-17-jdk-headless mingw-w64 libnetfilter-queue-dev
           libpcap-dev iptables nftables iproute2 tcpdump procps ethtool)
+# ping for the Linux end-to-end tests (tests/e2e/linux-e2e.sh)
+PACKAGES+=(iputils-ping)
 
 install_missing() {
   local missing=()
@@ -85,6 +87,9 @@ fi
 
 say "Java: build and unit tests (Maven Surefire)"
 mvn -B -ntp package
+
+say "Linux host end-to-end: the CLI in private network namespaces (root)"
+bash tests/e2e/linux-e2e.sh
 
 say "Filter evaluation vectors through the CLI (divert4j filter eval --batch)"
 tests/eval-vectors.sh java
