@@ -20,6 +20,7 @@
 #include "callouts.h"
 #include "divert_abi.h"
 #include "filter_eval.h"
+#include "filter_object.h"
 #include "handle.h"
 #include "inject.h"
 #include "rawsock.h"
@@ -103,6 +104,8 @@ typedef struct handle
     int             closing;
     divert_handle   core;
     pending        *waiting;
+    int             started;   /* STARTUP done: visible to REFLECT handles (table_mu) */
+    DIVERT_DATA_REFLECT reflect;
     /* capture */
     int             have_queue;
     nfq_conn        nfq;
@@ -384,13 +387,94 @@ static uint32_t start_capture(handle *h)
     return 0;
 }
 
+/* ---- REFLECT (device-abi.md 12): the handles of this process ------------------------------ */
+
+/* Queues one event about `about` on REFLECT handle `r` if its filter matches. table_mu held. */
+static void reflect_report(handle *r, const handle *about, uint8_t event)
+{
+    DIVERT_ADDRESS a;
+    memset(&a, 0, sizeof a);
+    a.Timestamp = now_ns();
+    a.Layer = DIVERT_LAYER_REFLECT;
+    a.Event = event;
+    a.Sniffed = (r->core.flags & DIVERT_FLAG_SNIFF) != 0;
+    a.Reflect = about->reflect;
+    if (divert_filter_eval(&r->core.program, DIVERT_LAYER_REFLECT, &a, NULL, NULL) != DIVERT_EVAL_MATCH) {
+        return;
+    }
+    char object[DIVERT_OBJECT_MAXLEN];
+    size_t len = divert_program_encode_object(&about->core.program, object, sizeof object);
+    entry *e = malloc(sizeof *e + len);
+    if (e == NULL) {
+        return;
+    }
+    e->addr = a;
+    e->q.length = (uint32_t)len;
+    memcpy(e->data, object, len);
+    pthread_mutex_lock(&r->mu);
+    if (divert_handle_may_queue(&r->core)) {
+        free_entries(divert_queue_push(&r->core.queue, &e->q, (uint64_t)a.Timestamp));
+        pthread_cond_broadcast(&r->cv);
+    } else {
+        free(e);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* After STARTUP: OPEN events for REFLECT handles, or a new REFLECT handle's snapshot. */
+static void reflect_started(handle *h)
+{
+    int is_reflect = h->core.layer == DIVERT_LAYER_REFLECT;
+    h->reflect.Timestamp = now_ns();
+    h->reflect.ProcessId = (uint32_t)getpid();
+    h->reflect.Layer = h->core.layer;
+    h->reflect.Flags = h->core.flags;
+    h->reflect.Priority = h->core.priority;
+    pthread_mutex_lock(&table_mu);
+    h->started = 1;
+    for (uint32_t i = 0; i < MAX_HANDLES; i++) {
+        handle *o = table[i];
+        if (o == NULL || o == h || !o->started || (o->core.layer == DIVERT_LAYER_REFLECT) == is_reflect) {
+            continue;
+        }
+        if (is_reflect) {
+            reflect_report(h, o, DIVERT_EVENT_REFLECT_OPEN);
+        } else {
+            reflect_report(o, h, DIVERT_EVENT_REFLECT_OPEN);
+        }
+    }
+    if (is_reflect) {
+        pthread_mutex_lock(&h->mu);
+        divert_handle_reflect_ready(&h->core);
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
+    pthread_mutex_unlock(&table_mu);
+}
+
+/* At close: CLOSE events for the REFLECT handles. */
+static void reflect_closing(handle *h)
+{
+    pthread_mutex_lock(&table_mu);
+    if (h->started && h->core.layer != DIVERT_LAYER_REFLECT) {
+        for (uint32_t i = 0; i < MAX_HANDLES; i++) {
+            handle *o = table[i];
+            if (o != NULL && o != h && o->started && o->core.layer == DIVERT_LAYER_REFLECT) {
+                reflect_report(o, h, DIVERT_EVENT_REFLECT_CLOSE);
+            }
+        }
+    }
+    h->started = 0;
+    pthread_mutex_unlock(&table_mu);
+}
+
 /* ---- requests ---------------------------------------------------------------------------- */
 
 static uint32_t do_initialize(handle *h, const divert_request *req, uint8_t *data, uint32_t len,
                               uint32_t *bytes)
 {
     uint32_t layer = req->u.initialize.layer;
-    if (layer == DIVERT_LAYER_FLOW || layer == DIVERT_LAYER_SOCKET || layer == DIVERT_LAYER_REFLECT) {
+    if (layer == DIVERT_LAYER_FLOW || layer == DIVERT_LAYER_SOCKET) {
         /* Answered like any handshake, but the handle stays uninitialized. */
         divert_status st = divert_version_exchange(data, len, 64);
         if (st != DIVERT_STATUS_SUCCESS) {
@@ -398,7 +482,7 @@ static uint32_t do_initialize(handle *h, const divert_request *req, uint8_t *dat
         }
         *bytes = DIVERT_VERSION_SIZE;
         return fail(ERR_INVALID_PARAMETER, "the %s layer is not supported on Linux (netfilter queues packets only)",
-                    layer == DIVERT_LAYER_FLOW ? "FLOW" : layer == DIVERT_LAYER_SOCKET ? "SOCKET" : "REFLECT");
+                    layer == DIVERT_LAYER_FLOW ? "FLOW" : "SOCKET");
     }
     pthread_mutex_lock(&h->mu);
     divert_status st = divert_handle_initialize(&h->core, req, data, len, 64,
@@ -419,7 +503,11 @@ static uint32_t do_startup(handle *h, const divert_request *req, const uint8_t *
     if (st != DIVERT_STATUS_SUCCESS) {
         return status_fail(st, "STARTUP");
     }
-    return start_capture(h);
+    uint32_t rc = start_capture(h);
+    if (rc == 0) {
+        reflect_started(h);
+    }
+    return rc;
 }
 
 static uint32_t do_recv(handle *h, uint64_t slot, const divert_request *req, uint8_t *data,
@@ -649,6 +737,7 @@ DIVERT4J_EXPORT uint32_t divert4j_close(int32_t id)
     if (already) {
         return fail(ERR_INVALID_HANDLE, "handle already closing");
     }
+    reflect_closing(h);
     /* No new packets: rules first, then the thread, then what the kernel still holds. */
     char err[512];
     if (h->rules_installed) {

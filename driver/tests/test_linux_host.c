@@ -3,8 +3,9 @@
  * against the real kernel in a private network namespace with loopback traffic: handshake,
  * startup with a compiled program, RECV (single, batch, truncation), SEND with checksum
  * repair, SNIFF / DROP, parameters, shutdown, queue-length overflow, priorities with
- * re-injection reaching only the lower handle, re-injection of queued packets at close, and
- * the layers Linux does not support. Needs root; exit 77 (skipped) otherwise.
+ * re-injection reaching only the lower handle, re-injection of queued packets at close,
+ * REFLECT events for the handles of the process, and the layers Linux does not support.
+ * Needs root; exit 77 (skipped) otherwise.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "divert_abi.h"
+#include "filter_object.h"
 #include "filter_program.h"
 #include "host.h"
 #include "programs.h"
@@ -331,6 +333,57 @@ static void test_drop(int rx)
     CHECK(strcmp(udp_text(rx), "after") == 0);
 }
 
+static int32_t open_reflect(void)
+{
+    int32_t h;
+    REQUIRE(divert4j_open(&h) == 0);
+    REQUIRE(initialize(h, DIVERT_LAYER_REFLECT, 0, DIVERT_FLAG_SNIFF | DIVERT_FLAG_RECV_ONLY) == 0);
+    uint8_t prog[24];
+    test_t t = {DIVERT_FIELD_ZERO, EQ, 0, 0, 0, 0, 0}; /* true */
+    uint32_t len = build_chain(prog, 0, 1, &t);
+    REQUIRE(startup(h, 0, prog, len) == 0);
+    return h;
+}
+
+/* One REFLECT event: its address, and its data is an object string with its NUL. */
+static void expect_event(int32_t r, uint32_t event, uint64_t flags, int16_t prio)
+{
+    uint8_t buf[DIVERT_OBJECT_MAXLEN];
+    DIVERT_ADDRESS a;
+    uint32_t n = 0;
+    CHECK(recv_one(r, buf, sizeof buf, &a, &n) == 0);
+    CHECK(a.Layer == DIVERT_LAYER_REFLECT && a.Event == event && a.Sniffed == 1);
+    CHECK(a.Reflect.ProcessId == (uint32_t)getpid() && a.Reflect.Layer == DIVERT_LAYER_NETWORK);
+    CHECK(a.Reflect.Flags == flags && a.Reflect.Priority == prio && a.Reflect.Timestamp > 0);
+    CHECK(n > 9 && memcmp(buf, "@WinDiv_", 8) == 0 && buf[n - 1] == '\0' && strlen((char *)buf) == n - 1);
+}
+
+static void test_reflect(void)
+{
+    int32_t before = open_udp(5006, 7, DIVERT_FLAG_SNIFF);
+    int32_t r = open_reflect();
+    expect_event(r, DIVERT_EVENT_REFLECT_OPEN, DIVERT_FLAG_SNIFF, 7);      /* the snapshot */
+    int32_t r2 = open_reflect();                                          /* REFLECT handles do not report each other */
+    int32_t after = open_udp(5007, -3, DIVERT_FLAG_DROP);
+    expect_event(r, DIVERT_EVENT_REFLECT_OPEN, DIVERT_FLAG_DROP, -3);
+    CHECK(divert4j_close(before) == 0);
+    expect_event(r, DIVERT_EVENT_REFLECT_CLOSE, DIVERT_FLAG_SNIFF, 7);
+    CHECK(divert4j_close(after) == 0);
+    expect_event(r, DIVERT_EVENT_REFLECT_CLOSE, DIVERT_FLAG_DROP, -3);
+    CHECK(shutdown_handle(r, DIVERT_SHUTDOWN_RECV) == 0);
+    uint8_t buf[64];
+    DIVERT_ADDRESS a;
+    uint32_t n;
+    CHECK(recv_one(r, buf, sizeof buf, &a, &n) == 232);
+    /* r2 saw the same two handles: open, open, close, close */
+    expect_event(r2, DIVERT_EVENT_REFLECT_OPEN, DIVERT_FLAG_SNIFF, 7);
+    expect_event(r2, DIVERT_EVENT_REFLECT_OPEN, DIVERT_FLAG_DROP, -3);
+    expect_event(r2, DIVERT_EVENT_REFLECT_CLOSE, DIVERT_FLAG_SNIFF, 7);
+    expect_event(r2, DIVERT_EVENT_REFLECT_CLOSE, DIVERT_FLAG_DROP, -3);
+    CHECK(divert4j_close(r) == 0);
+    CHECK(divert4j_close(r2) == 0);
+}
+
 static void test_errors(void)
 {
     int32_t h;
@@ -375,6 +428,7 @@ int main(void)
     test_sniff_overflow_and_shutdown(rx3);
     test_priorities(rx4);
     test_drop(rx5);
+    test_reflect();
     test_errors();
     FILE *f = popen("iptables-save -t mangle; ip6tables-save -t mangle", "r");
     char save[65536];

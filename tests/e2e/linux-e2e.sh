@@ -11,13 +11,13 @@ WORK=$(mktemp -d /tmp/d4j-e2e.XXXXXX)
 A=d4j-a-$$
 B=d4j-b-$$
 PIDS=()
+EXTRA_NS=()
 FAILS=0
 PASSES=0
 
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  ip netns del "$A" 2>/dev/null || true
-  ip netns del "$B" 2>/dev/null || true
+  for ns in "$A" "$B" "${EXTRA_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -225,6 +225,39 @@ finished "$SRV" || true
 check "... byte-identical" bash -c "test -s '$WORK/client' && [ \"\$(tail -1 '$WORK/client')\" = \"\$(tail -1 '$WORK/server')\" ]"
 check "the watchdog removed the killed process's rules" wait_no_rules "$A"
 check "pings pass after the kill" pings -c 1 -W 2 10.77.0.2
+
+echo "=== NETWORK_FORWARD: a router namespace between two others"
+R=d4j-r-$$; C=d4j-c-$$; D=d4j-d-$$
+EXTRA_NS+=("$R" "$C" "$D")
+for ns in "$R" "$C" "$D"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+ip link add eth0 netns "$C" type veth peer name rc netns "$R"
+ip link add eth0 netns "$D" type veth peer name rd netns "$R"
+ip -n "$C" addr add 10.78.1.2/24 dev eth0
+ip -n "$D" addr add 10.78.2.2/24 dev eth0
+ip -n "$R" addr add 10.78.1.1/24 dev rc
+ip -n "$R" addr add 10.78.2.1/24 dev rd
+for l in "$C eth0" "$D eth0" "$R rc" "$R rd"; do set -- $l; ip -n "$1" link set "$2" up; done
+ip -n "$C" route add default via 10.78.1.1
+ip -n "$D" route add default via 10.78.2.1
+ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+fping() { ip netns exec "$C" ping "$@" >/dev/null 2>&1; }
+check "C reaches D through R" fping -c 1 -W 2 10.78.2.2
+start fsniff "$R" sniff --json --layer NETWORK_FORWARD --count 4 "icmp"
+check "forwarded pings pass a forward sniffer" fping -c 2 -i 0.2 -W 2 10.78.2.2
+check "the forward sniffer ended after 4 packets" finished "$LAST"
+check "2 requests C->D and 2 replies D->C, all forward-layer and outbound" \
+  test "$(grep -c '"layer":"NETWORK_FORWARD".*"outbound":true.*"src":"10.78.1.2","dst":"10.78.2.2"' "$WORK/fsniff.out")" -eq 2 -a \
+       "$(grep -c '"layer":"NETWORK_FORWARD".*"outbound":true.*"src":"10.78.2.2","dst":"10.78.1.2"' "$WORK/fsniff.out")" -eq 2
+start fpass "$R" passthru --layer NETWORK_FORWARD "icmp or tcp"
+FPASS=$LAST
+check "forwarded pings pass a forward passthru" fping -c 3 -i 0.2 -W 2 10.78.2.2
+stop "$FPASS"
+check "the forward passthru re-injected them" grep -Eq " [1-9][0-9]* injected" "$WORK/fpass.err"
+start fdrop "$R" drop --quiet --layer NETWORK_FORWARD "icmp"
+if fping -c 2 -i 0.2 -W 1 10.78.2.2; then bad "a forward drop blocks pings"; else ok "a forward drop blocks pings"; fi
+stop "$LAST"
+check "no rule left in the router" wait_no_rules "$R"
+check "forwarding works again" fping -c 1 -W 2 10.78.2.2
 
 echo "=== FLOW and SOCKET are refused clearly"
 d4j "$A" sniff --layer FLOW "true" >"$WORK/flow.out" 2>"$WORK/flow.err" && bad "FLOW refused" || ok "FLOW refused"
