@@ -138,7 +138,7 @@ static handle *acquire(int32_t id)
     handle *found = NULL;
     pthread_mutex_lock(&table_mu);
     handle *h = table[idx];
-    if (h != NULL && generation[idx] == gen) {
+    if (h != NULL && (generation[idx] & 0x1FFFu) == gen) {
         pthread_mutex_lock(&h->mu);
         if (!h->closing) {
             h->refs++;
@@ -724,7 +724,7 @@ DIVERT4J_EXPORT uint32_t divert4j_close(int32_t id)
     uint32_t gen = (uint32_t)(id - 1) / MAX_HANDLES;
     pthread_mutex_lock(&table_mu);
     handle *h = table[idx];
-    if (h == NULL || generation[idx] != gen) {
+    if (h == NULL || (generation[idx] & 0x1FFFu) != gen) {
         pthread_mutex_unlock(&table_mu);
         return fail(ERR_INVALID_HANDLE, "no such handle");
     }
