@@ -132,6 +132,11 @@ public final class FilterEvaluator {
         }
         Run run = new Run(layer, layer.isNetwork() ? packet : null, address);
         int pc = 0;
+        // The value loaded last stays valid while the same field (and array index) is tested
+        // again, as in "tcp.DstPort == 22 or tcp.DstPort == 25 or ...".
+        Field loaded = null;
+        int loadedIndex = 0;
+        boolean relevant = false;
         for (int step = 0; step < MAX_STEPS; step++) {
             if (pc < 0 || pc >= program.size()) {
                 throw new FilterEvaluationException("jump to instruction " + pc + " outside the program of "
@@ -147,7 +152,12 @@ public final class FilterEvaluator {
                 throw new FilterEvaluationException("instruction " + pc + " uses " + field.text()
                         + ", which is not legal at layer " + layer);
             }
-            boolean ok = run.load(field, ins.arg1()) && Comparison.of(ins.test()).holds(run.compare(field, ins));
+            if (field != loaded || field.isArray() && ins.arg1() != loadedIndex) {
+                relevant = run.load(field, ins.arg1());
+                loaded = field;
+                loadedIndex = ins.arg1();
+            }
+            boolean ok = relevant && Comparison.of(ins.test()).holds(run.compare(field, ins));
             pc = ok ? ins.success() : ins.failure();
             if (pc == Instruction.ACCEPT) {
                 return true;

@@ -24,7 +24,8 @@ import org.divert4j.filter.Instruction;
  *     holds on an edge if it holds on every path reaching the edge's source, or is the
  *     source's own outcome); an edge jumps past every test those facts decide. A success of
  *     {@code x > 5} decides {@code x >= 3}; a failure of {@code x >= 3} decides {@code x == 7}
- *     false but nothing true, since the failure may be irrelevance. Protocol tests, header
+ *     false but nothing true when the failure may be irrelevance (header and array fields);
+ *     for always-relevant fields a failure is the success of the opposite test. Protocol tests, header
  *     relevance and {@code protocol} decide each other as {@link Protocols} explains. Tests
  *     of {@code zero}, and of {@code ip}/{@code ipv6} at FLOW and SOCKET, are always decided;</li>
  * <li>tests whose two continuations are the same are bypassed;</li>
@@ -205,8 +206,27 @@ public final class ProgramOptimizer {
         if (field.isArray() && from.arg1() != to.arg1()) {
             return UNKNOWN;
         }
+        if (!outcome && !field.isArray() && Protocols.header(field) == null) {
+            // Always relevant, so the failure is the success of the opposite test.
+            Instruction opposite = new Instruction(from.field(), Comparison.of(from.test()).negate().id(), 0, 0,
+                    from.neg(), from.arg0(), from.arg1(), from.arg2(), from.arg3());
+            return decides(opposite, true, to);
+        }
         Predicate a = Predicate.of(from);
         Predicate b = Predicate.of(to);
+        int max = smallRange(field);
+        if (max >= 0) {
+            // Few possible values: compare the sets of values each test passes.
+            long[] pa = a.passing(max);
+            long[] pb = b.passing(max);
+            if (outcome) {
+                if (Predicate.subset(pa, pb)) {
+                    return 1;
+                }
+                return Predicate.disjoint(pa, pb) ? 0 : UNKNOWN;
+            }
+            return Predicate.subset(pb, pa) ? 0 : UNKNOWN;
+        }
         if (outcome) {
             // The value is relevant and satisfies a.
             if (a.subsetOf(b)) {
@@ -216,6 +236,18 @@ public final class ProgramOptimizer {
         }
         // Either the field is irrelevant (b is false too) or the value fails a.
         return b.subsetOf(a) ? 0 : UNKNOWN;
+    }
+
+    /** The largest value of a field whose values are all in 0..255; -1 for the others. */
+    static int smallRange(Field field) {
+        return switch (field) {
+            case INBOUND, OUTBOUND, IP, IPV6, ICMP, TCP, UDP, ICMPV6, IP_DF, IP_MF, TCP_URG, TCP_ACK, TCP_PSH,
+                    TCP_RST, TCP_SYN, TCP_FIN, LOOPBACK, IMPOSTOR, FRAGMENT -> 1;
+            case IP_HDRLENGTH, TCP_HDRLENGTH -> 15;
+            case IP_TOS, IP_TTL, IP_PROTOCOL, IPV6_TRAFFICCLASS, IPV6_NEXTHDR, IPV6_HOPLIMIT, ICMP_TYPE, ICMP_CODE,
+                    ICMPV6_TYPE, ICMPV6_CODE, PACKET, TCP_PAYLOAD, UDP_PAYLOAD, RANDOM8, PROTOCOL -> 255;
+            default -> -1;
+        };
     }
 
     /**
@@ -233,6 +265,35 @@ public final class ProgramOptimizer {
             }
             BigInteger twice = magnitude.shiftLeft(1);
             return new Predicate(Comparison.of(ins.test()), ins.neg() ? twice.negate().subtract(BigInteger.ONE) : twice);
+        }
+
+        /** The values 0..max that pass, as a bit set. */
+        long[] passing(int max) {
+            long[] bits = new long[4];
+            for (int v = 0; v <= max; v++) {
+                if (contains(v)) {
+                    bits[v >>> 6] |= 1L << v;
+                }
+            }
+            return bits;
+        }
+
+        static boolean subset(long[] a, long[] b) {
+            for (int i = 0; i < a.length; i++) {
+                if ((a[i] & ~b[i]) != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        static boolean disjoint(long[] a, long[] b) {
+            for (int i = 0; i < a.length; i++) {
+                if ((a[i] & b[i]) != 0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Whether the value 0 (as {@code zero} loads it) passes. */

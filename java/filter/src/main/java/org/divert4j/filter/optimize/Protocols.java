@@ -15,7 +15,7 @@ import org.divert4j.filter.Instruction;
  * {@code tcp.Payload*} only for TCP, {@code ip.*} only for IPv4 ...). At FLOW and SOCKET
  * {@code ip} and {@code ipv6} are always 0, {@code tcp} and {@code udp} are {@code protocol}
  * 6 and 17, and {@code icmp}/{@code icmpv6} imply {@code protocol} 1/58 (filter-language.md
- * §5.4).
+ * §5.4). At every layer where they exist, {@code inbound} is 1 - {@code outbound}.
  */
 final class Protocols {
     private static final int UNKNOWN = -1;
@@ -68,15 +68,16 @@ final class Protocols {
 
     /** 1 or 0 if {@code from} having had {@code outcome} decides {@code to}; else UNKNOWN. */
     static int decides(Instruction from, boolean outcome, Instruction to, Layer layer) {
-        if (!layer.isNetwork() && !endpoint(layer)) {
-            return UNKNOWN;
-        }
         Map<Field, Integer> known = protocols(from, outcome, layer);
         if (known.isEmpty()) {
             return UNKNOWN;
         }
         Field target = Field.of(to.field());
         ProgramOptimizer.Predicate test = ProgramOptimizer.Predicate.of(to);
+        if (target == Field.INBOUND || target == Field.OUTBOUND) {
+            Integer v = known.get(target);
+            return v == null ? UNKNOWN : test.contains(v) ? 1 : 0;
+        }
         if (isProtocol(target)) {
             Integer v = known.get(target);
             return v == null ? UNKNOWN : test.contains(v) ? 1 : 0;
@@ -101,7 +102,7 @@ final class Protocols {
         Map<Field, Integer> known = new EnumMap<>(Field.class);
         Field field = Field.of(ins.field());
         ProgramOptimizer.Predicate p = ProgramOptimizer.Predicate.of(ins);
-        if (isProtocol(field)) {
+        if (isProtocol(field) || field == Field.INBOUND || field == Field.OUTBOUND) {
             boolean zero = p.contains(0) == outcome;
             boolean one = p.contains(1) == outcome;
             if (zero != one) {
@@ -121,6 +122,13 @@ final class Protocols {
                     known.put(t, 1);
                 }
             }
+        }
+        Integer out = known.get(Field.OUTBOUND);
+        Integer in = known.get(Field.INBOUND);
+        if (out != null) {
+            known.put(Field.INBOUND, 1 - out);
+        } else if (in != null) {
+            known.put(Field.OUTBOUND, 1 - in);
         }
         if (layer.isNetwork()) {
             Integer ip = known.get(Field.IP);

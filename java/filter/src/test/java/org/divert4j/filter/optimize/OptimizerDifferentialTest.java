@@ -179,6 +179,23 @@ class OptimizerDifferentialTest {
         assertThat(FilterCompiler.compile("udp and protocol == 17", Layer.NETWORK).instructions()).hasSize(2);
     }
 
+    @Test
+    void smallRangesDirectionAndAlwaysRelevantFieldsDecideTests() throws FilterException {
+        // tcp.Syn is 0 or 1: passing "!= 0" means it is 1.
+        assertThat(FilterCompiler.compile("tcp.Syn != 0 and tcp.Syn == 1", Layer.NETWORK).instructions()).hasSize(1);
+        // inbound is 1 - outbound, so this is always true.
+        List<Instruction> always = FilterCompiler.compile("outbound or inbound", Layer.NETWORK).instructions();
+        assertThat(always).hasSize(1);
+        assertThat(always.get(0).success()).isEqualTo(Instruction.ACCEPT);
+        assertThat(always.get(0).failure()).isEqualTo(Instruction.ACCEPT);
+        // processId is always relevant at SOCKET: failing "> 5" means "<= 5".
+        assertThat(FilterCompiler.compile("processId > 5 or processId <= 5", Layer.SOCKET).instructions().get(0)
+                .failure()).isEqualTo(Instruction.ACCEPT);
+        // tcp.DstPort may be irrelevant: failing "> 5" does not make "<= 5" pass.
+        assertThat(FilterCompiler.compile("tcp.DstPort > 5 or tcp.DstPort <= 5", Layer.NETWORK).instructions())
+                .hasSize(2);
+    }
+
     private static String expression(Random r, String[] fields, int depth) {
         int kind = depth == 0 ? 0 : r.nextInt(6);
         switch (kind) {
