@@ -69,9 +69,10 @@ public final class ProgramOptimizer {
         for (int i = 0; i < n; i++) {
             in.add(null);
         }
-        int entry = thread(program, Set.of(), 0, succ, fail, layer);
+        Set<Fact> start = new LinkedHashSet<>();
+        int entry = thread(program, start, 0, succ, fail, layer);
         if (!isResult(entry)) {
-            in.set(entry, new LinkedHashSet<>());
+            in.set(entry, start);
         }
         for (int i = 0; i < n; i++) {
             Set<Fact> facts = in.get(i);
@@ -175,6 +176,10 @@ public final class ProgramOptimizer {
             int decided = decide(facts, program.get(t), layer);
             if (decided == UNKNOWN) {
                 break;
+            }
+            if (facts.size() < MAX_FACTS) {
+                // The skipped test had its outcome on this path too.
+                facts.add(Fact.of(program.get(t), decided == 1));
             }
             t = decided == 1 ? succ[t] : fail[t];
         }
