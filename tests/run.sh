@@ -94,6 +94,9 @@ bash tests/e2e/linux-e2e.sh
 say "Filter evaluation vectors through the CLI (divert4j filter eval --batch)"
 tests/eval-vectors.sh java
 
+say "Filter evaluation vectors through the CLI with the C core (--engine native)"
+tests/eval-vectors.sh native
+
 say "Packet CLI from the jar: parse, checksum, hash"
 bash tests/packet-cli.sh
 

@@ -14,6 +14,8 @@ import org.divert4j.filter.eval.EvaluationEngine;
 import org.divert4j.filter.eval.JavaEngine;
 import org.divert4j.filter.eval.Verdict;
 import org.divert4j.filter.vector.VectorCase;
+import org.divert4j.nativelib.NativeLibrary;
+import org.divert4j.nativelib.NativeLibraryException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -73,16 +75,18 @@ final class FilterEvalCommand implements Callable<Integer> {
         return status;
     }
 
-    /**
-     * The engine named {@code name}. The native engine (the C core through JNA) plugs in here
-     * once libdivert4j exports it.
-     */
+    /** The engine named {@code name}: the Java evaluator or the C core through JNA. */
     private EvaluationEngine engine(String name) {
         switch (name) {
             case "java":
                 return new JavaEngine();
             case "native":
-                throw new InvalidInputException("native engine not available yet");
+                try {
+                    NativeLibrary.abiVersion();
+                } catch (NativeLibraryException e) {
+                    throw new InvalidInputException("the native engine is not available: " + e.getMessage());
+                }
+                return new NativeEngine();
             default:
                 throw new ParameterException(spec.commandLine(),
                         "unknown engine '" + name + "' (expected java or native)");
