@@ -8,6 +8,7 @@
  *   - a callback view gives the same answer as the flat buffer.
  */
 #include "filter_eval.h"
+#include "filter_object.h"
 #include "filter_program.h"
 #include "fuzz_input.h"
 #include "helper_eval.h"
@@ -48,6 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!driver_ok) {
         return 0;
     }
+    /* REFLECT data: the accepted program as an object string; too small a buffer gives 0 */
+    static char object[DIVERT_OBJECT_MAXLEN], small[64];
+    size_t olen = divert_program_encode_object(&driver, object, sizeof object);
+    FUZZ_ASSERT(olen > 0 && strlen(object) + 1 == olen);
+    FUZZ_ASSERT(strncmp(object, "@WinDiv_W", 9) == 0);
+    size_t cap = flags % sizeof small;
+    FUZZ_ASSERT(divert_program_encode_object(&driver, small, cap) == (olen <= cap ? olen : 0));
     if (!network) {
         int d = divert_filter_eval(&driver, layer, &addr, NULL, NULL);
         FUZZ_ASSERT(d != DIVERT_EVAL_ERROR);

@@ -3,6 +3,7 @@
  * arbitrary sequence of operations with a fake clock. Each operation: one op byte, then its
  * arguments from the input. Checks the queue's bookkeeping and the framing invariants.
  */
+#include "capture.h"
 #include "fuzz_input.h"
 #include "handle.h"
 #include "inject.h"
@@ -164,7 +165,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!in_use[i]) slot = i;
             }
             uint32_t len = fuzz_u32(&in) % 70000;
-            if (slot >= 0 && divert_handle_may_queue(&handle)) {
+            divert_capture_action action = divert_handle_capture_action(&handle, fuzz_u8(&in) % 10);
+            FUZZ_ASSERT(!action.queue || divert_handle_may_queue(&handle));
+            if (slot >= 0 && action.queue) {
                 in_use[slot] = true;
                 pool[slot].length = len;
                 release(divert_queue_push(&handle.queue, &pool[slot], now));

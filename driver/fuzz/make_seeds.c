@@ -160,6 +160,7 @@ int main(int argc, char **argv)
             seed[k++] = 7;
             uint32_t plen = (uint32_t)packet_len[(nioctl + q) % npackets];
             for (int i = 0; i < 4; i++) seed[k++] = (uint8_t)(plen >> (8 * i));
+            seed[k++] = 0;                                 /* event */
             seed[k++] = 8;
             seed[k++] = 100; seed[k++] = 0; seed[k++] = 0; seed[k++] = 0;
         }
