@@ -9,7 +9,7 @@ BUILD="$DRIVER/build-fuzz"
 SECONDS_PER_TARGET=${1:-20}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(eval parse ioctl)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(eval parse ioctl nfq)
 
 cmake -S "$DRIVER" -B "$BUILD" -DDIVERT4J_FUZZ=ON -DDIVERT4J_TESTS=OFF -DCMAKE_C_COMPILER=clang \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo --log-level=WARNING
@@ -19,7 +19,7 @@ rm -rf "$BUILD/seeds"
 
 status=0
 for t in "${TARGETS[@]}"; do
-  mkdir -p "$BUILD/corpus-$t" "$BUILD/artifacts-$t"
+  mkdir -p "$BUILD/corpus-$t" "$BUILD/artifacts-$t" "$BUILD/seeds/$t"
   log="$BUILD/fuzz-$t.log"
   echo "fuzz_$t: ${SECONDS_PER_TARGET}s"
   if "$BUILD/fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -timeout=10 \
