@@ -81,6 +81,8 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     private int inFlight;
     private boolean closed;
     private volatile ExecutorService async;
+    private long counterFrequency = 1_000_000_000L;
+    private long epochNanosAtZero;
 
     private DivertHandle(DeviceChannel channel, String devicePath, Layer layer, int priority, long flags,
             FilterProgram filter) {
@@ -447,6 +449,22 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         }
     }
 
+    /**
+     * Converts an address-record timestamp (the transport's performance counter) to wall-clock
+     * time, anchored when the handle was opened.
+     *
+     * @param timestamp an {@link Address#timestamp()}
+     * @return nanoseconds since the Unix epoch
+     */
+    public long toEpochNanos(long timestamp) {
+        return epochNanosAtZero + ticksToNanos(timestamp, counterFrequency);
+    }
+
+    private static long ticksToNanos(long ticks, long frequency) {
+        return Math.floorDiv(ticks, frequency) * 1_000_000_000L
+                + Math.floorMod(ticks, frequency) * 1_000_000_000L / frequency;
+    }
+
     /** {@return true once {@link #close()} was called} */
     public boolean isClosed() {
         synchronized (lock) {
@@ -741,6 +759,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             DeviceTransport t = transport != null ? transport : Transports.platform();
             Opened opened = DeviceOpener.open(t, device, (bits & OpenFlag.NO_INSTALL.bit()) != 0, driverFile);
             DivertHandle h = new DivertHandle(opened.channel(), opened.path(), layer, priority, bits, program);
+            h.anchorClock(t.counterFrequency(), t.counterNow(), java.time.Instant.now());
             try {
                 h.start();
             } catch (RuntimeException e) {
@@ -753,6 +772,12 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
 
     /** A device that was opened, and its path. */
     record Opened(DeviceChannel channel, String path) {
+    }
+
+    private void anchorClock(long frequency, long ticksNow, java.time.Instant now) {
+        counterFrequency = frequency > 0 ? frequency : 1_000_000_000L;
+        long nowNanos = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
+        epochNanosAtZero = nowNanos - ticksToNanos(ticksNow, counterFrequency);
     }
 
     /** INITIALIZE (handshake) then STARTUP (the filter program). */

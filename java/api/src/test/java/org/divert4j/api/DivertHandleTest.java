@@ -608,6 +608,16 @@ class DivertHandleTest {
     }
 
     @Test
+    void timestampsConvertWithTheTransportsCounterFrequency() {
+        try (DivertHandle h = openNetwork(0)) {
+            long base = h.toEpochNanos(fake.counter);
+            assertThat(h.toEpochNanos(fake.counter + 10_000_000L) - base).isEqualTo(1_000_000_000L);
+            assertThat(h.toEpochNanos(fake.counter + 7) - base).isEqualTo(700L);
+            assertThat(h.toEpochNanos(fake.counter - 10_000_000L) - base).isEqualTo(-1_000_000_000L);
+        }
+    }
+
+    @Test
     void platformTransportMatchesTheOs() {
         String os = System.getProperty("os.name");
         if (os.startsWith("Windows")) {

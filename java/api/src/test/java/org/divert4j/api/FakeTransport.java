@@ -111,9 +111,22 @@ final class FakeTransport implements DeviceTransport {
         };
     }
 
+    long frequency = 10_000_000L;
+    long counter = 123_456_789_012L;
+
     @Override
     public String name() {
         return "fake";
+    }
+
+    @Override
+    public long counterFrequency() {
+        return frequency;
+    }
+
+    @Override
+    public long counterNow() {
+        return counter;
     }
 
     @Override

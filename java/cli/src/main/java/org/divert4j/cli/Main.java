@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {FilterCommand.class, PacketCommand.class,
             DriverCommand.class, SniffCommand.class, DropCommand.class, PassthruCommand.class,
             EventDumpCommand.Flowtrack.class, EventDumpCommand.Socketdump.class, CtlCommand.class,
-            BlockCommand.class, WebfilterCommand.class})
+            BlockCommand.class, WebfilterCommand.class, StreamdumpCommand.class})
 public final class Main {
 
     /** Exit status for invalid input. */

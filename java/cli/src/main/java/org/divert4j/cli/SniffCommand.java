@@ -1,9 +1,15 @@
 package org.divert4j.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.divert4j.abi.Layer;
 import org.divert4j.abi.OpenFlag;
 import org.divert4j.api.DivertHandle;
 import org.divert4j.api.DivertPacket;
+import org.divert4j.packet.pcapng.PcapngWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,12 +29,18 @@ final class SniffCommand extends HandleCommand {
     @Option(names = "--json", description = "one JSON object per packet")
     boolean json;
 
+    @Option(names = "--pcapng", paramLabel = "FILE", description = "also write the packets to a pcapng file (network layers)")
+    Path pcapng;
+
     @Parameters(paramLabel = "FILTER", defaultValue = "true", description = "filter (default: true)")
     String filter;
 
     @Override
     void validate() {
-        HandleOptions.layer(spec, layer, Layer.values());
+        Layer l = HandleOptions.layer(spec, layer, Layer.values());
+        if (pcapng != null && !l.isNetwork()) {
+            throw new ParameterException(spec.commandLine(), "--pcapng needs a network layer, not " + l);
+        }
         if (count != null && count < 1) {
             throw new ParameterException(spec.commandLine(), "--count must be at least 1: " + count);
         }
@@ -40,13 +52,29 @@ final class SniffCommand extends HandleCommand {
     }
 
     @Override
-    void run(DivertHandle handle) {
-        for (DivertPacket p : handle) {
-            stats.packet(p.length());
-            var f = Describe.fields(p);
-            out().println(json ? Describe.json(f) : Describe.text(f));
-            if (count != null && stats.packets.get() >= count) {
-                break;
+    void run(DivertHandle handle) throws IOException {
+        PcapngWriter writer;
+        try {
+            writer = pcapng == null ? null
+                    : new PcapngWriter(new BufferedOutputStream(Files.newOutputStream(pcapng)), handle::toEpochNanos);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot write --pcapng " + pcapng + ": " + e.getMessage());
+        }
+        try {
+            for (DivertPacket p : handle) {
+                stats.packet(p.length());
+                var f = Describe.fields(p);
+                out().println(json ? Describe.json(f) : Describe.text(f));
+                if (writer != null) {
+                    writer.write(ByteBuffer.wrap(p.data()), p.address());
+                }
+                if (count != null && stats.packets.get() >= count) {
+                    break;
+                }
+            }
+        } finally {
+            if (writer != null) {
+                writer.close();
             }
         }
     }

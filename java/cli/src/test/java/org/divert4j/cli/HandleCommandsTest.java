@@ -39,7 +39,7 @@ class HandleCommandsTest {
     }
 
     private static final List<List<String>> COMMANDS = List.of(List.of("sniff"), List.of("drop"), List.of("passthru"),
-            List.of("flowtrack"), List.of("socketdump"), List.of("ctl"), List.of("driver"), List.of("block"), List.of("webfilter"),
+            List.of("flowtrack"), List.of("socketdump"), List.of("ctl"), List.of("driver"), List.of("block"), List.of("webfilter"), List.of("streamdump"),
             List.of("driver", "install"), List.of("driver", "uninstall"), List.of("driver", "status"));
 
     @Test
@@ -62,7 +62,7 @@ class HandleCommandsTest {
             {"sniff", "--priority", "x"}, {"sniff", "--device", "nope"}, {"drop"}, {"drop", "--layer", "FLOW", "tcp"},
             {"passthru", "--batch", "0"}, {"passthru", "--batch", "256"}, {"passthru", "--threads", "0"},
             {"ctl"}, {"ctl", "frobnicate"}, {"flowtrack", "--priority", "-30001"}, {"socketdump", "a", "b"},
-            {"sniff", "--unknown"}, {"block"}, {"block", "--layer", "SOCKET", "tcp"}, {"webfilter"},
+            {"sniff", "--unknown"}, {"block"}, {"block", "--layer", "SOCKET", "tcp"}, {"webfilter"}, {"streamdump"}, {"streamdump", "0"}, {"streamdump", "80", "--proxy-port", "80"},
         };
         for (String[] a : usage) {
             Result r = run(a);
@@ -93,7 +93,7 @@ class HandleCommandsTest {
         };
         for (String[] a : new String[][] {{"sniff"}, {"drop", "tcp"}, {"passthru"}, {"flowtrack"}, {"socketdump"},
                 {"ctl", "list"}, {"driver", "status"}, {"driver", "uninstall"}, {"block", "udp"},
-                {"webfilter", "example.com"}}) {
+                {"webfilter", "example.com"}, {"streamdump", "80"}}) {
             Result r = run(a);
             assertThat(r.status()).isEqualTo(1);
             assertThat(r.err()).contains("not available on this platform");
@@ -123,6 +123,20 @@ class HandleCommandsTest {
         assertThat(lines[1]).contains("\"outbound\":false");
         assertThat(lines[1]).contains("\"protocol\":6,\"src\":\"10.0.0.1\",\"dst\":\"93.184.216.34\",\"srcPort\":1234,\"dstPort\":80");
         assertThat(r.err()).contains("divert4j sniff: 2 packets, 100 bytes, 0 drops");
+    }
+
+    @Test
+    void sniffWritesPcapng(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ScriptedDevice d = new ScriptedDevice();
+        d.queue.add(new DivertPacket(Hex.decode(ICMP), net(true)));
+        HandleOptions.transportOverride = () -> d;
+        java.nio.file.Path file = dir.resolve("out.pcapng");
+        Result r = run("sniff", "--pcapng", file.toString());
+        assertThat(r.status()).isEqualTo(0);
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        assertThat(java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)).isEqualTo(0x0A0D0D0A);
+        assertThat(Hex.encode(bytes)).contains(ICMP);
+        assertThat(run("sniff", "--pcapng", file.toString(), "--layer", "FLOW").status()).isEqualTo(2);
     }
 
     @Test

@@ -23,6 +23,26 @@ public interface DeviceTransport {
      */
     DeviceChannel open(String devicePath) throws DeviceOpenException;
 
+    /**
+     * Ticks per second of the clock address-record timestamps count (Windows: the performance
+     * counter). The default is a nanosecond clock.
+     *
+     * @return the frequency
+     */
+    default long counterFrequency() {
+        return 1_000_000_000L;
+    }
+
+    /**
+     * The current value of that clock (Windows: QueryPerformanceCounter). The default is
+     * {@link System#nanoTime()}.
+     *
+     * @return the current tick count
+     */
+    default long counterNow() {
+        return System.nanoTime();
+    }
+
     /** {@return the driver manager of this platform, if drivers are installed there} */
     Optional<DriverManager> driverManager();
 }

@@ -7,6 +7,7 @@ import com.sun.jna.platform.win32.Kernel32;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.platform.win32.Winsvc.SC_HANDLE;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.win32.W32APIOptions;
 
 /** The Win32 entry points jna-platform lacks, loaded only when first used (on Windows). */
@@ -19,6 +20,10 @@ final class Win32 {
         boolean GetOverlappedResult(HANDLE file, Pointer overlapped, IntByReference transferred, boolean wait);
 
         boolean CancelIoEx(HANDLE file, Pointer overlapped);
+
+        boolean QueryPerformanceFrequency(LongByReference frequency);
+
+        boolean QueryPerformanceCounter(LongByReference count);
     }
 
     /** advapi32 with the service configuration query. */

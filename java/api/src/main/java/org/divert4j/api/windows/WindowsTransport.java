@@ -7,6 +7,7 @@ import com.sun.jna.platform.win32.WinBase;
 import com.sun.jna.platform.win32.WinNT;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.divert4j.api.Device;
@@ -38,6 +39,20 @@ public final class WindowsTransport implements DeviceTransport {
             throw new DeviceOpenException(Win32.lastError(), "CreateFile " + devicePath);
         }
         return new Channel(h);
+    }
+
+    @Override
+    public long counterFrequency() {
+        LongByReference f = new LongByReference();
+        Win32.kernel32().QueryPerformanceFrequency(f);
+        return f.getValue();
+    }
+
+    @Override
+    public long counterNow() {
+        LongByReference c = new LongByReference();
+        Win32.kernel32().QueryPerformanceCounter(c);
+        return c.getValue();
     }
 
     @Override
