@@ -87,7 +87,7 @@ public final class LinuxTransport implements DeviceTransport {
         return Optional.empty();
     }
 
-    /** The host's detail for this thread's last failed call ("" if none). */
+    /** {@return the host's detail for this thread's last failed call ("" if none)} */
     public static String lastMessage() {
         try (Memory m = new Memory(256)) {
             Holder.HOST.divert4j_last_message(m, 256);
