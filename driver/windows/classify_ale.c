@@ -1,66 +1,57 @@
 /*
  * Classify for the ALE layers: FLOW (flow established, and flow deletion through an
  * associated flow context) and SOCKET (bind, connect, listen, accept, close), device-abi.md
- * 7.1, 7.2 and 12. The event's address record is built from WFP's values; the core's
- * program decides whether it matches. FLOW never blocks; a matching SOCKET event other than
- * CLOSE is blocked unless the handle sniffs. Runs at IRQL <= DISPATCH_LEVEL.
+ * 7.1, 7.2 and 12. The event's address record is built from WFP's values and completed by
+ * the core; the core's program decides whether it matches and the core's capture rules what
+ * a match does (FLOW never blocks; SOCKET blocks all but CLOSE unless SNIFF).
+ * Runs at IRQL <= DISPATCH_LEVEL.
  */
 #include "driver.h"
 
 #define DIVERT_NO_FIELD 0xFF
 
-/* Where each ALE layer keeps what the address needs (fwpsk.h field indices). */
+/* Where each ALE layer keeps what the address needs (fwpsk.h field indices); the event, and
+ * which of these fields an event reports, are the core's (divert_hook_event,
+ * divert_event_address). */
 typedef struct DIVERT_ALE_LAYOUT
 {
-    UINT8 Event;
     UINT8 LocalAddress;
     UINT8 LocalPort;
-    UINT8 Protocol;                /* DIVERT_NO_FIELD: LISTEN, always TCP */
-    UINT8 RemoteAddress;           /* DIVERT_NO_FIELD: reported as 0 */
+    UINT8 Protocol;                /* DIVERT_NO_FIELD: LISTEN (the core reports TCP) */
+    UINT8 RemoteAddress;           /* DIVERT_NO_FIELD: the layer knows no remote end */
     UINT8 RemotePort;
     UINT8 Flags;
     UINT8 Direction;               /* FLOW only */
-    BOOLEAN Parent;                /* ParentEndpointId from WFP (else 0) */
 } DIVERT_ALE_LAYOUT;
 
-#define ALE_FULL(prefix, event, flags, parent) \
-    { event, prefix##_IP_LOCAL_ADDRESS, prefix##_IP_LOCAL_PORT, prefix##_IP_PROTOCOL, \
-      prefix##_IP_REMOTE_ADDRESS, prefix##_IP_REMOTE_PORT, prefix##_##flags, DIVERT_NO_FIELD, parent }
-#define ALE_LOCAL(prefix, event, protocol) \
-    { event, prefix##_IP_LOCAL_ADDRESS, prefix##_IP_LOCAL_PORT, protocol, DIVERT_NO_FIELD, \
-      DIVERT_NO_FIELD, prefix##_FLAGS, DIVERT_NO_FIELD, FALSE }
+#define ALE_FULL(prefix) \
+    { prefix##_IP_LOCAL_ADDRESS, prefix##_IP_LOCAL_PORT, prefix##_IP_PROTOCOL, \
+      prefix##_IP_REMOTE_ADDRESS, prefix##_IP_REMOTE_PORT, prefix##_FLAGS, DIVERT_NO_FIELD }
+#define ALE_LOCAL(prefix, protocol) \
+    { prefix##_IP_LOCAL_ADDRESS, prefix##_IP_LOCAL_PORT, protocol, DIVERT_NO_FIELD, \
+      DIVERT_NO_FIELD, prefix##_FLAGS, DIVERT_NO_FIELD }
+#define ALE_FLOW(prefix) \
+    { prefix##_IP_LOCAL_ADDRESS, prefix##_IP_LOCAL_PORT, prefix##_IP_PROTOCOL, \
+      prefix##_IP_REMOTE_ADDRESS, prefix##_IP_REMOTE_PORT, prefix##_FLAGS, prefix##_DIRECTION }
 
 /* Indexed by divert_hook - DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4. */
 static const DIVERT_ALE_LAYOUT DIVERT_ALE_LAYOUTS[DIVERT_HOOK_COUNT - DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4] =
 {
-    { DIVERT_EVENT_FLOW_ESTABLISHED, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_LOCAL_ADDRESS,
-      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_LOCAL_PORT, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_PROTOCOL,
-      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_REMOTE_ADDRESS, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_REMOTE_PORT,
-      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_FLAGS, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_DIRECTION, TRUE },
-    { DIVERT_EVENT_FLOW_ESTABLISHED, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_LOCAL_ADDRESS,
-      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_LOCAL_PORT, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_PROTOCOL,
-      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_REMOTE_ADDRESS, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_REMOTE_PORT,
-      FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_FLAGS, FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_DIRECTION, TRUE },
-    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4, DIVERT_EVENT_SOCKET_BIND,
-              FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_IP_PROTOCOL),
-    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6, DIVERT_EVENT_SOCKET_BIND,
-              FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_IP_PROTOCOL),
-    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_RELEASE_V4, DIVERT_EVENT_SOCKET_CLOSE,
-              FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_IP_PROTOCOL),
-    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_RELEASE_V6, DIVERT_EVENT_SOCKET_CLOSE,
-              FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_IP_PROTOCOL),
-    ALE_FULL(FWPS_FIELD_ALE_AUTH_CONNECT_V4, DIVERT_EVENT_SOCKET_CONNECT, FLAGS, TRUE),
-    ALE_FULL(FWPS_FIELD_ALE_AUTH_CONNECT_V6, DIVERT_EVENT_SOCKET_CONNECT, FLAGS, TRUE),
-    ALE_FULL(FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4, DIVERT_EVENT_SOCKET_CLOSE, FLAGS, TRUE),
-    ALE_FULL(FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6, DIVERT_EVENT_SOCKET_CLOSE, FLAGS, TRUE),
-    ALE_LOCAL(FWPS_FIELD_ALE_AUTH_LISTEN_V4, DIVERT_EVENT_SOCKET_LISTEN, DIVERT_NO_FIELD),
-    ALE_LOCAL(FWPS_FIELD_ALE_AUTH_LISTEN_V6, DIVERT_EVENT_SOCKET_LISTEN, DIVERT_NO_FIELD),
-    ALE_FULL(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4, DIVERT_EVENT_SOCKET_ACCEPT, FLAGS, TRUE),
-    ALE_FULL(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6, DIVERT_EVENT_SOCKET_ACCEPT, FLAGS, TRUE),
+    ALE_FLOW(FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4),
+    ALE_FLOW(FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6),
+    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4, FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_IP_PROTOCOL),
+    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6, FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_IP_PROTOCOL),
+    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_RELEASE_V4, FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_IP_PROTOCOL),
+    ALE_LOCAL(FWPS_FIELD_ALE_RESOURCE_RELEASE_V6, FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_IP_PROTOCOL),
+    ALE_FULL(FWPS_FIELD_ALE_AUTH_CONNECT_V4),
+    ALE_FULL(FWPS_FIELD_ALE_AUTH_CONNECT_V6),
+    ALE_FULL(FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4),
+    ALE_FULL(FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6),
+    ALE_LOCAL(FWPS_FIELD_ALE_AUTH_LISTEN_V4, DIVERT_NO_FIELD),
+    ALE_LOCAL(FWPS_FIELD_ALE_AUTH_LISTEN_V6, DIVERT_NO_FIELD),
+    ALE_FULL(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4),
+    ALE_FULL(FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6),
 };
-
-/* The IP protocol reported for LISTEN, which WFP does not give (device-abi.md 7.2). */
-#define DIVERT_LISTEN_PROTOCOL 6
 
 static const FWP_VALUE0 *DivertAleValue(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT8 index)
 {
@@ -88,16 +79,12 @@ static UINT32 DivertAleU32(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT8 
     }
 }
 
-/*
- * Address arrays hold 128-bit numbers, word 0 least significant (device-abi.md 7): IPv4 (a
- * host-order UINT32 from WFP) as the IPv4-mapped address, IPv6 (16 network-order bytes) as the
- * big-endian number. Absent (FWP_EMPTY, e.g. an implicit bind) stays all-zero.
- */
+/* An address field as the record's 128-bit words (the core's encoding); FWP_EMPTY (e.g. an
+ * implicit bind) stays all-zero. */
 static VOID DivertAleAddress(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT8 index,
                              _Out_writes_(4) UINT32 *words)
 {
     const FWP_VALUE0 *value = DivertAleValue(values, index);
-    ULONG i;
 
     words[0] = words[1] = words[2] = words[3] = 0;
     if (value == NULL)
@@ -106,20 +93,15 @@ static VOID DivertAleAddress(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT
     }
     if (value->type == FWP_UINT32)
     {
-        words[0] = value->uint32;
-        words[1] = 0x0000FFFF;
+        divert_addr_from_ipv4(value->uint32, words);   /* WFP gives IPv4 in host order */
     }
     else if (value->type == FWP_BYTE_ARRAY16_TYPE && value->byteArray16 != NULL)
     {
-        const UINT8 *bytes = value->byteArray16->byteArray16;
-        for (i = 0; i < 4; i++)
-        {
-            const UINT8 *b = bytes + 12 - 4 * i;
-            words[i] = (UINT32)b[0] << 24 | (UINT32)b[1] << 16 | (UINT32)b[2] << 8 | b[3];
-        }
+        divert_addr_from_ipv6(value->byteArray16->byteArray16, words);
     }
 }
 
+/* The event's address: what WFP says, then the fields the core derives (7.1, 7.2). */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 static VOID DivertAleFill(_In_ const DIVERT_HANDLE *handle, _In_ divert_hook hook,
                           _In_ const DIVERT_ALE_LAYOUT *layout, _In_ const FWPS_INCOMING_VALUES0 *values,
@@ -130,26 +112,17 @@ static VOID DivertAleFill(_In_ const DIVERT_HANDLE *handle, _In_ divert_hook hoo
 
     RtlZeroMemory(address, sizeof(*address));
     address->Timestamp = KeQueryPerformanceCounter(NULL).QuadPart;
-    address->Layer = handle->Core.layer;
-    address->Event = layout->Event;
-    address->Sniffed = (handle->Core.flags & DIVERT_FLAG_SNIFF) != 0 ||
-                       layout->Event == DIVERT_EVENT_SOCKET_CLOSE;
     address->Loopback = (flags & FWP_CONDITION_FLAG_IS_LOOPBACK) != 0;
     address->IPv6 = divert_hook_ipv6(hook);
-    if (layout->Event == DIVERT_EVENT_FLOW_ESTABLISHED)
+    if (layout->Direction != DIVERT_NO_FIELD)
     {
         address->Outbound = DivertAleU32(values, layout->Direction) == FWP_DIRECTION_OUTBOUND;
     }
-    else
-    {
-        address->Outbound = layout->Event != DIVERT_EVENT_SOCKET_ACCEPT;
-    }
-
     if (FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE))
     {
         data->EndpointId = meta->transportEndpointHandle;
     }
-    if (layout->Parent && FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE))
+    if (FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE))
     {
         data->ParentEndpointId = meta->parentEndpointHandle;
     }
@@ -161,14 +134,19 @@ static VOID DivertAleFill(_In_ const DIVERT_HANDLE *handle, _In_ divert_hook hoo
     DivertAleAddress(values, layout->RemoteAddress, data->RemoteAddr);
     data->LocalPort = (UINT16)DivertAleU32(values, layout->LocalPort);
     data->RemotePort = (UINT16)DivertAleU32(values, layout->RemotePort);
-    data->Protocol = (layout->Protocol == DIVERT_NO_FIELD)
-        ? DIVERT_LISTEN_PROTOCOL : (UINT8)DivertAleU32(values, layout->Protocol);
+    data->Protocol = (UINT8)DivertAleU32(values, layout->Protocol);
+    divert_event_address(divert_hook_layer(hook), divert_hook_event(hook),
+                         layout->RemoteAddress != DIVERT_NO_FIELD, handle->Core.flags, address);
 }
 
-/* Evaluates an event with the handle's program and queues a copy when it matches. */
+/*
+ * Evaluates an event with the handle's program; on a match does what the core says (queue a
+ * record, block the socket operation). TRUE when the operation must be blocked.
+ */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 static BOOLEAN DivertAleReport(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_ADDRESS *address)
 {
+    divert_capture_action action;
     DIVERT_PACKET *packet;
 
     if (divert_filter_eval(&handle->Core.program, handle->Core.layer, address, NULL, NULL)
@@ -176,13 +154,17 @@ static BOOLEAN DivertAleReport(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_
     {
         return FALSE;
     }
-    packet = DivertPacketAllocate(0);   /* FLOW and SOCKET events carry no data */
-    if (packet != NULL)
+    action = divert_handle_capture_action(&handle->Core, address->Event);
+    if (action.queue)
     {
-        packet->Address = *address;
-        (void)DivertQueuePacket(handle, packet);
+        packet = DivertPacketAllocate(0);   /* FLOW and SOCKET events carry no data */
+        if (packet != NULL)
+        {
+            packet->Address = *address;
+            (void)DivertQueuePacket(handle, packet);
+        }
     }
-    return TRUE;
+    return action.block;
 }
 
 /* FLOW_DELETED tracking: the context WFP hands back to DivertFlowDelete. */
@@ -245,8 +227,8 @@ VOID NTAPI DivertClassifyAle(const FWPS_INCOMING_VALUES0 *inFixedValues,
     DIVERT_HANDLE *handle = callout->Handle;
     const DIVERT_ALE_LAYOUT *layout;
     DIVERT_ADDRESS address;
-    UINT32 flags;
-    BOOLEAN matched;
+    UINT32 flags, event;
+    BOOLEAN block;
 
     UNREFERENCED_PARAMETER(layerData);
     UNREFERENCED_PARAMETER(flowContext);
@@ -257,8 +239,9 @@ VOID NTAPI DivertClassifyAle(const FWPS_INCOMING_VALUES0 *inFixedValues,
     }
     classifyOut->actionType = FWP_ACTION_CONTINUE;
     layout = &DIVERT_ALE_LAYOUTS[callout->Hook - DIVERT_HOOK_ALE_FLOW_ESTABLISHED_V4];
+    event = divert_hook_event(callout->Hook);
     flags = DivertAleU32(inFixedValues, layout->Flags);
-    if ((layout->Event == DIVERT_EVENT_SOCKET_CONNECT || layout->Event == DIVERT_EVENT_SOCKET_ACCEPT)
+    if ((event == DIVERT_EVENT_SOCKET_CONNECT || event == DIVERT_EVENT_SOCKET_ACCEPT)
         && (flags & FWP_CONDITION_FLAG_IS_REAUTHORIZE))
     {
         return;   /* re-authorizations are not new events (device-abi.md 7.2) */
@@ -268,16 +251,13 @@ VOID NTAPI DivertClassifyAle(const FWPS_INCOMING_VALUES0 *inFixedValues,
         return;
     }
     DivertAleFill(handle, callout->Hook, layout, inFixedValues, inMetaValues, flags, &address);
-    matched = DivertAleReport(handle, &address);
-    if (layout->Event == DIVERT_EVENT_FLOW_ESTABLISHED)
+    block = DivertAleReport(handle, &address);
+    if (event == DIVERT_EVENT_FLOW_ESTABLISHED &&
+        divert_track_flow_deletion(handle->Core.layer, handle->Core.filter_flags))
     {
-        if (divert_track_flow_deletion(handle->Core.layer, handle->Core.filter_flags))
-        {
-            DivertFlowTrack(handle, callout, inFixedValues, inMetaValues, &address);
-        }
+        DivertFlowTrack(handle, callout, inFixedValues, inMetaValues, &address);
     }
-    else if (matched && layout->Event != DIVERT_EVENT_SOCKET_CLOSE &&
-             (handle->Core.flags & DIVERT_FLAG_SNIFF) == 0)
+    if (block)
     {
         classifyOut->actionType = FWP_ACTION_BLOCK;
         classifyOut->rights &= ~FWPS_RIGHT_ACTION_WRITE;

@@ -2,9 +2,9 @@
  * Classify for the IP packet layers (NETWORK, in/out, v4/v6) and the forward layers
  * (NETWORK_FORWARD), device-abi.md 12 "Capture decision". Each NET_BUFFER is read in place
  * through the core's packet view, parsed and evaluated by the core; matching buffers are
- * copied (inline, here) into packet records and queued, or dropped (DROP); unless the handle
- * sniffs, the other buffers of the list are re-injected and the original list is blocked
- * and absorbed. Runs at IRQL <= DISPATCH_LEVEL.
+ * copied (inline, here) into packet records and queued, or dropped (DROP); when the core says
+ * the original is blocked (not SNIFF), the other buffers of the list are re-injected and the
+ * list is blocked and absorbed. Runs at IRQL <= DISPATCH_LEVEL.
  */
 #include "driver.h"
 
@@ -14,6 +14,9 @@ typedef struct DIVERT_NETWORK_CONTEXT
     UINT32 Layer;                  /* DIVERT_LAYER_NETWORK or _FORWARD */
     BOOLEAN Inbound;               /* inbound IP packet layer: data starts after the IP header */
     BOOLEAN IPv6;
+    BOOLEAN Loopback;              /* WFP condition flags of the list */
+    BOOLEAN Reassembled;
+    BOOLEAN FragmentGroup;
     ULONG IpHeaderSize;            /* inbound: how far to retreat to reach the IP header */
     DIVERT_ADDRESS Address;        /* template for every buffer of the list */
 } DIVERT_NETWORK_CONTEXT;
@@ -40,9 +43,6 @@ static VOID DivertNetworkAddress(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ d
 
     RtlZeroMemory(address, sizeof(*address));
     checksum.Value = NET_BUFFER_LIST_INFO(nbl, TcpIpChecksumNetBufferListInfo);
-    address->Layer = context->Layer;
-    address->Event = DIVERT_EVENT_NETWORK_PACKET;
-    address->Sniffed = (context->Handle->Core.flags & DIVERT_FLAG_SNIFF) != 0;
     address->Impostor = impostor;
     address->IPv6 = context->IPv6;
     switch (hook)
@@ -88,6 +88,9 @@ static VOID DivertNetworkAddress(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ d
         address->TCPChecksum = !checksum.Receive.TcpChecksumSucceeded;
         address->UDPChecksum = !checksum.Receive.UdpChecksumSucceeded;
     }
+    /* Layer, Event, Sniffed and the forward layer's fixed fields are the core's. */
+    divert_event_address(context->Layer, DIVERT_EVENT_NETWORK_PACKET, FALSE,
+                         context->Handle->Core.flags, address);
 }
 
 /* Moves an inbound buffer's start back to its IP header, or forward again afterwards. */
@@ -111,14 +114,20 @@ static VOID DivertFromIpHeader(_In_ const DIVERT_NETWORK_CONTEXT *context, _Inou
     }
 }
 
-/* Parses and evaluates one buffer (at its IP header) with the handle's program. */
+/*
+ * Parses one buffer (at its IP header); the core says whether it is a candidate for this
+ * handle at all (fragments, loopback, fragment groups: device-abi.md 12) and whether the
+ * handle's program matches it.
+ */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 static BOOLEAN DivertNetworkMatch(_In_ const DIVERT_NETWORK_CONTEXT *context,
-                                  _In_ const divert_packet_view *view, _In_ BOOLEAN candidate)
+                                  _In_ const divert_packet_view *view)
 {
     divert_packet packet;
 
-    if (!candidate || !divert_parse_driver(view, context->IPv6, &packet))
+    if (!divert_parse_driver(view, context->IPv6, &packet) ||
+        !divert_network_candidate(&context->Handle->Core, context->Inbound, context->Loopback,
+                                  packet.fragment, context->Reassembled, context->FragmentGroup))
     {
         return FALSE;
     }
@@ -147,30 +156,6 @@ static DIVERT_PACKET *DivertNetworkCopy(_In_ const DIVERT_NETWORK_CONTEXT *conte
     return packet;
 }
 
-/*
- * Which buffers a handle may capture at all (device-abi.md 12, Fragments and Loopback):
- * inbound loopback is only seen outbound; inbound, FRAGMENTS handles see fragments and not
- * reassembled packets, the others the reverse; fragment-group indications never.
- */
-static BOOLEAN DivertNetworkCandidate(_In_ const DIVERT_NETWORK_CONTEXT *context, _In_ UINT32 flags)
-{
-    BOOLEAN fragments = (context->Handle->Core.flags & DIVERT_FLAG_FRAGMENTS) != 0;
-
-    if (!context->Inbound)
-    {
-        return TRUE;
-    }
-    if (flags & FWP_CONDITION_FLAG_IS_FRAGMENT)
-    {
-        return fragments;
-    }
-    if (flags & FWP_CONDITION_FLAG_IS_REASSEMBLED)
-    {
-        return !fragments;
-    }
-    return TRUE;
-}
-
 _IRQL_requires_max_(DISPATCH_LEVEL)
 static UINT32 DivertNetworkFlags(_In_ divert_hook hook, _In_ const FWPS_INCOMING_VALUES0 *values)
 {
@@ -187,12 +172,10 @@ static UINT32 DivertNetworkFlags(_In_ divert_hook hook, _In_ const FWPS_INCOMING
 
 _IRQL_requires_max_(DISPATCH_LEVEL)
 static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ PNET_BUFFER_LIST nbl,
-                                  _In_ UINT32 conditionFlags, _Inout_ FWPS_CLASSIFY_OUT0 *classifyOut)
+                                  _Inout_ FWPS_CLASSIFY_OUT0 *classifyOut)
 {
     DIVERT_HANDLE *handle = context->Handle;
-    BOOLEAN sniff = (handle->Core.flags & DIVERT_FLAG_SNIFF) != 0;
-    BOOLEAN drop = (handle->Core.flags & DIVERT_FLAG_DROP) != 0;
-    BOOLEAN candidate = DivertNetworkCandidate(context, conditionFlags);
+    divert_capture_action action;
     PNET_BUFFER buffer, first = NULL;
     ULONG firstIndex = 0, index;
 
@@ -208,7 +191,7 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
             continue;
         }
         view = DivertNetBufferView(buffer);
-        match = DivertNetworkMatch(context, &view, candidate);
+        match = DivertNetworkMatch(context, &view);
         DivertFromIpHeader(context, buffer);
         if (match)
         {
@@ -222,7 +205,9 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
         return;
     }
 
-    /* Pass 2: queue (or drop) the matches, put the rest back on the wire unless sniffing. */
+    /* Pass 2: what a match does is the core's (divert, SNIFF copy, DROP); when the original
+     * list is blocked the buffers that did not match are put back on the wire. */
+    action = divert_handle_capture_action(&handle->Core, DIVERT_EVENT_NETWORK_PACKET);
     for (buffer = NET_BUFFER_LIST_FIRST_NB(nbl), index = 0; buffer != NULL;
          buffer = NET_BUFFER_NEXT_NB(buffer), index++)
     {
@@ -235,8 +220,8 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
         }
         view = DivertNetBufferView(buffer);
         match = (index == firstIndex) ||
-                (index > firstIndex && DivertNetworkMatch(context, &view, candidate));
-        if (match && !drop)
+                (index > firstIndex && DivertNetworkMatch(context, &view));
+        if (match && action.queue)
         {
             DIVERT_PACKET *packet = DivertNetworkCopy(context, &view);
             if (packet != NULL)
@@ -244,7 +229,7 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
                 (void)DivertQueuePacket(handle, packet);
             }
         }
-        else if (!match && !sniff)
+        else if (!match && action.block)
         {
             /* Re-injected with this handle's priority: only lower ones see it again. */
             (void)DivertInjectCopy(handle->Core.internal_priority, context->Layer,
@@ -253,7 +238,7 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
         DivertFromIpHeader(context, buffer);
     }
 
-    if (!sniff)
+    if (action.block)
     {
         classifyOut->actionType = FWP_ACTION_BLOCK;
         classifyOut->flags |= FWPS_CLASSIFY_OUT_FLAG_ABSORB;
@@ -285,8 +270,7 @@ VOID NTAPI DivertClassifyNetwork(const FWPS_INCOMING_VALUES0 *inFixedValues,
     RtlZeroMemory(&context, sizeof(context));
     context.Handle = callout->Handle;
     context.IPv6 = divert_hook_ipv6(callout->Hook);
-    context.Layer = (callout->Hook == DIVERT_HOOK_IPFORWARD_V4 || callout->Hook == DIVERT_HOOK_IPFORWARD_V6)
-        ? DIVERT_LAYER_NETWORK_FORWARD : DIVERT_LAYER_NETWORK;
+    context.Layer = divert_hook_layer(callout->Hook);
     context.Inbound = (callout->Hook == DIVERT_HOOK_INBOUND_IPPACKET_V4 ||
                        callout->Hook == DIVERT_HOOK_INBOUND_IPPACKET_V6);
     if (context.Inbound && FWPS_IS_METADATA_FIELD_PRESENT(inMetaValues, FWPS_METADATA_FIELD_IP_HEADER_SIZE))
@@ -296,10 +280,9 @@ VOID NTAPI DivertClassifyNetwork(const FWPS_INCOMING_VALUES0 *inFixedValues,
 
     flags = DivertNetworkFlags(callout->Hook, inFixedValues);
     loopback = (flags & FWP_CONDITION_FLAG_IS_LOOPBACK) != 0;
-    if ((flags & FWP_CONDITION_FLAG_IS_FRAGMENT_GROUP) || (context.Inbound && loopback))
-    {
-        return;   /* fragment groups are ignored; loopback is captured once, outbound */
-    }
+    context.Loopback = loopback;
+    context.Reassembled = (flags & FWP_CONDITION_FLAG_IS_REASSEMBLED) != 0;
+    context.FragmentGroup = (flags & FWP_CONDITION_FLAG_IS_FRAGMENT_GROUP) != 0;
 
     injection = FwpsQueryPacketInjectionState0(g_divert.Injection[context.IPv6 ? 1 : 0], nbl,
                                                &injectionContext);
@@ -315,6 +298,6 @@ VOID NTAPI DivertClassifyNetwork(const FWPS_INCOMING_VALUES0 *inFixedValues,
     }
     DivertNetworkAddress(&context, callout->Hook, inFixedValues, nbl, loopback,
                          injection == FWPS_PACKET_INJECTED_BY_OTHER);
-    DivertNetworkClassify(&context, nbl, flags, classifyOut);
+    DivertNetworkClassify(&context, nbl, classifyOut);
     ExReleaseRundownProtection(&context.Handle->Rundown);
 }

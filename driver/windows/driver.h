@@ -15,8 +15,11 @@
 
 #include "divert_abi.h"
 
+#include "address.h"
 #include "callouts.h"
+#include "capture.h"
 #include "filter_eval.h"
+#include "filter_object.h"
 #include "handle.h"
 #include "inject.h"
 #include "ioctl.h"

@@ -3,11 +3,8 @@
  * its cleanup a CLOSE event for every started REFLECT handle whose program matches; a new
  * REFLECT handle first receives OPEN events for the handles already open. REFLECT handles do
  * not report each other. g_divert.HandlesLock orders all of this, so no handle is reported
- * twice or missed while a REFLECT handle starts.
- *
- * Not done: the event data must be the reported handle's program as an object string plus
- * NUL (device-abi.md 8), which needs an object-string encoder in driver/core; until it
- * exists the events carry no data (see REVIEW.md).
+ * twice or missed while a REFLECT handle starts. The event's data is the reported handle's
+ * program as an object string plus NUL (device-abi.md 8), encoded by the core.
  */
 #include "driver.h"
 
@@ -19,24 +16,28 @@ static VOID DivertReflectReport(_Inout_ DIVERT_HANDLE *reflect, _In_ const DIVER
 {
     DIVERT_ADDRESS address;
     DIVERT_PACKET *packet;
+    char none = 0;
+    size_t length;
 
     RtlZeroMemory(&address, sizeof(address));
     address.Timestamp = KeQueryPerformanceCounter(NULL).QuadPart;
-    address.Layer = DIVERT_LAYER_REFLECT;
-    address.Event = event;
-    address.Sniffed = (reflect->Core.flags & DIVERT_FLAG_SNIFF) != 0;
     address.Reflect = about->Reflect;
+    divert_event_address(DIVERT_LAYER_REFLECT, event, FALSE, reflect->Core.flags, &address);
     if (divert_filter_eval(&reflect->Core.program, DIVERT_LAYER_REFLECT, &address, NULL, NULL)
-        != DIVERT_EVAL_MATCH)
+        != DIVERT_EVAL_MATCH || !divert_handle_capture_action(&reflect->Core, event).queue)
     {
         return;
     }
-    packet = DivertPacketAllocate(0);
-    if (packet != NULL)
+    /* The reported handle's program is immutable once it started: measure, then encode. */
+    length = divert_program_encode_object(&about->Core.program, &none, 0);
+    packet = DivertPacketAllocate((UINT32)length);
+    if (packet == NULL)
     {
-        packet->Address = address;
-        (void)DivertQueuePacket(reflect, packet);
+        return;
     }
+    packet->Address = address;
+    (void)divert_program_encode_object(&about->Core.program, (char *)DIVERT_PACKET_DATA(packet), length);
+    (void)DivertQueuePacket(reflect, packet);
 }
 
 static BOOLEAN DivertIsReflect(_In_ const DIVERT_HANDLE *handle)
