@@ -154,7 +154,7 @@ static BOOLEAN DivertAleReport(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_
     {
         return FALSE;
     }
-    action = divert_handle_capture_action(&handle->Core, address->Event);
+    action = DivertCaptureAction(handle, address->Event);
     if (action.queue)
     {
         packet = DivertPacketAllocate(0);   /* FLOW and SOCKET events carry no data */

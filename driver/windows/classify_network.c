@@ -207,7 +207,7 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
 
     /* Pass 2: what a match does is the core's (divert, SNIFF copy, DROP); when the original
      * list is blocked the buffers that did not match are put back on the wire. */
-    action = divert_handle_capture_action(&handle->Core, DIVERT_EVENT_NETWORK_PACKET);
+    action = DivertCaptureAction(handle, DIVERT_EVENT_NETWORK_PACKET);
     for (buffer = NET_BUFFER_LIST_FIRST_NB(nbl), index = 0; buffer != NULL;
          buffer = NET_BUFFER_NEXT_NB(buffer), index++)
     {

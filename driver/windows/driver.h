@@ -185,6 +185,10 @@ NTSTATUS DivertRecvStart(_Inout_ DIVERT_HANDLE *handle, _Inout_ PIRP irp,
 _IRQL_requires_max_(DISPATCH_LEVEL)
 _Requires_lock_not_held_(handle->Lock)
 VOID DivertRecvService(_Inout_ DIVERT_HANDLE *handle);
+/* What a match does for this handle now (the core's rule, read under the handle's lock). */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_Requires_lock_not_held_(handle->Lock)
+divert_capture_action DivertCaptureAction(_Inout_ DIVERT_HANDLE *handle, _In_ UINT32 event);
 /* Queues a captured packet/event (or frees it if the handle may not queue). */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 _Requires_lock_not_held_(handle->Lock)

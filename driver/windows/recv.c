@@ -128,6 +128,19 @@ VOID DivertRecvService(DIVERT_HANDLE *handle)
 }
 
 _Use_decl_annotations_
+divert_capture_action DivertCaptureAction(DIVERT_HANDLE *handle, UINT32 event)
+{
+    KLOCK_QUEUE_HANDLE lock;
+    divert_capture_action action;
+
+    /* Reads the handle's state (OPEN, RECV shut down): under its lock. */
+    KeAcquireInStackQueuedSpinLock(&handle->Lock, &lock);
+    action = divert_handle_capture_action(&handle->Core, event);
+    KeReleaseInStackQueuedSpinLock(&lock);
+    return action;
+}
+
+_Use_decl_annotations_
 BOOLEAN DivertQueuePacket(DIVERT_HANDLE *handle, DIVERT_PACKET *packet)
 {
     KLOCK_QUEUE_HANDLE lock;

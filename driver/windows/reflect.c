@@ -24,7 +24,7 @@ static VOID DivertReflectReport(_Inout_ DIVERT_HANDLE *reflect, _In_ const DIVER
     address.Reflect = about->Reflect;
     divert_event_address(DIVERT_LAYER_REFLECT, event, FALSE, reflect->Core.flags, &address);
     if (divert_filter_eval(&reflect->Core.program, DIVERT_LAYER_REFLECT, &address, NULL, NULL)
-        != DIVERT_EVAL_MATCH || !divert_handle_capture_action(&reflect->Core, event).queue)
+        != DIVERT_EVAL_MATCH || !DivertCaptureAction(reflect, event).queue)
     {
         return;
     }
