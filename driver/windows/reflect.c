@@ -16,7 +16,6 @@ static VOID DivertReflectReport(_Inout_ DIVERT_HANDLE *reflect, _In_ const DIVER
 {
     DIVERT_ADDRESS address;
     DIVERT_PACKET *packet;
-    char none = 0;
     size_t length;
 
     RtlZeroMemory(&address, sizeof(address));
@@ -28,15 +27,22 @@ static VOID DivertReflectReport(_Inout_ DIVERT_HANDLE *reflect, _In_ const DIVER
     {
         return;
     }
-    /* The reported handle's program is immutable once it started: measure, then encode. */
-    length = divert_program_encode_object(&about->Core.program, &none, 0);
-    packet = DivertPacketAllocate((UINT32)length);
+    /* The reported handle's program is immutable once it started. REFLECT events are rare,
+     * so the record is sized for the longest object string and trimmed to what was written. */
+    packet = DivertPacketAllocate(DIVERT_OBJECT_MAXLEN);
     if (packet == NULL)
     {
         return;
     }
+    length = divert_program_encode_object(&about->Core.program, (char *)DIVERT_PACKET_DATA(packet),
+                                          DIVERT_OBJECT_MAXLEN);
+    if (length == 0 || length > DIVERT_OBJECT_MAXLEN)
+    {
+        ExFreePoolWithTag(packet, DIVERT_POOL_TAG);
+        return;
+    }
+    packet->Entry.length = (UINT32)length;
     packet->Address = address;
-    (void)divert_program_encode_object(&about->Core.program, (char *)DIVERT_PACKET_DATA(packet), length);
     (void)DivertQueuePacket(reflect, packet);
 }
 
