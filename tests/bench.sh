@@ -95,11 +95,15 @@ passthru() {
   ip netns exec "$NS_A" iptables -t mangle -F OUTPUT
   fig nfqueue_c_pps "$nfq"
   fig no_queue_pps "$plain"
-  ip netns exec "$NS_A" java -jar java/cli/target/divert4j.jar passthru --batch 64 --threads 1 --no-install \
+  ip netns exec "$NS_A" java -jar java/cli/target/divert4j.jar passthru --batch 64 --threads 1 \
     "outbound and udp.DstPort == 9999" >"$WORK/passthru.log" 2>&1 & PIDS+=($!); local pt=$!
-  # A loaded machine needs seconds to start a JVM; a failing open ends the process.
+  # Ready once the host's NFQUEUE rules are in; a failing open ends the process.
   local t
-  for t in $(seq 20); do kill -0 "$pt" 2>/dev/null || break; sleep 0.5; done
+  for t in $(seq 150); do
+    kill -0 "$pt" 2>/dev/null || break
+    ip netns exec "$NS_A" iptables-save -t mangle 2>/dev/null | grep -q NFQUEUE && break
+    sleep 0.2
+  done
   if ! kill -0 "$pt" 2>/dev/null; then
     fig passthru_vs_nfqueue "unavailable (passthru failed: $(grep -m1 -i 'error\|remedy\|no divert' "$WORK/passthru.log" \
       || tail -1 "$WORK/passthru.log"))"; return
@@ -108,7 +112,10 @@ passthru() {
   if ! kill -0 "$pt" 2>/dev/null; then
     fig passthru_vs_nfqueue "unavailable (passthru ended during the run: $(tail -1 "$WORK/passthru.log"))"; return
   fi
-  kill -INT "$pt" 2>/dev/null || true; wait "$pt" 2>/dev/null || true
+  # A worker blocked in recv may not see SIGTERM at once: give it 5 s, then SIGKILL.
+  kill "$pt" 2>/dev/null || true
+  for t in $(seq 25); do kill -0 "$pt" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$pt" 2>/dev/null || true
   fig passthru_vs_nfqueue "$(ratio "$java" "$nfq")"
   fig passthru_pps "$java"
 }
