@@ -7,18 +7,8 @@
 
 #include "abi_version.h"
 #include "divert_abi.h"
+#include "support.h"
 
-static int failures;
-static int checks;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        checks++;                                                                \
-        if (!(cond)) {                                                           \
-            failures++;                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                        \
-    } while (0)
 
 static uint32_t le32(const void *p, size_t off)
 {
@@ -129,6 +119,5 @@ int main(void)
     test_filter_record();
     test_packed_records();
     test_version();
-    printf("abi: %d checks, %d failed\n", checks, failures);
-    return failures == 0 ? 0 : 1;
+    return test_finish("abi");
 }

@@ -27,18 +27,8 @@
 
 #include "nfq.h"
 #include "rules.h"
+#include "support.h"
 
-static int failures;
-static int checks;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        checks++;                                                                    \
-        if (!(cond)) {                                                               \
-            failures++;                                                              \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
 
 #define REQUIRE(cond)                                                                \
     do {                                                                             \
@@ -454,6 +444,5 @@ int main(void)
 
     nfq_close(&qa);
     nfq_close(&qb);
-    printf("linux live: %d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return test_finish("linux live");
 }

@@ -13,18 +13,8 @@
 
 #include "nfq.h"
 #include "rules.h"
+#include "support.h"
 
-static int failures;
-static int checks;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        checks++;                                                                    \
-        if (!(cond)) {                                                               \
-            failures++;                                                              \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
 
 /* ---- a tiny netlink writer for the crafted datagrams ---- */
 typedef struct
@@ -297,6 +287,5 @@ int main(void)
     test_install_script_empty_table();
     test_install_script_positions();
     test_marks_and_owners();
-    printf("linux units: %d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return test_finish("linux units");
 }
