@@ -1,14 +1,11 @@
 package org.divert4j.cli;
 
 import java.util.Optional;
-import org.divert4j.abi.Layer;
 import org.divert4j.api.DivertException;
 import org.divert4j.api.DivertHandle;
 import org.divert4j.api.DivertPacket;
 import org.divert4j.packet.Packet;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code divert4j block}: block matching traffic and tell the sender (WinDivert's netfilter):
@@ -17,27 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "block", mixinStandardHelpOptions = true,
         description = {"Block the packets a filter matches and answer the sender:",
             "TCP -> reset, UDP and others -> ICMP/ICMPv6 unreachable, ICMP -> silently dropped."})
-final class BlockCommand extends HandleCommand {
-    @Option(names = "--layer", defaultValue = "NETWORK", paramLabel = "L",
-            description = "NETWORK (default) or NETWORK_FORWARD")
-    String layer;
-
-    @Option(names = "--quiet", description = "do not print each blocked packet")
-    boolean quiet;
-
-    @Parameters(paramLabel = "FILTER", description = "which packets to block")
-    String filter;
-
-    @Override
-    void validate() {
-        HandleOptions.layer(spec, layer, Layer.NETWORK, Layer.NETWORK_FORWARD);
-    }
-
-    @Override
-    DivertHandle open() {
-        return handleOptions.builder(spec, filter, Layer.parse(layer)).open();
-    }
-
+final class BlockCommand extends PacketFilterCommand {
     @Override
     void run(DivertHandle handle) {
         for (DivertPacket p : handle) {
