@@ -44,37 +44,37 @@ static void set_words(number *v, const uint32_t w[4])
     }
 }
 
-/* Array fields: reads the element if it lies inside the window (5.2). */
-static bool array_value(const context *c, uint32_t field, int32_t index, number *v)
+/* `size` (1, 2 or 4) big-endian bytes. */
+static uint32_t load_be(const uint8_t *b, uint32_t size)
 {
-    static const uint8_t SIZE[] = {1, 2, 4};
+    return size == 1 ? b[0] : size == 2 ? divert_be16(b) : divert_be32(b);
+}
+
+/*
+ * Array fields: the element of `size` bytes at index (from the end when negative) of the
+ * packet (want NONE) or of the TCP/UDP payload (want that transport), if it lies inside (5.2).
+ */
+static bool array_value(const context *c, uint8_t want, uint32_t size, int32_t index, uint32_t *w)
+{
     const divert_packet *p = c->pkt;
-    uint32_t kind = (field - DIVERT_FIELD_PACKET) / 3;   /* 0 packet, 1 tcp, 2 udp */
-    uint32_t size = SIZE[(field - DIVERT_FIELD_PACKET) % 3];
-    int64_t lo, hi;
-    if (kind == 0) {
-        lo = 0;
-        hi = c->view->length;
-    } else {
-        if (p->transport != (kind == 1 ? DIVERT_TRANSPORT_TCP : DIVERT_TRANSPORT_UDP)) {
+    int64_t lo = 0, hi = c->view->length;
+    if (want != DIVERT_TRANSPORT_NONE) {
+        if (p->transport != want) {
             return false;
         }
         lo = p->header_length;
-        hi = (int64_t)p->header_length + p->payload_length;
+        hi = lo + p->payload_length;
     }
     int64_t start = index >= 0 ? lo + index : hi + index;
     if (start < lo || start + size > hi) {
         return false;
     }
-    uint8_t b[4];
-    if (!divert_view_read(c->view, (uint32_t)start, size, b)) {
+    uint8_t storage[4];
+    const uint8_t *b = divert_view_bytes(c->view, (uint32_t)start, size, storage);
+    if (b == NULL) {
         return false;
     }
-    uint32_t x = 0;
-    for (uint32_t i = 0; i < size; i++) {
-        x = x << 8 | b[i];
-    }
-    v->w[0] = x;
+    *w = load_be(b, size);
     return true;
 }
 
@@ -103,75 +103,144 @@ static uint32_t local_port(const divert_packet *p, bool outbound, bool local)
     }
 }
 
-/* Fields of the network layers that need the packet. */
-static bool packet_value(context *c, uint32_t field, const divert_insn *ins, number *v)
+/*
+ * Network-layer fields read straight from the decomposition by one table lookup:
+ *   IN_IP / IN_TRANSPORT  `size` bytes (big-endian) at `offset` of the IP header (when
+ *                         ip_version is `want`) or of the transport header (when transport
+ *                         is `want`), shifted right by `shift` and masked;
+ *   IS_IP / IS_TRANSPORT  whether that header is there (ip, ipv6, tcp, ...);
+ *   IN_ARRAY              an element of packet[] or a TCP/UDP payload (array_value).
+ * The rest (addresses, the flow label's reproduced byte order, payload lengths, ...) go
+ * through packet_value.
+ */
+enum { IN_NONE, IN_IP, IN_TRANSPORT, IS_IP, IS_TRANSPORT, IN_ARRAY };
+
+typedef struct { uint8_t in, want, offset, size, shift; uint32_t mask; } header_field;
+
+#define MASK(bits) (0xFFFFFFFFu >> (32 - (bits)))
+#define IPV4(offset, size, shift, bits) {IN_IP, 4, offset, size, shift, MASK(bits)}
+#define IPV6(offset, size, shift, bits) {IN_IP, 6, offset, size, shift, MASK(bits)}
+#define TRANSPORT(kind, offset, size, shift, bits) \
+    {IN_TRANSPORT, DIVERT_TRANSPORT_##kind, offset, size, shift, MASK(bits)}
+/* The protocol fields (ip, tcp, ...): 1 when the header is there, always relevant. */
+#define IS(in, want) {in, want, 0, 0, 0, 0}
+/* Array fields (packet[i], tcp.Payload16[i], ...): `size`-byte elements of a window. */
+#define ARRAY(kind, size) {IN_ARRAY, DIVERT_TRANSPORT_##kind, 0, size, 0, MASK(size * 8)}
+
+static const header_field HEADER_FIELDS[DIVERT_FIELD_COUNT] = {
+    [DIVERT_FIELD_IP] = IS(IS_IP, 4),
+    [DIVERT_FIELD_IPV6] = IS(IS_IP, 6),
+    [DIVERT_FIELD_ICMP] = IS(IS_TRANSPORT, DIVERT_TRANSPORT_ICMP),
+    [DIVERT_FIELD_TCP] = IS(IS_TRANSPORT, DIVERT_TRANSPORT_TCP),
+    [DIVERT_FIELD_UDP] = IS(IS_TRANSPORT, DIVERT_TRANSPORT_UDP),
+    [DIVERT_FIELD_ICMPV6] = IS(IS_TRANSPORT, DIVERT_TRANSPORT_ICMPV6),
+    [DIVERT_FIELD_IP_HDRLENGTH] = IPV4(0, 1, 0, 4),
+    [DIVERT_FIELD_IP_TOS] = IPV4(1, 1, 0, 8),
+    [DIVERT_FIELD_IP_LENGTH] = IPV4(2, 2, 0, 16),
+    [DIVERT_FIELD_IP_ID] = IPV4(4, 2, 0, 16),
+    [DIVERT_FIELD_IP_DF] = IPV4(6, 1, 6, 1),
+    [DIVERT_FIELD_IP_MF] = IPV4(6, 1, 5, 1),
+    [DIVERT_FIELD_IP_FRAGOFF] = IPV4(6, 2, 0, 13),
+    [DIVERT_FIELD_IP_TTL] = IPV4(8, 1, 0, 8),
+    [DIVERT_FIELD_IP_PROTOCOL] = IPV4(9, 1, 0, 8),
+    [DIVERT_FIELD_IP_CHECKSUM] = IPV4(10, 2, 0, 16),
+    [DIVERT_FIELD_IPV6_TRAFFICCLASS] = IPV6(0, 2, 4, 8),
+    [DIVERT_FIELD_IPV6_LENGTH] = IPV6(4, 2, 0, 16),
+    [DIVERT_FIELD_IPV6_NEXTHDR] = IPV6(6, 1, 0, 8),
+    [DIVERT_FIELD_IPV6_HOPLIMIT] = IPV6(7, 1, 0, 8),
+    [DIVERT_FIELD_ICMP_TYPE] = TRANSPORT(ICMP, 0, 1, 0, 8),
+    [DIVERT_FIELD_ICMP_CODE] = TRANSPORT(ICMP, 1, 1, 0, 8),
+    [DIVERT_FIELD_ICMP_CHECKSUM] = TRANSPORT(ICMP, 2, 2, 0, 16),
+    [DIVERT_FIELD_ICMP_BODY] = TRANSPORT(ICMP, 4, 4, 0, 32),
+    [DIVERT_FIELD_ICMPV6_TYPE] = TRANSPORT(ICMPV6, 0, 1, 0, 8),
+    [DIVERT_FIELD_ICMPV6_CODE] = TRANSPORT(ICMPV6, 1, 1, 0, 8),
+    [DIVERT_FIELD_ICMPV6_CHECKSUM] = TRANSPORT(ICMPV6, 2, 2, 0, 16),
+    [DIVERT_FIELD_ICMPV6_BODY] = TRANSPORT(ICMPV6, 4, 4, 0, 32),
+    [DIVERT_FIELD_TCP_SRCPORT] = TRANSPORT(TCP, 0, 2, 0, 16),
+    [DIVERT_FIELD_TCP_DSTPORT] = TRANSPORT(TCP, 2, 2, 0, 16),
+    [DIVERT_FIELD_TCP_SEQNUM] = TRANSPORT(TCP, 4, 4, 0, 32),
+    [DIVERT_FIELD_TCP_ACKNUM] = TRANSPORT(TCP, 8, 4, 0, 32),
+    [DIVERT_FIELD_TCP_HDRLENGTH] = TRANSPORT(TCP, 12, 1, 4, 4),
+    [DIVERT_FIELD_TCP_URG] = TRANSPORT(TCP, 13, 1, 5, 1),
+    [DIVERT_FIELD_TCP_ACK] = TRANSPORT(TCP, 13, 1, 4, 1),
+    [DIVERT_FIELD_TCP_PSH] = TRANSPORT(TCP, 13, 1, 3, 1),
+    [DIVERT_FIELD_TCP_RST] = TRANSPORT(TCP, 13, 1, 2, 1),
+    [DIVERT_FIELD_TCP_SYN] = TRANSPORT(TCP, 13, 1, 1, 1),
+    [DIVERT_FIELD_TCP_FIN] = TRANSPORT(TCP, 13, 1, 0, 1),
+    [DIVERT_FIELD_TCP_WINDOW] = TRANSPORT(TCP, 14, 2, 0, 16),
+    [DIVERT_FIELD_TCP_CHECKSUM] = TRANSPORT(TCP, 16, 2, 0, 16),
+    [DIVERT_FIELD_TCP_URGPTR] = TRANSPORT(TCP, 18, 2, 0, 16),
+    [DIVERT_FIELD_UDP_SRCPORT] = TRANSPORT(UDP, 0, 2, 0, 16),
+    [DIVERT_FIELD_UDP_DSTPORT] = TRANSPORT(UDP, 2, 2, 0, 16),
+    [DIVERT_FIELD_UDP_LENGTH] = TRANSPORT(UDP, 4, 2, 0, 16),
+    [DIVERT_FIELD_UDP_CHECKSUM] = TRANSPORT(UDP, 6, 2, 0, 16),
+    [DIVERT_FIELD_PACKET] = ARRAY(NONE, 1),
+    [DIVERT_FIELD_PACKET16] = ARRAY(NONE, 2),
+    [DIVERT_FIELD_PACKET32] = ARRAY(NONE, 4),
+    [DIVERT_FIELD_TCP_PAYLOAD] = ARRAY(TCP, 1),
+    [DIVERT_FIELD_TCP_PAYLOAD16] = ARRAY(TCP, 2),
+    [DIVERT_FIELD_TCP_PAYLOAD32] = ARRAY(TCP, 4),
+    [DIVERT_FIELD_UDP_PAYLOAD] = ARRAY(UDP, 1),
+    [DIVERT_FIELD_UDP_PAYLOAD16] = ARRAY(UDP, 2),
+    [DIVERT_FIELD_UDP_PAYLOAD32] = ARRAY(UDP, 4),
+};
+
+/*
+ * False when the header's protocol is absent: then its bytes must never be read (ip and
+ * transport_header may point straight into the packet, and a short packet has no such bytes).
+ */
+static bool header_value(const header_field *h, const divert_packet *p, uint32_t *w)
+{
+    bool ip = h->in == IN_IP || h->in == IS_IP;
+    bool present = (ip ? p->ip_version : p->transport) == h->want;
+    if (h->in == IS_IP || h->in == IS_TRANSPORT) {
+        *w = present;
+        return true;
+    }
+    if (!present) {
+        return false;
+    }
+    *w = load_be((ip ? p->ip : p->transport_header) + h->offset, h->size) >> h->shift & h->mask;
+    return true;
+}
+
+/* Network-layer fields that are not a header bit range. */
+static bool packet_value(context *c, uint32_t field, number *v)
 {
     const divert_packet *p = c->pkt;
     const uint8_t *ip = p->ip;
-    const uint8_t *th = p->transport_header;
     bool v4 = p->ip_version == 4, v6 = p->ip_version == 6;
-    bool tcp = p->transport == DIVERT_TRANSPORT_TCP, udp = p->transport == DIVERT_TRANSPORT_UDP;
-    bool icmp = p->transport == DIVERT_TRANSPORT_ICMP;
-    bool icmp6 = p->transport == DIVERT_TRANSPORT_ICMPV6;
     bool out = c->addr->Outbound;
     uint32_t *w = &v->w[0];
     switch (field) {
-    case DIVERT_FIELD_IP: *w = v4; return true;
-    case DIVERT_FIELD_IPV6: *w = v6; return true;
-    case DIVERT_FIELD_ICMP: *w = icmp; return true;
-    case DIVERT_FIELD_TCP: *w = tcp; return true;
-    case DIVERT_FIELD_UDP: *w = udp; return true;
-    case DIVERT_FIELD_ICMPV6: *w = icmp6; return true;
-    case DIVERT_FIELD_IP_HDRLENGTH: *w = ip[0] & 0x0Fu; return v4;
-    case DIVERT_FIELD_IP_TOS: *w = ip[1]; return v4;
-    case DIVERT_FIELD_IP_LENGTH: *w = divert_be16(ip + 2); return v4;
-    case DIVERT_FIELD_IP_ID: *w = divert_be16(ip + 4); return v4;
-    case DIVERT_FIELD_IP_DF: *w = (ip[6] & 0x40u) != 0; return v4;
-    case DIVERT_FIELD_IP_MF: *w = (ip[6] & 0x20u) != 0; return v4;
-    case DIVERT_FIELD_IP_FRAGOFF: *w = (uint32_t)(ip[6] & 0x1Fu) << 8 | ip[7]; return v4;
-    case DIVERT_FIELD_IP_TTL: *w = ip[8]; return v4;
-    case DIVERT_FIELD_IP_PROTOCOL: *w = ip[9]; return v4;
-    case DIVERT_FIELD_IP_CHECKSUM: *w = divert_be16(ip + 10); return v4;
-    case DIVERT_FIELD_IP_SRCADDR: set_ipv4(v, ip + 12); return v4;
-    case DIVERT_FIELD_IP_DSTADDR: set_ipv4(v, ip + 16); return v4;
-    case DIVERT_FIELD_IPV6_TRAFFICCLASS: *w = (uint32_t)(ip[0] & 0x0Fu) << 4 | ip[1] >> 4; return v6;
+    /* Only ever read after the version test: a short IPv4 packet has no byte 24. */
+    case DIVERT_FIELD_IP_SRCADDR:
+    case DIVERT_FIELD_IP_DSTADDR:
+        if (!v4) {
+            return false;
+        }
+        set_ipv4(v, ip + (field == DIVERT_FIELD_IP_SRCADDR ? 12 : 16));
+        return true;
+    case DIVERT_FIELD_IPV6_SRCADDR:
+    case DIVERT_FIELD_IPV6_DSTADDR:
+        if (!v6) {
+            return false;
+        }
+        set_ipv6(v, ip + (field == DIVERT_FIELD_IPV6_SRCADDR ? 8 : 24));
+        return true;
     case DIVERT_FIELD_IPV6_FLOWLABEL:
+        if (!v6) {
+            return false;
+        }
         /* The reference's byte-order slip, reproduced (filter-language.md 5.4). */
         *w = (uint32_t)ip[2] << 24 | (uint32_t)ip[3] << 16 | (uint32_t)(ip[1] & 0x0Fu) << 8;
-        return v6;
-    case DIVERT_FIELD_IPV6_LENGTH: *w = divert_be16(ip + 4); return v6;
-    case DIVERT_FIELD_IPV6_NEXTHDR: *w = ip[6]; return v6;
-    case DIVERT_FIELD_IPV6_HOPLIMIT: *w = ip[7]; return v6;
-    case DIVERT_FIELD_IPV6_SRCADDR: set_ipv6(v, ip + 8); return v6;
-    case DIVERT_FIELD_IPV6_DSTADDR: set_ipv6(v, ip + 24); return v6;
-    case DIVERT_FIELD_ICMP_TYPE: *w = th[0]; return icmp;
-    case DIVERT_FIELD_ICMP_CODE: *w = th[1]; return icmp;
-    case DIVERT_FIELD_ICMP_CHECKSUM: *w = divert_be16(th + 2); return icmp;
-    case DIVERT_FIELD_ICMP_BODY: *w = divert_be32(th + 4); return icmp;
-    case DIVERT_FIELD_ICMPV6_TYPE: *w = th[0]; return icmp6;
-    case DIVERT_FIELD_ICMPV6_CODE: *w = th[1]; return icmp6;
-    case DIVERT_FIELD_ICMPV6_CHECKSUM: *w = divert_be16(th + 2); return icmp6;
-    case DIVERT_FIELD_ICMPV6_BODY: *w = divert_be32(th + 4); return icmp6;
-    case DIVERT_FIELD_TCP_SRCPORT: *w = divert_be16(th); return tcp;
-    case DIVERT_FIELD_TCP_DSTPORT: *w = divert_be16(th + 2); return tcp;
-    case DIVERT_FIELD_TCP_SEQNUM: *w = divert_be32(th + 4); return tcp;
-    case DIVERT_FIELD_TCP_ACKNUM: *w = divert_be32(th + 8); return tcp;
-    case DIVERT_FIELD_TCP_HDRLENGTH: *w = th[12] >> 4; return tcp;
-    case DIVERT_FIELD_TCP_URG: *w = (th[13] & 0x20u) != 0; return tcp;
-    case DIVERT_FIELD_TCP_ACK: *w = (th[13] & 0x10u) != 0; return tcp;
-    case DIVERT_FIELD_TCP_PSH: *w = (th[13] & 0x08u) != 0; return tcp;
-    case DIVERT_FIELD_TCP_RST: *w = (th[13] & 0x04u) != 0; return tcp;
-    case DIVERT_FIELD_TCP_SYN: *w = (th[13] & 0x02u) != 0; return tcp;
-    case DIVERT_FIELD_TCP_FIN: *w = (th[13] & 0x01u) != 0; return tcp;
-    case DIVERT_FIELD_TCP_WINDOW: *w = divert_be16(th + 14); return tcp;
-    case DIVERT_FIELD_TCP_CHECKSUM: *w = divert_be16(th + 16); return tcp;
-    case DIVERT_FIELD_TCP_URGPTR: *w = divert_be16(th + 18); return tcp;
-    case DIVERT_FIELD_TCP_PAYLOADLENGTH: *w = p->payload_length; return tcp;
-    case DIVERT_FIELD_UDP_SRCPORT: *w = divert_be16(th); return udp;
-    case DIVERT_FIELD_UDP_DSTPORT: *w = divert_be16(th + 2); return udp;
-    case DIVERT_FIELD_UDP_LENGTH: *w = divert_be16(th + 4); return udp;
-    case DIVERT_FIELD_UDP_CHECKSUM: *w = divert_be16(th + 6); return udp;
-    case DIVERT_FIELD_UDP_PAYLOADLENGTH: *w = p->payload_length; return udp;
+        return true;
+    case DIVERT_FIELD_TCP_PAYLOADLENGTH:
+        *w = p->payload_length;
+        return p->transport == DIVERT_TRANSPORT_TCP;
+    case DIVERT_FIELD_UDP_PAYLOADLENGTH:
+        *w = p->payload_length;
+        return p->transport == DIVERT_TRANSPORT_UDP;
     case DIVERT_FIELD_LOCALADDR:
     case DIVERT_FIELD_REMOTEADDR: {
         bool src = out == (field == DIVERT_FIELD_LOCALADDR);
@@ -190,11 +259,7 @@ static bool packet_value(context *c, uint32_t field, const divert_insn *ins, num
     case DIVERT_FIELD_RANDOM16: *w = (uint32_t)(packet_hash(c) >> 32) & 0xFFFFu; return true;
     case DIVERT_FIELD_RANDOM32: *w = (uint32_t)packet_hash(c); return true;
     case DIVERT_FIELD_FRAGMENT: *w = p->fragment; return true;
-    default:
-        if (divert_field_is_array(field)) {
-            return array_value(c, field, (int32_t)ins->arg[1], v);
-        }
-        return false;
+    default: return false;
     }
 }
 
@@ -254,33 +319,43 @@ static bool field_value(context *c, const divert_insn *ins, number *v)
         }
         return endpoint_value(c, ins->field, v);
     default:
-        return network ? packet_value(c, ins->field, ins, v) : endpoint_value(c, ins->field, v);
+        return network ? packet_value(c, ins->field, v) : endpoint_value(c, ins->field, v);
     }
 }
 
 /* a.4 COMPARE: sign first, then all words (wide) or only word 0. */
-static int compare(const number *value, const divert_insn *ins, bool wide)
+static int compare(const number *value, const divert_insn *ins)
 {
     if (value->neg != ins->neg) {
         return value->neg ? -1 : 1;
     }
     int c = 0;
-    for (int i = wide ? 3 : 0; i >= 0 && c == 0; i--) {
+    for (int i = (ins->flags & DIVERT_INSN_WIDE) != 0 ? 3 : 0; i >= 0 && c == 0; i--) {
         c = value->w[i] < ins->arg[i] ? -1 : value->w[i] > ins->arg[i] ? 1 : 0;
     }
     return value->neg ? -c : c;
 }
 
-static bool test(uint32_t t, int c)
+/*
+ * A membership run from pc (divert_insn.run_end): where the chain of single tests would end.
+ * Irrelevant values fail every test, as they would one by one.
+ */
+static uint32_t run(const divert_program *program, uint32_t pc, bool relevant, uint32_t value)
 {
-    switch (t) {
-    case DIVERT_FILTER_TEST_EQ: return c == 0;
-    case DIVERT_FILTER_TEST_NEQ: return c != 0;
-    case DIVERT_FILTER_TEST_LT: return c < 0;
-    case DIVERT_FILTER_TEST_LEQ: return c <= 0;
-    case DIVERT_FILTER_TEST_GT: return c > 0;
-    default: return c >= 0;
+    const divert_insn *first = &program->insn[pc];
+    const divert_insn *last = &program->insn[first->run_end];
+    bool member = false;
+    for (const divert_insn *i = first; relevant && !member && i <= last; i++) {
+        member = i->arg[0] == value;
     }
+    bool eq = first->test == DIVERT_FILTER_TEST_EQ;
+    if (!relevant) {
+        return eq ? last->failure : first->failure;
+    }
+    if (eq) {
+        return member ? first->success : last->failure;
+    }
+    return member ? first->failure : last->success;
 }
 
 divert_eval_result divert_filter_eval(const divert_program *program, uint32_t layer,
@@ -300,7 +375,6 @@ divert_eval_result divert_filter_eval(const divert_program *program, uint32_t la
      */
     const divert_insn *loaded = NULL;
     bool relevant = false;
-    bool wide = false;
     number v = {0, {0, 0, 0, 0}};
     for (int step = 0; step < DIVERT_EVAL_MAX_STEPS; step++) {
         if (pc >= program->count) {
@@ -308,17 +382,36 @@ divert_eval_result divert_filter_eval(const divert_program *program, uint32_t la
         }
         const divert_insn *ins = &program->insn[pc];
         if (loaded == NULL || ins->field != loaded->field || ins->arg[1] != loaded->arg[1]) {
-            if (!divert_field_legal(ins->field, layer)) {
+            if ((ins->layers >> layer & 1u) == 0) {
                 return DIVERT_EVAL_ERROR;
             }
-            number fresh = {0, {0, 0, 0, 0}};
-            v = fresh;
-            relevant = field_value(&c, ins, &v);
-            wide = divert_field_wide(ins->field);
+            const header_field *h = &HEADER_FIELDS[ins->field];
+            if (network && h->in != IN_NONE) {
+                /* narrow and never negative: the sign and word 0 are all a compare reads */
+                v.neg = 0;
+                relevant = h->in == IN_ARRAY
+                    ? array_value(&c, h->want, h->size, (int32_t)ins->arg[1], &v.w[0])
+                    : header_value(h, packet, &v.w[0]);
+            } else {
+                number fresh = {0, {0, 0, 0, 0}};
+                v = fresh;
+                relevant = field_value(&c, ins, &v);
+            }
             loaded = ins;
         }
-        bool ok = relevant && test(ins->test, compare(&v, ins, wide));
-        pc = ok ? ins->success : ins->failure;
+        if (ins->run_end > pc) {
+            /* the run counts as the steps it stands for */
+            step += ins->run_end - pc;
+            pc = run(program, pc, relevant, v.w[0]);
+        } else {
+            bool ok = false;
+            if (relevant) {
+                int cmp = (ins->flags & DIVERT_INSN_NARROW) != 0
+                    ? (v.w[0] > ins->arg[0]) - (v.w[0] < ins->arg[0]) : compare(&v, ins);
+                ok = (ins->outcomes >> (cmp + 1) & 1u) != 0;
+            }
+            pc = ok ? ins->success : ins->failure;
+        }
         if (pc == DIVERT_FILTER_RESULT_ACCEPT) {
             return DIVERT_EVAL_MATCH;
         }

@@ -163,6 +163,44 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The evaluator's view of an instruction (see divert_insn). */
+static void derive(divert_insn *ins)
+{
+    static const uint8_t OUTCOMES[] = {
+        [DIVERT_FILTER_TEST_EQ] = 2, [DIVERT_FILTER_TEST_NEQ] = 5, [DIVERT_FILTER_TEST_LT] = 1,
+        [DIVERT_FILTER_TEST_LEQ] = 3, [DIVERT_FILTER_TEST_GT] = 4, [DIVERT_FILTER_TEST_GEQ] = 6,
+    };
+    bool is_signed = ins->field == DIVERT_FIELD_PRIORITY || ins->field == DIVERT_FIELD_TIMESTAMP;
+    ins->layers = ins->field < DIVERT_FIELD_COUNT ? FIELDS[ins->field].layers : 0;
+    ins->outcomes = ins->test <= DIVERT_FILTER_TEST_MAX ? OUTCOMES[ins->test] : 0;
+    bool wide = divert_field_wide(ins->field);
+    ins->flags = (uint8_t)((wide ? DIVERT_INSN_WIDE : 0u)
+                           | (!wide && !is_signed && !ins->neg ? DIVERT_INSN_NARROW : 0u));
+    ins->run_end = 0;
+}
+
+/* Does b (at index i + 1) continue a's membership run (see divert_insn.run_end)? */
+static bool continues_run(const divert_insn *a, const divert_insn *b, uint32_t i)
+{
+    if ((a->flags & b->flags & DIVERT_INSN_NARROW) == 0 || a->field != b->field
+        || a->arg[1] != b->arg[1] || a->test != b->test) {
+        return false;
+    }
+    switch (a->test) {
+    case DIVERT_FILTER_TEST_EQ: return a->failure == i + 1 && a->success == b->success;
+    case DIVERT_FILTER_TEST_NEQ: return a->success == i + 1 && a->failure == b->failure;
+    default: return false;
+    }
+}
+
+static void derive_runs(divert_program *p)
+{
+    for (uint32_t i = p->count; i-- > 0;) {
+        p->insn[i].run_end = (uint8_t)(i + 1 < p->count && continues_run(&p->insn[i], &p->insn[i + 1], i)
+                                           ? p->insn[i + 1].run_end : i);
+    }
+}
+
 /* Reads the caller's bytes exactly once (the copy of copy-then-validate). */
 static divert_status copy_in(const uint8_t *bytes, size_t len, uint32_t max, divert_program *out)
 {
@@ -184,8 +222,10 @@ static divert_status copy_in(const uint8_t *bytes, size_t len, uint32_t max, div
         for (int k = 0; k < 4; k++) {
             ins->arg[k] = le32(r + 8 + 4 * k);
         }
+        derive(ins);
     }
     out->count = n;
+    derive_runs(out);
     return DIVERT_STATUS_SUCCESS;
 }
 

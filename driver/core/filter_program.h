@@ -57,7 +57,21 @@ typedef struct divert_insn
     uint16_t field;      /* 11 bits on the wire */
     uint8_t test;        /* 5 bits on the wire */
     uint8_t neg;         /* the constant is negative */
+    /* Derived by the loaders from the fields above, so the evaluator does not recompute them: */
+    uint8_t layers;      /* bit l set: the field is legal at layer l */
+    uint8_t outcomes;    /* test as outcome bits: 1 less, 2 equal, 4 greater (0 if test > 5) */
+    uint8_t flags;       /* DIVERT_INSN_WIDE, DIVERT_INSN_NARROW */
+    /*
+     * Last index of the run of tests of one value for membership that starts here (this
+     * index when there is none): "f == a or f == b or ..." (EQ, common success, each failure
+     * the next) or "f != a and f != b and ..." (NEQ, common failure, each success the next),
+     * all narrow, same field and index. The evaluator scans such a run in one step.
+     */
+    uint8_t run_end;
 } divert_insn;
+
+#define DIVERT_INSN_WIDE 1u     /* compared on all 128 bits (a.3) */
+#define DIVERT_INSN_NARROW 2u   /* arg[0] alone decides, unsigned: never negative on either side */
 
 /*
  * A program as the core keeps it: about 6 KiB. The host owns the storage (per handle, in

@@ -4,11 +4,16 @@ enum { PROTO_HOPOPT = 0, PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_RO
        PROTO_FRAGMENT = 44, PROTO_AH = 51, PROTO_ICMPV6 = 58, PROTO_DSTOPTS = 60,
        PROTO_MOBILITY = 135 };
 
-static void zero(divert_packet *p)
+/* No transport header: field reads of an absent protocol see zeros, never stray bytes. */
+static const uint8_t NO_TRANSPORT[20];
+
+/* What the walk below does not always write. */
+static void reset(divert_packet *p)
 {
-    /* One struct store the compiler can widen, not a byte loop: this runs for every packet. */
-    static const divert_packet empty;
-    *p = empty;
+    p->fragment = p->fragment_offset = p->more_fragments = false;
+    p->transport = DIVERT_TRANSPORT_NONE;
+    p->transport_offset = 0;
+    p->transport_header = NO_TRANSPORT;
 }
 
 /* Walks the IPv6 extension headers (3.1 step 4); cursor/remaining are updated in place. */
@@ -70,12 +75,14 @@ static bool parse_transport(const divert_packet_view *view, divert_packet *p,
     switch (p->protocol) {
     case PROTO_TCP:
         if (*remaining >= 20) {
-            if (!divert_view_read(view, *cursor, 20, p->transport_header)) {
+            const uint8_t *th = divert_view_bytes(view, *cursor, 20, p->transport_bytes);
+            if (th == NULL) {
                 return false;
             }
-            uint32_t data_offset = p->transport_header[12] >> 4;
+            uint32_t data_offset = th[12] >> 4;
             if (data_offset >= 5) {
                 kind = DIVERT_TRANSPORT_TCP;
+                p->transport_header = th;
                 consumed = data_offset * 4 < *remaining ? data_offset * 4 : *remaining;
             }
         }
@@ -93,14 +100,13 @@ static bool parse_transport(const divert_packet_view *view, divert_packet *p,
         break;
     }
     if (kind == DIVERT_TRANSPORT_NONE) {
-        for (uint32_t i = 0; i < sizeof p->transport_header; i++) {
-            p->transport_header[i] = 0;
-        }
         return true;
     }
     if (kind != DIVERT_TRANSPORT_TCP) {
         consumed = 8;
-        if (!divert_view_read(view, *cursor, 8, p->transport_header)) {
+        p->transport_header = divert_view_bytes(view, *cursor, 8, p->transport_bytes);
+        if (p->transport_header == NULL) {
+            p->transport_header = NO_TRANSPORT;
             return false;
         }
     }
@@ -117,52 +123,60 @@ static bool parse_transport(const divert_packet_view *view, divert_packet *p,
  */
 static bool parse(const divert_packet_view *view, uint8_t expect_version, divert_packet *p)
 {
+    /*
+     * Values are worked out in locals and stored once: the header pointer and the flags are
+     * all byte-typed, so every store through p would otherwise force the compiler to reload
+     * the header bytes (they might alias).
+     */
     uint32_t len = view->length;
-    uint32_t cursor;
-    zero(p);
-    if (len < 20 || !divert_view_read(view, 0, 20, p->ip)) {
+    reset(p);
+    /* 40 bytes at once when they are there: one read for IPv6, and IPv4 needs only 20. */
+    const uint8_t *ip = divert_view_bytes(view, 0, len >= 40 ? 40 : 20, p->ip_bytes);
+    if (len < 20 || ip == NULL) {
         return false;
     }
+    uint8_t version = ip[0] >> 4;
+    uint32_t header, total;
+    p->ip = ip;
     p->length = len;
-    p->ip_version = p->ip[0] >> 4;
-    if (expect_version != 0 && p->ip_version != expect_version) {
+    p->ip_version = version;
+    if (expect_version != 0 && version != expect_version) {
         return false;
     }
-    if (p->ip_version == 4) {
-        uint32_t ihl = p->ip[0] & 0x0Fu;
-        uint32_t frag_off;
-        if (ihl < 5) {
+    if (version == 4) {
+        header = (ip[0] & 0x0Fu) * 4u;
+        total = divert_be16(ip + 2);
+        if (header < 20 || total < header || len < header) {
             return false;
         }
-        p->ip_header_length = ihl * 4;
-        p->ip_total = divert_be16(p->ip + 2);
-        if (p->ip_total < p->ip_header_length || len < p->ip_header_length) {
+        bool more = (ip[6] & 0x20u) != 0;
+        bool offset = ((ip[6] & 0x1Fu) | ip[7]) != 0;
+        p->more_fragments = more;
+        p->fragment_offset = offset;
+        p->fragment = more || offset;
+        p->protocol = ip[9];
+    } else if (version == 6) {
+        if (len < 40) {
             return false;
         }
-        frag_off = ((uint32_t)(p->ip[6] & 0x1Fu) << 8) | p->ip[7];
-        p->more_fragments = (p->ip[6] & 0x20u) != 0;
-        p->fragment_offset = frag_off != 0;
-        p->fragment = p->more_fragments || p->fragment_offset;
-        p->protocol = p->ip[9];
-    } else if (p->ip_version == 6) {
-        if (len < 40 || !divert_view_read(view, 20, 20, p->ip + 20)) {
-            return false;
-        }
-        p->ip_header_length = 40;
-        p->ip_total = divert_be16(p->ip + 4) + 40;
-        p->protocol = p->ip[6];
+        header = 40;
+        total = divert_be16(ip + 4) + 40;
+        p->protocol = ip[6];
     } else {
         return false;
     }
-    if (expect_version != 0 && p->ip_total != len) {
+    p->ip_header_length = header;
+    p->ip_total = total;
+    if (expect_version != 0 && total != len) {
         return false;
     }
-    p->truncated = p->ip_total > len;
-    p->extended = p->ip_total < len;
-    p->packet_length = p->ip_total < len ? p->ip_total : len;
-    cursor = p->ip_header_length;
-    uint32_t remaining = p->packet_length - cursor;
-    if (p->ip_version == 6 && !walk_ipv6_extensions(view, p, &cursor, &remaining)) {
+    p->truncated = total > len;
+    p->extended = total < len;
+    uint32_t packet_length = total < len ? total : len;
+    p->packet_length = packet_length;
+    uint32_t cursor = header;
+    uint32_t remaining = packet_length - cursor;
+    if (version == 6 && !walk_ipv6_extensions(view, p, &cursor, &remaining)) {
         return false;
     }
     if (!parse_transport(view, p, &cursor, &remaining)) {
@@ -181,4 +195,33 @@ bool divert_parse_user(const divert_packet_view *view, divert_packet *out)
 bool divert_parse_driver(const divert_packet_view *view, bool ipv6, divert_packet *out)
 {
     return parse(view, ipv6 ? 6 : 4, out);
+}
+
+static bool same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool divert_packet_same(const divert_packet *a, const divert_packet *b)
+{
+    if (a->length != b->length || a->ip_total != b->ip_total
+        || a->packet_length != b->packet_length || a->ip_header_length != b->ip_header_length
+        || a->transport_offset != b->transport_offset || a->header_length != b->header_length
+        || a->payload_length != b->payload_length || a->ip_version != b->ip_version
+        || a->protocol != b->protocol || a->transport != b->transport
+        || a->fragment != b->fragment || a->fragment_offset != b->fragment_offset
+        || a->more_fragments != b->more_fragments || a->truncated != b->truncated
+        || a->extended != b->extended) {
+        return false;
+    }
+    uint32_t ip = a->ip_version == 6 ? 40 : a->ip_version == 4 ? 20 : 0;
+    uint32_t th = a->transport == DIVERT_TRANSPORT_TCP ? 20
+        : a->transport == DIVERT_TRANSPORT_NONE ? 0 : 8;
+    return same_bytes(a->ip, b->ip, ip)
+        && same_bytes(a->transport_header, b->transport_header, th);
 }

@@ -1,9 +1,12 @@
 /*
  * Packet decomposition (helpers.md 3.1 user variant, 3.2 driver variant).
  *
- * The result holds copies of the fixed IP header and the first bytes of the transport
- * header (everything field values and the packet hash need), so later steps never touch the
- * packet again except for packet[]/payload[] array reads through the view.
+ * The result points at the fixed IP header and the first bytes of the transport header
+ * (everything field values and the packet hash need): straight into the bytes of a flat view,
+ * or into copies inside the result when the view is a callback (a NET_BUFFER chain). Later
+ * steps never touch the packet again except for packet[]/payload[] array reads through the
+ * view. A result is valid while its view's bytes are, and must not be copied by value (the
+ * pointers may refer to its own storage).
  */
 #ifndef DIVERT_CORE_PACKET_PARSE_H
 #define DIVERT_CORE_PACKET_PARSE_H
@@ -39,22 +42,32 @@ typedef struct divert_packet
     bool more_fragments;        /* MF of the IPv4 header or IPv6 fragment header */
     bool truncated;             /* ip_total > length */
     bool extended;              /* ip_total < length: more bytes follow the packet */
-    uint8_t ip[40];             /* IPv4: bytes 0..19 (options excluded); IPv6: bytes 0..39 */
-    uint8_t transport_header[20]; /* TCP: bytes 0..19; UDP/ICMP/ICMPv6: bytes 0..7 */
+    const uint8_t *ip;          /* IPv4: bytes 0..19 (options excluded); IPv6: bytes 0..39 */
+    const uint8_t *transport_header; /* TCP: bytes 0..19; UDP/ICMP/ICMPv6: 0..7; none: 20 zeros */
+    uint8_t ip_bytes[40];       /* storage for ip when the view is a callback */
+    uint8_t transport_bytes[20]; /* storage for transport_header when the view is a callback */
 } divert_packet;
 
 /*
  * User-library decomposition (3.1): the buffer may hold a truncated packet or be followed
- * by more bytes. False when the bytes are not an IPv4/IPv6 packet (or the view failed).
+ * by more bytes. False when the bytes are not an IPv4/IPv6 packet (or the view failed); the
+ * contents of *out are then unspecified.
  */
 bool divert_parse_user(const divert_packet_view *view, divert_packet *out);
 
 /*
  * Driver decomposition (3.2): the view is exactly one packet whose IP version the
  * interception point fixes (ipv6). False when the version nibble disagrees, the IP length
- * differs from the view length or the header does not fit; such a packet never matches.
+ * differs from the view length or the header does not fit; such a packet never matches
+ * (and *out is unspecified).
  */
 bool divert_parse_driver(const divert_packet_view *view, bool ipv6, divert_packet *out);
+
+/*
+ * Same decomposition: equal fields and equal header bytes (the pointers may differ, e.g. a
+ * flat and a callback view of one packet). For checking one parse against another.
+ */
+bool divert_packet_same(const divert_packet *a, const divert_packet *b);
 
 /* Big-endian 16/32-bit loads from a byte array (shared by the field and checksum code). */
 static inline uint32_t divert_be16(const uint8_t *p)

@@ -329,6 +329,49 @@ static void test_driver_evaluation(void)
     CHECK_EQ(divert_filter_eval(&p, 2, &a, NULL, NULL), E);
 }
 
+/* Runs of tests of one value (divert_insn.run_end) give what the single steps would. */
+static void test_membership_runs(void)
+{
+    /* sample 2: IPv4 TCP to port 80; 3: UDP to 53; 4: IPv6 TCP to 23 */
+    test_t ports[4] = {{F(TCP_DSTPORT), EQ, 0, 22}, {F(TCP_DSTPORT), EQ, 0, 25},
+                       {F(TCP_DSTPORT), EQ, 0, 80}, {F(TCP_DSTPORT), EQ, 0, 443}};
+    CHECK_EQ(chain(0, 2, OUT, 0, 1, 4, ports), M);
+    CHECK_EQ(chain(0, 2, OUT, 0, 1, 2, ports), N);        /* 80 not among 22, 25 */
+    CHECK_EQ(chain(0, 3, OUT, 0, 1, 4, ports), N);        /* not TCP: every test fails */
+    CHECK_EQ(chain(0, 4, OUT, 0, 1, 4, ports), N);
+    ports[3].a0 = 23;
+    CHECK_EQ(chain(0, 4, OUT, 0, 1, 4, ports), M);        /* found last */
+    for (int i = 0; i < 4; i++) {
+        ports[i].test = NEQ;
+    }
+    CHECK_EQ(chain(0, 4, OUT, 0, 0, 4, ports), N);        /* 23 is one of them */
+    CHECK_EQ(chain(0, 4, OUT, 0, 0, 3, ports), M);
+    CHECK_EQ(chain(0, 3, OUT, 0, 0, 3, ports), N);        /* not TCP: `!=` fails too */
+
+    /* entered in the middle, a run tests only its remaining values */
+    put_insn(code, 0, (test_t){F(ZERO), EQ, 0, 0}, 2, 1);
+    put_insn(code, 1, (test_t){F(TCP_DSTPORT), EQ, 0, 80}, ACC, 2);
+    put_insn(code, 2, (test_t){F(TCP_DSTPORT), EQ, 0, 22}, ACC, 3);
+    put_insn(code, 3, (test_t){F(TCP_DSTPORT), EQ, 0, 25}, ACC, REJ);
+    CHECK_EQ(eval_user(0, 2, OUT, 0, code, 4 * 24), N);
+    /* a test with another success target ends the run */
+    put_insn(code, 0, (test_t){F(TCP_DSTPORT), EQ, 0, 22}, ACC, 1);
+    put_insn(code, 1, (test_t){F(TCP_DSTPORT), EQ, 0, 80}, REJ, 2);
+    put_insn(code, 2, (test_t){F(TCP_DSTPORT), EQ, 0, 80}, ACC, REJ);
+    CHECK_EQ(eval_user(0, 2, OUT, 0, code, 3 * 24), N);
+    /* so does another array index */
+    put_insn(code, 0, (test_t){F(PACKET), NEQ, 0, 0x45, 1}, 1, REJ);   /* packet[1] is 0 */
+    put_insn(code, 1, (test_t){F(PACKET), NEQ, 0, 0x45, 0}, ACC, REJ);  /* packet[0] is 0x45 */
+    CHECK_EQ(eval_user(0, 2, OUT, 0, code, 2 * 24), N);
+
+    /* the longest run stays within the step limit */
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t port = i == 255 ? 80 : 1000 + i;
+        put_insn(code, i, (test_t){F(TCP_DSTPORT), EQ, 0, port}, ACC, i == 255 ? REJ : i + 1);
+    }
+    CHECK_EQ(eval_user(0, 2, OUT, 0, code, 256 * 24), M);
+}
+
 int main(void)
 {
     test_worked_examples();
@@ -336,5 +379,6 @@ int main(void)
     test_endpoint_and_reflect_values();
     test_entry_rules();
     test_driver_evaluation();
+    test_membership_runs();
     return test_finish("eval");
 }
