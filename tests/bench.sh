@@ -7,13 +7,21 @@
 #                        oracle-syntax vectors that carry WinDivert's object
 #   passthru_vs_nfqueue  UDP packets/s through `divert4j passthru` ÷ through a minimal C NFQUEUE
 #                        accepter, same traffic in the same pair of network namespaces
-# Usage: tests/bench.sh [--quick]   (quick: a few minutes on 2 cores)
+# Usage: tests/bench.sh [--quick] [--passthru-only]   (quick: a few minutes on 2 cores;
+#        passthru-only: just the passthru_vs_nfqueue figures, about 30 s)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 QUICK=""
-[ "${1:-}" = "--quick" ] && QUICK="--quick"
+PASSTHRU_ONLY=""
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK="--quick" ;;
+    --passthru-only) PASSTHRU_ONLY=1 ;;
+    *) echo "usage: tests/bench.sh [--quick] [--passthru-only]" >&2; exit 2 ;;
+  esac
+done
 WORK=$(mktemp -d /tmp/d4j-bench.XXXXXX)
 NS_A="d4jbench-a-$$"
 NS_B="d4jbench-b-$$"
@@ -29,41 +37,6 @@ trap cleanup EXIT
 fig() { printf '%s: %s\n' "$1" "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 get() { awk -F': ' -v k="$1" '$1 == k { print $2 }' "$2"; }
-
-echo "# load: $(uptime | sed 's/.*load average: //')" >&2
-mvn -B -q -o -DskipTests package -pl java/bench,java/cli -am >"$WORK/mvn.log" 2>&1 \
-  || { cat "$WORK/mvn.log" >&2; exit 1; }
-
-# Inputs from our compiler; instruction counts against WinDivert's objects.
-java -cp java/bench/target/benchmarks.jar org.divert4j.bench.BenchSetup "$ROOT" "$WORK/in" >"$WORK/setup.txt"
-PACKETS=$(get corpus_packets "$WORK/setup.txt")
-
-# C: core VM, bpf_filter, hand-written predicates.
-gcc -std=c11 -O2 -Wall -Wextra -Werror -Idriver/include -Idriver/core driver/bench/bench_filter.c \
-  driver/core/*.c -lpcap -o "$WORK/bench_filter"
-"$WORK/bench_filter" "$WORK/in" $QUICK >"$WORK/c.txt"
-
-# Java evaluator under JMH.
-# C2 needs several seconds on a loaded machine before the evaluator's big switch is compiled.
-# Like the C bench, each filter's figure is its best measured iteration: on a shared machine
-# the mean mostly measures the other processes.
-if [ -n "$QUICK" ]; then JMH=(-f 1 -wi 5 -w 2s -i 5 -r 1s); else JMH=(-f 2 -wi 8 -w 2s -i 8 -r 2s); fi
-java -jar java/bench/target/benchmarks.jar EvaluatorBench "${JMH[@]}" \
-  -jvmArgsAppend "-Ddivert4j.bench.dir=$WORK/in" >"$WORK/jmh.log" 2>&1 \
-  || { tail -30 "$WORK/jmh.log" >&2; exit 1; }
-awk -v n="$PACKETS" '
-  /^# Parameters: \(filter = / { name = $5; sub(/\)$/, "", name) }
-  /^Iteration +[0-9]+: / { v = $3 + 0; if (!(name in best) || v < best[name]) best[name] = v }
-  END { for (k in best) printf "%s_java_ns: %.2f\n", k, best[k] / n }' "$WORK/jmh.log" >"$WORK/java.txt"
-JAVA_NS=$(awk '{ s += $2; k++ } END { printf "%.2f", s / k }' "$WORK/java.txt")
-
-VM=$(get vm_ns_per_packet "$WORK/c.txt")
-BPF=$(get bpf_ns_per_packet "$WORK/c.txt")
-HAND=$(get handwritten_ns_per_packet "$WORK/c.txt")
-fig vm_vs_bpf "$(ratio "$VM" "$BPF")"
-fig vm_vs_handwritten "$(ratio "$VM" "$HAND")"
-fig java_vs_vm "$(ratio "$JAVA_NS" "$VM")"
-fig insn_vs_windivert "$(get insn_vs_windivert "$WORK/setup.txt")"
 
 # passthru vs a C NFQUEUE accepter: UDP blast from namespace A to B, counted at B.
 passthru() {
@@ -119,6 +92,43 @@ passthru() {
   fig passthru_vs_nfqueue "$(ratio "$java" "$nfq")"
   fig passthru_pps "$java"
 }
+echo "# load: $(uptime | sed 's/.*load average: //')" >&2
+MODULES=java/bench,java/cli; [ -n "$PASSTHRU_ONLY" ] && MODULES=java/cli
+mvn -B -q -o -DskipTests package -pl "$MODULES" -am >"$WORK/mvn.log" 2>&1 \
+  || { cat "$WORK/mvn.log" >&2; exit 1; }
+if [ -n "$PASSTHRU_ONLY" ]; then passthru; exit 0; fi
+
+# Inputs from our compiler; instruction counts against WinDivert's objects.
+java -cp java/bench/target/benchmarks.jar org.divert4j.bench.BenchSetup "$ROOT" "$WORK/in" >"$WORK/setup.txt"
+PACKETS=$(get corpus_packets "$WORK/setup.txt")
+
+# C: core VM, bpf_filter, hand-written predicates.
+gcc -std=c11 -O2 -Wall -Wextra -Werror -Idriver/include -Idriver/core driver/bench/bench_filter.c \
+  driver/core/*.c -lpcap -o "$WORK/bench_filter"
+"$WORK/bench_filter" "$WORK/in" $QUICK >"$WORK/c.txt"
+
+# Java evaluator under JMH.
+# C2 needs several seconds on a loaded machine before the evaluator's big switch is compiled.
+# Like the C bench, each filter's figure is its best measured iteration: on a shared machine
+# the mean mostly measures the other processes.
+if [ -n "$QUICK" ]; then JMH=(-f 1 -wi 5 -w 2s -i 5 -r 1s); else JMH=(-f 2 -wi 8 -w 2s -i 8 -r 2s); fi
+java -jar java/bench/target/benchmarks.jar EvaluatorBench "${JMH[@]}" \
+  -jvmArgsAppend "-Ddivert4j.bench.dir=$WORK/in" >"$WORK/jmh.log" 2>&1 \
+  || { tail -30 "$WORK/jmh.log" >&2; exit 1; }
+awk -v n="$PACKETS" '
+  /^# Parameters: \(filter = / { name = $5; sub(/\)$/, "", name) }
+  /^Iteration +[0-9]+: / { v = $3 + 0; if (!(name in best) || v < best[name]) best[name] = v }
+  END { for (k in best) printf "%s_java_ns: %.2f\n", k, best[k] / n }' "$WORK/jmh.log" >"$WORK/java.txt"
+JAVA_NS=$(awk '{ s += $2; k++ } END { printf "%.2f", s / k }' "$WORK/java.txt")
+
+VM=$(get vm_ns_per_packet "$WORK/c.txt")
+BPF=$(get bpf_ns_per_packet "$WORK/c.txt")
+HAND=$(get handwritten_ns_per_packet "$WORK/c.txt")
+fig vm_vs_bpf "$(ratio "$VM" "$BPF")"
+fig vm_vs_handwritten "$(ratio "$VM" "$HAND")"
+fig java_vs_vm "$(ratio "$JAVA_NS" "$VM")"
+fig insn_vs_windivert "$(get insn_vs_windivert "$WORK/setup.txt")"
+
 passthru
 
 # The absolute figures behind the ratios.
