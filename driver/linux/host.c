@@ -22,6 +22,7 @@
 #include "filter_eval.h"
 #include "filter_object.h"
 #include "handle.h"
+#include "hold.h"
 #include "inject.h"
 #include "rawsock.h"
 #include "ioctl.h"
@@ -39,7 +40,17 @@
 
 #define MAX_HANDLES 1024
 #define TICKS_PER_MS 1000000u /* the clock is in nanoseconds */
-#define KERNEL_QUEUE_MAXLEN DIVERT_WORK_QUEUE_LENGTH_MAX
+/*
+ * Holding (hold.h): at most HOLD_MAX packets per handle, each for at most HOLD_NS after its
+ * capture. Held packets pin their sender's socket memory, so neither may grow without bound;
+ * a packet sent back later than that is injected as a copy, exactly as without holding.
+ */
+#define HOLD_MAX 4096u
+#define HOLD_NS  INT64_C(250000000)
+/* The kernel queue takes the packets the reader has not read yet, plus the held ones. */
+#define KERNEL_QUEUE_MAXLEN (DIVERT_WORK_QUEUE_LENGTH_MAX + HOLD_MAX)
+/* Datagrams read per wake-up of the capture thread before it looks at the clock and waiters. */
+#define READ_BURST 64
 /* Internal storage per queued packet beyond its bytes, counted against QUEUE_SIZE. */
 #define ENTRY_OVERHEAD 128u
 
@@ -80,13 +91,23 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A queued packet: the core links it through q (first member), the host owns the memory. */
+/*
+ * A queued packet: the core links it through q (first member), the host owns the memory.
+ * While hold.held, the kernel still has the packet: the entry lives on after RECV (received)
+ * until SEND claims it or the hold ends.
+ */
 typedef struct entry
 {
     divert_queue_entry q;
+    hold_item          hold;
     DIVERT_ADDRESS     addr;
     uint8_t            data[];
 } entry;
+
+static entry *entry_of_hold(hold_item *it)
+{
+    return (entry *)(void *)((char *)it - offsetof(entry, hold));
+}
 
 /* A RECV waiting for a packet, findable by its slot for divert4j_cancel. */
 typedef struct pending
@@ -116,6 +137,9 @@ typedef struct handle
     int             wake[2];
     rawsock_set  inject;
     uint8_t        *rbuf;
+    hold_set        held;      /* under mu */
+    int64_t         last_stamp; /* capture thread only */
+    nfq_verdicts    rverdicts;  /* capture thread only */
 } handle;
 
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -199,6 +223,7 @@ DIVERT4J_EXPORT uint32_t divert4j_open(int32_t *out)
     h->wake[0] = h->wake[1] = -1;
     h->nfq.fd = -1;
     rawsock_init(&h->inject, 0);
+    hold_init(&h->held);
     pthread_mutex_lock(&table_mu);
     for (uint32_t i = 0; i < MAX_HANDLES; i++) {
         if (table[i] == NULL) {
@@ -218,19 +243,60 @@ DIVERT4J_EXPORT uint32_t divert4j_open(int32_t *out)
 
 /* ---- capture ----------------------------------------------------------------------------- */
 
-/* Hands the packet back so that the handles after this one see it (rules.h). */
-static void verdict_pass(handle *h, const nfq_packet *p)
+/* The mark that hands a packet back so that the handles after this one see it (rules.h). */
+static uint32_t pass_mark(const handle *h, const nfq_packet *p)
 {
-    uint32_t mark = (p->mark & ~RULES_MARK_MASK) | rules_mark(h->inject.id, p->hook == NF_INET_LOCAL_IN);
-    (void)nfq_verdict(&h->nfq, p->id, NFQ_REPEAT, NULL, 0, &mark);
+    return (p->mark & ~RULES_MARK_MASK) | rules_mark(h->inject.id, p->hook == NF_INET_LOCAL_IN);
 }
 
-static void on_packet(handle *h, const nfq_packet *p)
+/*
+ * Entries leaving the queue (expired, evicted, discarded) or the hold: the kernel's copy of a
+ * held one is dropped (verdict collected in v). mu held.
+ */
+static void discard_entries(handle *h, divert_queue_entry *q, nfq_verdicts *v)
+{
+    while (q != NULL) {
+        divert_queue_entry *next = q->next;
+        entry *e = (entry *)(void *)q;
+        if (e->hold.held) {
+            hold_remove(&h->held, &e->hold);
+            (void)nfq_verdicts_add(&h->nfq, v, e->hold.id, NFQ_DROP, NULL);
+        }
+        free(e);
+        q = next;
+    }
+}
+
+/*
+ * Ends the holds older than HOLD_NS (all of them with `all`): the kernel drops its copy; an
+ * entry still queued stays queued, a received one is freed. mu held.
+ */
+static void end_holds(handle *h, int64_t now, int all, nfq_verdicts *v)
+{
+    hold_item *it;
+    while ((it = h->held.oldest) != NULL && (all || it->stamp + HOLD_NS <= now)) {
+        entry *e = entry_of_hold(it);
+        int received = it->received;
+        hold_remove(&h->held, it);
+        (void)nfq_verdicts_add(&h->nfq, v, it->id, NFQ_DROP, NULL);
+        if (received) {
+            free(e);
+        }
+    }
+}
+
+/* Returns 1 when the packet was queued for RECV. */
+static int on_packet(handle *h, const nfq_packet *p)
 {
     const divert_handle *c = &h->core; /* layer, flags and program are fixed once OPEN */
     DIVERT_ADDRESS a;
     memset(&a, 0, sizeof a);
+    /* Strictly increasing: the stamp is what SEND finds a held packet by. */
     int64_t now = now_ns();
+    if (now <= h->last_stamp) {
+        now = h->last_stamp + 1;
+    }
+    h->last_stamp = now;
     a.Timestamp = now;
     a.Layer = c->layer;
     a.Event = DIVERT_EVENT_NETWORK_PACKET;
@@ -251,13 +317,16 @@ static void on_packet(handle *h, const nfq_packet *p)
                 && divert_parse_driver(&view, a.IPv6, &pkt)
                 && !(p->hook == NF_INET_LOCAL_IN && pkt.fragment != ((c->flags & DIVERT_FLAG_FRAGMENTS) != 0))
                 && divert_filter_eval(&c->program, c->layer, &a, &view, &pkt) == DIVERT_EVAL_MATCH;
+    nfq_verdicts *v = &h->rverdicts;
+    uint32_t mark = pass_mark(h, p);
     pthread_mutex_lock(&h->mu);
     if (!match || !divert_handle_may_queue(&h->core)) {
         pthread_mutex_unlock(&h->mu);
-        verdict_pass(h, p);
-        return;
+        (void)nfq_verdicts_add(&h->nfq, v, p->id, NFQ_REPEAT, &mark);
+        return 0;
     }
     int sniff = (c->flags & DIVERT_FLAG_SNIFF) != 0;
+    int held = 0, queued = 0;
     if (!(c->flags & DIVERT_FLAG_DROP)) {
         entry *e = malloc(sizeof *e + p->payload_len);
         if (e != NULL) {
@@ -265,46 +334,75 @@ static void on_packet(handle *h, const nfq_packet *p)
             e->addr = a;
             e->q.length = p->payload_len;
             memcpy(e->data, p->payload, p->payload_len);
-            divert_queue_entry *evicted = divert_queue_expire(&h->core.queue, (uint64_t)now);
-            free_entries(evicted);
-            free_entries(divert_queue_push(&h->core.queue, &e->q, (uint64_t)now));
-            pthread_cond_broadcast(&h->cv);
+            e->hold.held = 0;
+            if (!sniff && !(c->flags & DIVERT_FLAG_RECV_ONLY) && h->held.count < HOLD_MAX) {
+                e->hold.stamp = now;
+                e->hold.id = p->id;
+                e->hold.pass_mark = mark;
+                hold_add(&h->held, &e->hold);
+                held = 1;
+            }
+            discard_entries(h, divert_queue_expire(&h->core.queue, (uint64_t)now), v);
+            /* The push may refuse e itself: then its hold ends at once, with a drop. */
+            discard_entries(h, divert_queue_push(&h->core.queue, &e->q, (uint64_t)now), v);
+            queued = 1;
         }
     }
     pthread_mutex_unlock(&h->mu);
     if (sniff) {
-        verdict_pass(h, p);
-    } else {
-        (void)nfq_verdict(&h->nfq, p->id, NFQ_DROP, NULL, 0, NULL);
+        (void)nfq_verdicts_add(&h->nfq, v, p->id, NFQ_REPEAT, &mark);
+    } else if (!held) {
+        (void)nfq_verdicts_add(&h->nfq, v, p->id, NFQ_DROP, NULL);
     }
+    return queued;
 }
 
-/* Reads what the socket holds; returns -1 when woken to stop. */
+/*
+ * Reads what the socket holds (a burst at most), wakes RECV once for all of it, ends the
+ * holds that are due. Waits up to the next hold deadline with `wait`. Returns -1 when woken
+ * to stop, 1 when a datagram was read, else 0.
+ */
 static int read_packets(handle *h, int wait)
 {
-    struct pollfd pf[2] = {{h->nfq.fd, POLLIN, 0}, {h->wake[0], POLLIN, 0}};
-    int r = poll(pf, h->wake[0] >= 0 ? 2 : 1, wait ? -1 : 0);
-    if (r <= 0) {
-        return 0;
+    int timeout = 0;
+    if (wait) {
+        pthread_mutex_lock(&h->mu);
+        int64_t due = h->held.oldest != NULL ? h->held.oldest->stamp + HOLD_NS : 0;
+        pthread_mutex_unlock(&h->mu);
+        int64_t left = due - now_ns();
+        timeout = due == 0 ? -1 : left <= 0 ? 0 : (int)((left + 999999) / 1000000);
     }
-    if (pf[1].revents) {
+    struct pollfd pf[2] = {{h->nfq.fd, POLLIN, 0}, {h->wake[0], POLLIN, 0}};
+    int r = poll(pf, h->wake[0] >= 0 ? 2 : 1, timeout);
+    if (r > 0 && pf[1].revents) {
         return -1;
     }
-    long n = nfq_recv(&h->nfq, h->rbuf, NFQ_RECV_BUFFER);
-    if (n <= 0) {
-        return 0;
-    }
-    size_t off = 0;
-    nfq_packet p;
-    int rc;
-    while ((rc = nfq_parse(h->rbuf, (size_t)n, &off, &p)) != 0) {
-        if (rc == 1) {
-            on_packet(h, &p);
-        } else if (rc == -EBADMSG) {
-            break;
+    int got = 0, queued = 0;
+    for (int i = 0; r > 0 && i < READ_BURST; i++) {
+        long n = nfq_recv_nowait(&h->nfq, h->rbuf, NFQ_RECV_BUFFER);
+        if (n < 0 && n != -EINTR) {
+            break; /* -EAGAIN: drained */
+        }
+        got = 1;
+        size_t off = 0;
+        nfq_packet p;
+        int rc;
+        while (n > 0 && (rc = nfq_parse(h->rbuf, (size_t)n, &off, &p)) != 0) {
+            if (rc == 1) {
+                queued |= on_packet(h, &p);
+            } else if (rc == -EBADMSG) {
+                break;
+            }
         }
     }
-    return 1;
+    pthread_mutex_lock(&h->mu);
+    end_holds(h, now_ns(), 0, &h->rverdicts);
+    if (queued) {
+        pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    (void)nfq_verdicts_flush(&h->nfq, &h->rverdicts);
+    return got;
 }
 
 static void *reader_main(void *arg)
@@ -409,6 +507,7 @@ static void reflect_report(handle *r, const handle *about, uint8_t event)
         return;
     }
     e->addr = a;
+    e->hold.held = 0;
     e->q.length = (uint32_t)len;
     memcpy(e->data, object, len);
     pthread_mutex_lock(&r->mu);
@@ -518,6 +617,8 @@ static uint32_t do_recv(handle *h, uint64_t slot, const divert_request *req, uin
     uint32_t addr_len = addr_len_ptr != NULL ? *addr_len_ptr : 0;
     uint32_t max = 0;
     divert_recv_batch batch = {0};
+    nfq_verdicts v;
+    nfq_verdicts_init(&v);
     pthread_mutex_lock(&h->mu);
     divert_status st = divert_handle_recv(&h->core, req, addr_len, &max);
     if (st != DIVERT_STATUS_SUCCESS) {
@@ -531,7 +632,7 @@ static uint32_t do_recv(handle *h, uint64_t slot, const divert_request *req, uin
         divert_recv_action action = divert_handle_recv_action(&h->core);
         if (action == DIVERT_RECV_DELIVER) {
             divert_queue_take_batch(&h->core.queue, (uint64_t)now_ns(), len, max, &batch);
-            free_entries(batch.expired);
+            discard_entries(h, batch.expired, &v);
             if (batch.count > 0) {
                 break;
             }
@@ -552,6 +653,7 @@ static uint32_t do_recv(handle *h, uint64_t slot, const divert_request *req, uin
         }
     }
     pthread_mutex_unlock(&h->mu);
+    (void)nfq_verdicts_flush(&h->nfq, &v);
     if (rc != 0) {
         return rc;
     }
@@ -567,7 +669,18 @@ static uint32_t do_recv(handle *h, uint64_t slot, const divert_request *req, uin
             memcpy(&addrs[i], &e->addr, sizeof e->addr);
         }
     }
-    free_entries(batch.entries);
+    /* What the kernel still holds waits for SEND; the rest is done with. */
+    pthread_mutex_lock(&h->mu);
+    for (divert_queue_entry *q = batch.entries, *next; q != NULL; q = next) {
+        entry *e = (entry *)(void *)q;
+        next = q->next;
+        if (e->hold.held) {
+            e->hold.received = 1;
+        } else {
+            free(e);
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
     if (addr_len_ptr != NULL) {
         *addr_len_ptr = batch.count * DIVERT_ADDRESS_SIZE;
     }
@@ -576,15 +689,15 @@ static uint32_t do_recv(handle *h, uint64_t slot, const divert_request *req, uin
 }
 
 /* 9.1 step 3-4: puts one prepared packet on its way. */
-static divert_status inject_one(handle *h, uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a,
-                                uint8_t *scratch)
+static divert_status inject_one(handle *h, uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a)
 {
     int inbound = h->core.layer == DIVERT_LAYER_NETWORK_FORWARD || !a->Outbound;
     int e = rawsock_send(&h->inject, pkt, len, inbound, a->Network.IfIdx);
     if (e == -EMSGSIZE && !inbound) {
         /* Larger than the path MTU: tell the sender, as the stack would. */
+        uint8_t scratch[1280]; /* the longest reply: IPv6's minimum MTU */
         uint32_t n;
-        if (divert_build_too_big(pkt, len, scratch, DIVERT_MTU_MAX, &n)) {
+        if (divert_build_too_big(pkt, len, scratch, sizeof scratch, &n)) {
             (void)rawsock_send(&h->inject, scratch, n, 1, a->Network.IfIdx);
         }
         return DIVERT_STATUS_SUCCESS;
@@ -601,6 +714,29 @@ static divert_status inject_one(handle *h, uint8_t *pkt, uint32_t len, const DIV
     return DIVERT_STATUS_SUCCESS;
 }
 
+/*
+ * SEND of a packet the kernel may still hold (found by its stamp): sent back unchanged, the
+ * original goes on (its verdict collected in v) and 1 is returned. Otherwise 0: the caller
+ * injects pkt, and a held original that was modified or redirected is dropped.
+ */
+static int release_held(handle *h, const uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a, nfq_verdicts *v)
+{
+    int same = 0;
+    pthread_mutex_lock(&h->mu);
+    hold_item *it = hold_find_received(&h->held, a->Timestamp);
+    if (it != NULL) {
+        entry *e = entry_of_hold(it);
+        same = e->q.length == len && e->addr.Outbound == a->Outbound && e->addr.IPv6 == a->IPv6
+               && e->addr.Network.IfIdx == a->Network.IfIdx && e->addr.Network.SubIfIdx == a->Network.SubIfIdx
+               && memcmp(e->data, pkt, len) == 0;
+        hold_remove(&h->held, it);
+        (void)nfq_verdicts_add(&h->nfq, v, it->id, same ? NFQ_REPEAT : NFQ_DROP, same ? &it->pass_mark : NULL);
+        free(e);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return same;
+}
+
 static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *data, uint32_t len,
                         uint32_t *bytes)
 {
@@ -610,11 +746,12 @@ static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *dat
     if (st != DIVERT_STATUS_SUCCESS) {
         return status_fail(st, "SEND");
     }
-    uint8_t *copy = malloc(2 * (size_t)DIVERT_MTU_MAX);
-    if (copy == NULL) {
-        return fail(ERR_NO_SYSTEM_RESOURCES, "out of memory");
-    }
+    /* The host's private copy of each packet (9.1): on the stack unless it is large. */
+    uint8_t small[2048], *large = NULL;
+    uint32_t large_cap = 0;
     const uint8_t *addrs = (const uint8_t *)(uintptr_t)req->u.send.addr;
+    nfq_verdicts v;
+    nfq_verdicts_init(&v);
     divert_send_batch b;
     divert_send_begin(&b, req);
     size_t off;
@@ -622,14 +759,30 @@ static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *dat
     while (divert_send_next(&b, data, len, &off, &plen, &index)) {
         DIVERT_ADDRESS a;
         memcpy(&a, addrs + (size_t)index * DIVERT_ADDRESS_SIZE, sizeof a);
+        uint8_t *copy = small;
+        if (plen > sizeof small) {
+            if (plen > large_cap) {
+                free(large);
+                large = malloc(plen);
+                large_cap = large != NULL ? plen : 0;
+            }
+            copy = large;
+        }
+        if (copy == NULL) {
+            divert_send_result(&b, DIVERT_STATUS_INSUFFICIENT_RESOURCES);
+            continue;
+        }
         memcpy(copy, data + off, plen);
         st = divert_inject_prepare(copy, plen, &a);
-        if (st == DIVERT_STATUS_SUCCESS) {
-            st = inject_one(h, copy, plen, &a, copy + DIVERT_MTU_MAX);
+        if (st == DIVERT_STATUS_SUCCESS && !release_held(h, copy, plen, &a, &v)) {
+            /* In order: what was released before this packet goes first. */
+            (void)nfq_verdicts_flush(&h->nfq, &v);
+            st = inject_one(h, copy, plen, &a);
         }
         divert_send_result(&b, st);
     }
-    free(copy);
+    free(large);
+    (void)nfq_verdicts_flush(&h->nfq, &v);
     st = divert_send_complete(&b, bytes);
     return status_fail(st, "SEND");
 }
@@ -752,20 +905,32 @@ DIVERT4J_EXPORT uint32_t divert4j_close(int32_t id)
         }
     }
     divert_queue_entry *reinject, *discard;
+    nfq_verdicts v;
+    nfq_verdicts_init(&v);
     pthread_mutex_lock(&h->mu);
     while (h->refs > 0) {
         pthread_cond_wait(&h->cv, &h->mu);
     }
     divert_handle_close(&h->core, (uint64_t)now_ns(), &reinject, &discard);
-    pthread_mutex_unlock(&h->mu);
-    /* Device-abi.md 12, Close: what is still queued goes back on its way. */
-    for (divert_queue_entry *q = reinject; q != NULL; q = q->next) {
+    /* Device-abi.md 12, Close: what is still queued goes back on its way (the kernel's
+     * original when it still holds it); what was received and never sent back is dropped. */
+    for (divert_queue_entry *q = reinject, *next; q != NULL; q = next) {
         entry *e = (entry *)(void *)q;
-        int inbound = h->core.layer == DIVERT_LAYER_NETWORK_FORWARD || !e->addr.Outbound;
-        (void)rawsock_send(&h->inject, e->data, q->length, inbound, e->addr.Network.IfIdx);
+        next = q->next;
+        if (e->hold.held) {
+            hold_remove(&h->held, &e->hold);
+            (void)nfq_verdicts_add(&h->nfq, &v, e->hold.id, NFQ_REPEAT, &e->hold.pass_mark);
+        } else {
+            (void)nfq_verdicts_flush(&h->nfq, &v);
+            int inbound = h->core.layer == DIVERT_LAYER_NETWORK_FORWARD || !e->addr.Outbound;
+            (void)rawsock_send(&h->inject, e->data, q->length, inbound, e->addr.Network.IfIdx);
+        }
+        free(e);
     }
-    free_entries(reinject);
-    free_entries(discard);
+    discard_entries(h, discard, &v);
+    end_holds(h, 0, 1, &v);
+    pthread_mutex_unlock(&h->mu);
+    (void)nfq_verdicts_flush(&h->nfq, &v);
     if (h->have_queue) {
         nfq_close(&h->nfq);
     }

@@ -8,8 +8,10 @@
  * netlink socket read by one thread, one chain per netfilter hook the filter flags need, at
  * the handle's priority position. The thread evaluates the filter with the core's VM and
  * gives the verdict: not matching or sniffed -> NF_REPEAT with the handle's release mark
- * (lower priorities see it next); matching -> copied into the handle's queue and absorbed
- * (NF_DROP), or just dropped with DROP. SEND injects through raw sockets (inject.h).
+ * (lower priorities see it next); matching -> copied into the handle's queue and absorbed, or
+ * just dropped with DROP. Absorbed packets stay in the kernel for a while (hold.h): SEND of
+ * one unchanged lets the original go on with one verdict, anything else (modified, new, late)
+ * is injected through raw sockets (inject.h) and the original dropped.
  *
  * Entry points (all return a Win32 error code, 0 = success):
  *   divert4j_open(&handle)                      a new handle in the OPENING state

@@ -180,13 +180,17 @@ typedef struct
     size_t len;
 } nfq_msg;
 
+/*
+ * Only acknowledged requests (configuration, single-threaded) take a sequence number: verdicts
+ * are sent from several threads at once and must not touch the connection.
+ */
 static void msg_start(nfq_msg *m, nfq_conn *c, uint8_t type, uint16_t flags, uint8_t family)
 {
     memset(m, 0, sizeof *m);
     struct nlmsghdr h = {
         .nlmsg_type = NFQ_TYPE(type),
         .nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags),
-        .nlmsg_seq = ++c->seq,
+        .nlmsg_seq = (flags & NLM_F_ACK) ? ++c->seq : 0,
     };
     memcpy(m->b, &h, sizeof h);
     struct nfgenmsg g = {.nfgen_family = family, .version = NFNETLINK_V0, .res_id = 0};
@@ -348,11 +352,11 @@ int nfq_set_flags(nfq_conn *c, uint32_t mask, uint32_t flags)
     return request(c, &m);
 }
 
-long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len)
+static long recv_flags(nfq_conn *c, uint8_t *buf, size_t len, int flags)
 {
     struct sockaddr_nl from;
     socklen_t flen = sizeof from;
-    ssize_t n = recvfrom(c->fd, buf, len, MSG_TRUNC, (struct sockaddr *)&from, &flen);
+    ssize_t n = recvfrom(c->fd, buf, len, MSG_TRUNC | flags, (struct sockaddr *)&from, &flen);
     if (n < 0) {
         return -errno;
     }
@@ -365,6 +369,28 @@ long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len)
     return (long)n;
 }
 
+long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len)
+{
+    return recv_flags(c, buf, len, 0);
+}
+
+long nfq_recv_nowait(nfq_conn *c, uint8_t *buf, size_t len)
+{
+    return recv_flags(c, buf, len, MSG_DONTWAIT);
+}
+
+/* A verdict message without payload, not yet finished. */
+static void verdict_msg(nfq_msg *m, nfq_conn *c, uint32_t id, uint32_t verdict, const uint32_t *mark)
+{
+    msg_start(m, c, NFQNL_MSG_VERDICT, 0, AF_UNSPEC);
+    uint8_t *v = msg_attr(m, NFQA_VERDICT_HDR, sizeof(struct nfqnl_msg_verdict_hdr));
+    put32be(v, verdict);
+    put32be(v + 4, id);
+    if (mark != NULL) {
+        put32be(msg_attr(m, NFQA_MARK, 4), *mark);
+    }
+}
+
 int nfq_verdict(nfq_conn *c, uint32_t id, uint32_t verdict, const uint8_t *payload,
                 size_t payload_len, const uint32_t *mark)
 {
@@ -372,13 +398,7 @@ int nfq_verdict(nfq_conn *c, uint32_t id, uint32_t verdict, const uint8_t *paylo
         return -EMSGSIZE;
     }
     nfq_msg m;
-    msg_start(&m, c, NFQNL_MSG_VERDICT, 0, AF_UNSPEC);
-    uint8_t *v = msg_attr(&m, NFQA_VERDICT_HDR, sizeof(struct nfqnl_msg_verdict_hdr));
-    put32be(v, verdict);
-    put32be(v + 4, id);
-    if (mark != NULL) {
-        put32be(msg_attr(&m, NFQA_MARK, 4), *mark);
-    }
+    verdict_msg(&m, c, id, verdict, mark);
     if (payload == NULL) {
         msg_finish(&m, 0);
         struct iovec iov = {.iov_base = m.b, .iov_len = m.len};
@@ -409,6 +429,36 @@ int nfq_verdict_batch(nfq_conn *c, uint32_t max_id, uint32_t verdict)
     msg_finish(&m, 0);
     struct iovec iov = {.iov_base = m.b, .iov_len = m.len};
     return send_iov(c, &iov, 1);
+}
+
+void nfq_verdicts_init(nfq_verdicts *v)
+{
+    v->len = 0;
+}
+
+int nfq_verdicts_add(nfq_conn *c, nfq_verdicts *v, uint32_t id, uint32_t verdict, const uint32_t *mark)
+{
+    nfq_msg m;
+    verdict_msg(&m, c, id, verdict, mark);
+    msg_finish(&m, 0);
+    int rc = 0;
+    if (v->len + m.len > sizeof v->b) {
+        rc = nfq_verdicts_flush(c, v);
+    }
+    memcpy(v->b + v->len, m.b, m.len);
+    v->len += m.len;
+    return rc;
+}
+
+int nfq_verdicts_flush(nfq_conn *c, nfq_verdicts *v)
+{
+    if (v->len == 0) {
+        return 0;
+    }
+    struct iovec iov = {.iov_base = v->b, .iov_len = v->len};
+    int rc = send_iov(c, &iov, 1);
+    nfq_verdicts_init(v);
+    return rc;
 }
 
 void nfq_close(nfq_conn *c)

@@ -80,6 +80,9 @@ int nfq_set_flags(nfq_conn *c, uint32_t mask, uint32_t flags);
 /* Receives one datagram; returns its length or -errno (-EAGAIN/-EINTR passed through). */
 long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len);
 
+/* As nfq_recv, but -EAGAIN at once when nothing is waiting. */
+long nfq_recv_nowait(nfq_conn *c, uint8_t *buf, size_t len);
+
 /*
  * Verdict for one packet. With payload != NULL the packet is replaced by payload (its length
  * may differ; checksums are the caller's). With mark != NULL the skb mark is set.
@@ -89,6 +92,25 @@ int nfq_verdict(nfq_conn *c, uint32_t id, uint32_t verdict, const uint8_t *paylo
 
 /* One verdict for every packet with an id up to and including `max_id`. */
 int nfq_verdict_batch(nfq_conn *c, uint32_t max_id, uint32_t verdict);
+
+/*
+ * Verdicts (without payload) collected and sent as one datagram: the kernel acts on every
+ * message in it, in order, for the price of one system call. Safe to use from several threads
+ * on one connection, each with its own collection.
+ */
+typedef struct
+{
+    _Alignas(4) uint8_t b[4096];
+    size_t len;
+} nfq_verdicts;
+
+void nfq_verdicts_init(nfq_verdicts *v);
+
+/* Adds a verdict as nfq_verdict would send it; sends the collection first when it is full. */
+int nfq_verdicts_add(nfq_conn *c, nfq_verdicts *v, uint32_t id, uint32_t verdict, const uint32_t *mark);
+
+/* Sends what is collected (nothing when empty) and empties the collection. */
+int nfq_verdicts_flush(nfq_conn *c, nfq_verdicts *v);
 
 /* Unbinds (when bound) and closes. Packets still queued are then handled by the kernel. */
 void nfq_close(nfq_conn *c);

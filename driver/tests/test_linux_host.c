@@ -4,6 +4,7 @@
  * startup with a compiled program, RECV (single, batch, truncation), SEND with checksum
  * repair, SNIFF / DROP, parameters, shutdown, queue-length overflow, priorities with
  * re-injection reaching only the lower handle, re-injection of queued packets at close,
+ * packets held by the kernel until sent back (unchanged, modified, twice, never, late),
  * REFLECT events for the handles of the process, and the layers Linux does not support.
  * Needs root; exit 77 (skipped) otherwise.
  */
@@ -323,6 +324,89 @@ static void test_priorities(int rx)
     CHECK(divert4j_close(lo) == 0);
 }
 
+/* Receives one packet of h into its own slot of a batch being built (data at *off). */
+static void recv_into(int32_t h, uint8_t *data, uint32_t *off, DIVERT_ADDRESS *addr, const char *text)
+{
+    uint32_t n;
+    CHECK(recv_one(h, data + *off, 2048, addr, &n) == 0 && ends_with(data + *off, n, text));
+    *off += n;
+}
+
+/*
+ * The kernel holds what a handle has queued until it is sent back (driver/linux/hold.h):
+ * sent back unchanged, modified, twice, never, after the hold ended, or still held at close,
+ * every packet must arrive as often as it was sent, in order, as sent, and be seen once by a
+ * lower-priority handle.
+ */
+static void test_sent_back(int rx)
+{
+    int32_t h = open_udp(5006, 0, 0);
+    int32_t lo = open_udp(5006, -1, DIVERT_FLAG_SNIFF | DIVERT_FLAG_RECV_ONLY);
+    uint8_t buf[8192];
+    DIVERT_ADDRESS addrs[3];
+    uint32_t off = 0, sent;
+    udp_send(5006, "same");
+    recv_into(h, buf, &off, &addrs[0], "same");
+    CHECK(send_one(h, buf, off, &addrs[0], &sent) == 0 && sent == off);
+    CHECK(strcmp(udp_text(rx), "same") == 0);
+
+    udp_send(5006, "twice");
+    off = 0;
+    recv_into(h, buf, &off, &addrs[0], "twice");
+    CHECK(send_one(h, buf, off, &addrs[0], &sent) == 0 && send_one(h, buf, off, &addrs[0], &sent) == 0);
+    CHECK(strcmp(udp_text(rx), "twice") == 0 && strcmp(udp_text(rx), "twice") == 0);
+
+    udp_send(5006, "never");
+    off = 0;
+    recv_into(h, buf, &off, &addrs[0], "never");
+
+    /* one SEND: unchanged, modified (checksum left to SEND), unchanged */
+    const char *texts[] = {"b-one", "b-two", "b-three"};
+    off = 0;
+    for (int i = 0; i < 3; i++) {
+        udp_send(5006, texts[i]);
+        uint32_t at = off;
+        recv_into(h, buf, &off, &addrs[i], texts[i]);
+        if (i == 1) {
+            memcpy(buf + at + 28, "B-TWO", 5);
+            addrs[i].UDPChecksum = 0;
+        }
+    }
+    DIVERT_IOCTL io;
+    memset(&io, 0, sizeof io);
+    io.send.addr = (uint64_t)(uintptr_t)addrs;
+    io.send.addr_len = sizeof addrs;
+    CHECK(divert4j_ioctl(h, 8, IOCTL_DIVERT_SEND, (uint8_t *)&io, buf, off, &sent) == 0 && sent == off);
+    CHECK(strcmp(udp_text(rx), "b-one") == 0); /* not "never" */
+    CHECK(strcmp(udp_text(rx), "B-TWO") == 0);
+    CHECK(strcmp(udp_text(rx), "b-three") == 0);
+
+    /* sent back after the host stopped holding it (250 ms): injected as a copy, once */
+    udp_send(5006, "late");
+    off = 0;
+    recv_into(h, buf, &off, &addrs[0], "late");
+    usleep(400 * 1000);
+    CHECK(send_one(h, buf, off, &addrs[0], &sent) == 0);
+    CHECK(strcmp(udp_text(rx), "late") == 0);
+
+    udp_send(5006, "held at close");
+    off = 0;
+    recv_into(h, buf, &off, &addrs[0], "held at close");
+    CHECK(divert4j_close(h) == 0);
+    udp_send(5006, "end"); /* only the lower handle is left */
+    CHECK(strcmp(udp_text(rx), "end") == 0);
+
+    const char *seen[] = {"same", "twice", "twice", "b-one", "B-TWO", "b-three", "late", "end"};
+    CHECK(shutdown_handle(lo, DIVERT_SHUTDOWN_RECV) == 0);
+    for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++) {
+        uint32_t n;
+        CHECK(recv_one(lo, buf, sizeof buf, &addrs[0], &n) == 0 && ends_with(buf, n, seen[i]));
+    }
+    uint32_t n;
+    CHECK(recv_one(lo, buf, sizeof buf, &addrs[0], &n) == 232);
+    CHECK(divert4j_close(lo) == 0);
+}
+
 static void test_drop(int rx)
 {
     int32_t h = open_udp(5005, 0, DIVERT_FLAG_DROP);
@@ -423,11 +507,13 @@ int main(void)
     int rx3 = udp_receiver(5003);
     int rx4 = udp_receiver(5004);
     int rx5 = udp_receiver(5005);
+    int rx6 = udp_receiver(5006);
     test_divert_and_modify(rx1);
     CHECK(strcmp(udp_text(rx2), "marker") == 0);
     test_sniff_overflow_and_shutdown(rx3);
     test_priorities(rx4);
     test_drop(rx5);
+    test_sent_back(rx6);
     test_reflect();
     test_errors();
     FILE *f = popen("iptables-save -t mangle; ip6tables-save -t mangle", "r");

@@ -1,8 +1,9 @@
 /*
  * Linux host against the real kernel, in a private network namespace (needs root): NFQUEUE
  * over raw netlink (bind, packet copy, attributes, verdicts with a new payload, batch
- * verdicts), the iptables rule manager (positions and marks giving WinDivert's priority
- * order, removal, stale-owner cleanup, the kill -9 watchdog, --queue-bypass).
+ * verdicts, verdict collections), the iptables rule manager (positions and marks giving
+ * WinDivert's priority order, removal, stale-owner cleanup, the kill -9 watchdog,
+ * --queue-bypass).
  * Exit 77 (skipped) when not root; tests/run.sh runs it as root.
  */
 #define _GNU_SOURCE
@@ -280,6 +281,21 @@ static void test_single_queue(nfq_conn *qa, int rx4, int rx6)
     for (int i = 0; i < 3; i++) {
         CHECK(strcmp(udp_text(rx4), texts[i]) == 0);
     }
+
+    /* a collection of verdicts, one datagram: each applies to its own packet */
+    const char *coll[] = {"c-accept", "c-drop", "c-last"};
+    nfq_verdicts v;
+    nfq_verdicts_init(&v);
+    for (int i = 0; i < 3; i++) {
+        udp_send(AF_INET, 5001, coll[i]);
+        REQUIRE(next_packet(qa, &g, WAIT_MS));
+        CHECK(payload_ends_with(&g, coll[i]));
+        uint32_t mark = 0x77;
+        CHECK(nfq_verdicts_add(qa, &v, g.p.id, i == 1 ? NFQ_DROP : NFQ_ACCEPT, i == 2 ? &mark : NULL) == 0);
+    }
+    CHECK(nfq_verdicts_flush(qa, &v) == 0);
+    CHECK(strcmp(udp_text(rx4), "c-accept") == 0);
+    CHECK(strcmp(udp_text(rx4), "c-last") == 0);
 
     /* IPv6 */
     udp_send(AF_INET6, 5001, "six");

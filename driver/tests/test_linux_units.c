@@ -1,6 +1,7 @@
 /*
- * Linux host, pure parts: nfnetlink_queue message parsing on crafted datagrams and the
- * iptables-restore scripts of the rule manager (positions, marks, ownership tags).
+ * Linux host, pure parts: nfnetlink_queue message parsing on crafted datagrams, verdict
+ * collections, the set of held packets, and the iptables-restore scripts of the rule manager
+ * (positions, marks, ownership tags).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <linux/netlink.h>
 
+#include "hold.h"
 #include "nfq.h"
 #include "rules.h"
 #include "support.h"
@@ -279,6 +281,89 @@ static void test_marks_and_owners(void)
     CHECK(strncmp(tag, "D4J-", 4) == 0 && tag[10] == '-' && tag[21] == '-');
 }
 
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void test_verdict_collection(void)
+{
+    nfq_conn c = {.fd = -1, .queue = 0x4001};
+    nfq_verdicts v;
+    nfq_verdicts_init(&v);
+    uint32_t mark = 0x80010000u;
+    CHECK(nfq_verdicts_add(&c, &v, 7, NFQ_REPEAT, &mark) == 0);
+    CHECK(nfq_verdicts_add(&c, &v, 8, NFQ_DROP, NULL) == 0);
+    /* two verdict messages back to back, the first with a mark attribute */
+    size_t off = 0;
+    uint32_t ids[2] = {7, 8}, verdicts[2] = {NFQ_REPEAT, NFQ_DROP};
+    for (int i = 0; i < 2; i++) {
+        struct nlmsghdr h;
+        memcpy(&h, v.b + off, sizeof h);
+        CHECK(h.nlmsg_type == ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_VERDICT));
+        CHECK((h.nlmsg_flags & NLM_F_REQUEST) && !(h.nlmsg_flags & NLM_F_ACK));
+        CHECK(h.nlmsg_len == (i == 0 ? 40u : 32u));
+        const uint8_t *g = v.b + off + NLMSG_HDRLEN;
+        CHECK(g[2] == 0x40 && g[3] == 0x01); /* queue number, big-endian */
+        const uint8_t *vh = g + 4 + NLA_HDRLEN;
+        CHECK(get_be32(vh) == verdicts[i] && get_be32(vh + 4) == ids[i]);
+        if (i == 0) {
+            CHECK(get_be32(vh + 8 + NLA_HDRLEN) == mark);
+        }
+        off += h.nlmsg_len;
+    }
+    CHECK(off == v.len);
+    /* when full it is sent first (here failing: no socket), then holds just the new one */
+    int rc = 0;
+    for (uint32_t id = 0; id < 200 && rc == 0; id++) {
+        rc = nfq_verdicts_add(&c, &v, id, NFQ_DROP, NULL);
+    }
+    CHECK(rc == -EBADF && v.len == 32);
+    CHECK(nfq_verdicts_flush(&c, &v) == -EBADF && v.len == 0);
+    CHECK(nfq_verdicts_flush(&c, &v) == 0); /* nothing to send */
+}
+
+static void test_hold_set(void)
+{
+    static hold_set s;
+    static hold_item items[3 * HOLD_BUCKETS];
+    const uint32_t n = sizeof items / sizeof items[0];
+    hold_init(&s);
+    for (uint32_t i = 0; i < n; i++) {
+        items[i].stamp = 1000 + (int64_t)i;
+        items[i].id = i;
+        hold_add(&s, &items[i]);
+    }
+    CHECK(s.count == n && s.oldest == &items[0] && s.newest == &items[n - 1]);
+    CHECK(items[5].held && !items[5].received);
+    CHECK(hold_find_received(&s, 1005) == NULL); /* not handed out yet */
+    for (uint32_t i = 0; i < n; i += 2) {
+        items[i].received = 1;
+    }
+    int found = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        found &= hold_find_received(&s, items[i].stamp) == (i % 2 == 0 ? &items[i] : NULL);
+    }
+    CHECK(found);
+    CHECK(hold_find_received(&s, 999) == NULL);
+    /* out of the middle, the oldest and the newest: capture order and index stay right */
+    hold_remove(&s, &items[4]);
+    hold_remove(&s, &items[0]);
+    hold_remove(&s, &items[n - 1]);
+    CHECK(!items[4].held && s.count == n - 3);
+    CHECK(s.oldest == &items[1] && items[1].prev == NULL);
+    CHECK(items[3].next == &items[5] && items[5].prev == &items[3]);
+    CHECK(s.newest == &items[n - 2] && items[n - 2].next == NULL);
+    CHECK(hold_find_received(&s, 1004) == NULL && hold_find_received(&s, 1006) == &items[6]);
+    for (uint32_t i = 1; i + 1 < n; i++) {
+        if (i != 4) {
+            hold_remove(&s, &items[i]);
+        }
+    }
+    CHECK(s.count == 0 && s.oldest == NULL && s.newest == NULL);
+    CHECK(hold_find_received(&s, 1002) == NULL);
+}
+
 int main(void)
 {
     test_parse_packet();
@@ -287,5 +372,7 @@ int main(void)
     test_install_script_empty_table();
     test_install_script_positions();
     test_marks_and_owners();
+    test_verdict_collection();
+    test_hold_set();
     return test_finish("linux units");
 }
