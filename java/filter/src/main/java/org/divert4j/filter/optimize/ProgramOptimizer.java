@@ -1,6 +1,5 @@
 package org.divert4j.filter.optimize;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -148,7 +147,8 @@ public final class ProgramOptimizer {
                         renumber(fail[i], index), ins.neg(), ins.arg0(), ins.arg1(), ins.arg2(), ins.arg3()));
             }
         }
-        return out.size() <= n ? List.copyOf(out) : List.copyOf(program);
+        List<Instruction> threaded = out.size() <= n ? List.copyOf(out) : List.copyOf(program);
+        return List.copyOf(PathRebuild.rebuild(threaded, layer));
     }
 
     private static boolean isResult(int label) {
@@ -187,14 +187,12 @@ public final class ProgramOptimizer {
     }
 
     private static int decide(Set<Fact> facts, Instruction to, Layer layer) {
-        if (to.field() == Field.ZERO.id() || Protocols.constantZero(Field.of(to.field()), layer)) {
-            return Predicate.of(to).containsZero() ? 1 : 0;
+        int constant = constant(to, layer);
+        if (constant != UNKNOWN) {
+            return constant;
         }
         for (Fact f : facts) {
-            int d = decides(f.test(), f.outcome(), to);
-            if (d == UNKNOWN) {
-                d = Protocols.decides(f.test(), f.outcome(), to, layer);
-            }
+            int d = implies(f.test(), f.outcome(), to, layer);
             if (d != UNKNOWN) {
                 return d;
             }
@@ -202,7 +200,43 @@ public final class ProgramOptimizer {
         return UNKNOWN;
     }
 
-    /** 1 or 0 if {@code from} having had {@code outcome} decides {@code to}; else UNKNOWN. */
+    /**
+     * 1 or 0 if the test has that outcome on every input at {@code layer}; else UNKNOWN. A test
+     * no value passes always fails; one every value passes always succeeds if the field is
+     * always relevant. {@code zero}, and {@code ip}/{@code ipv6} at FLOW and SOCKET, are 0.
+     */
+    static int constant(Instruction test, Layer layer) {
+        Field field = Field.of(test.field());
+        Values pass = Values.of(test);
+        if (field == Field.ZERO || Protocols.constantZero(field, layer)) {
+            return pass.contains(0) ? 1 : 0;
+        }
+        if (pass.isEmpty()) {
+            return 0;
+        }
+        return alwaysRelevant(field) && pass.coversDomain(field) ? 1 : UNKNOWN;
+    }
+
+    /** Whether every test of the field sees its value (no header or array bounds to miss). */
+    static boolean alwaysRelevant(Field field) {
+        return !field.isArray() && Protocols.header(field) == null;
+    }
+
+    /**
+     * 1 or 0 if {@code from} having had {@code outcome} at {@code layer} decides {@code to}; else
+     * UNKNOWN. Looks at the two tests only, never at other knowledge.
+     */
+    static int implies(Instruction from, boolean outcome, Instruction to, Layer layer) {
+        int d = decides(from, outcome, to);
+        return d != UNKNOWN ? d : Protocols.decides(from, outcome, to, layer);
+    }
+
+    /**
+     * 1 or 0 if {@code from} having had {@code outcome} decides {@code to}, a test of the same
+     * field (and array index); else UNKNOWN. A success puts the value in the set {@code from}
+     * passes; a failure puts it in the rest of the domain only for always-relevant fields, since
+     * for the others it may mean the field is irrelevant, when {@code to} fails too.
+     */
     static int decides(Instruction from, boolean outcome, Instruction to) {
         if (from.field() != to.field()) {
             return UNKNOWN;
@@ -211,160 +245,19 @@ public final class ProgramOptimizer {
         if (field.isArray() && from.arg1() != to.arg1()) {
             return UNKNOWN;
         }
-        if (!outcome && !field.isArray() && Protocols.header(field) == null) {
-            // Always relevant, so the failure is the success of the opposite test.
-            Instruction opposite = new Instruction(from.field(), Comparison.of(from.test()).negate().id(), 0, 0,
-                    from.neg(), from.arg0(), from.arg1(), from.arg2(), from.arg3());
-            return decides(opposite, true, to);
-        }
-        Predicate a = Predicate.of(from);
-        Predicate b = Predicate.of(to);
-        int max = smallRange(field);
-        if (max >= 0) {
-            // Few possible values: compare the sets of values each test passes.
-            long[] pa = a.passing(max);
-            long[] pb = b.passing(max);
-            if (outcome) {
-                if (Predicate.subset(pa, pb)) {
-                    return 1;
-                }
-                return Predicate.disjoint(pa, pb) ? 0 : UNKNOWN;
-            }
-            return Predicate.subset(pb, pa) ? 0 : UNKNOWN;
-        }
+        Values a = Values.of(from);
+        Values b = Values.of(to);
+        Values known;
         if (outcome) {
-            // The value is relevant and satisfies a.
-            if (a.subsetOf(b)) {
-                return 1;
-            }
-            return a.disjoint(b) ? 0 : UNKNOWN;
+            known = a;
+        } else if (alwaysRelevant(field)) {
+            known = a.complement(field);
+        } else {
+            return b.subsetOf(a) ? 0 : UNKNOWN;
         }
-        // Either the field is irrelevant (b is false too) or the value fails a.
-        return b.subsetOf(a) ? 0 : UNKNOWN;
-    }
-
-    /** The largest value of a field whose values are all in 0..255; -1 for the others. */
-    static int smallRange(Field field) {
-        return switch (field) {
-            case INBOUND, OUTBOUND, IP, IPV6, ICMP, TCP, UDP, ICMPV6, IP_DF, IP_MF, TCP_URG, TCP_ACK, TCP_PSH,
-                    TCP_RST, TCP_SYN, TCP_FIN, LOOPBACK, IMPOSTOR, FRAGMENT -> 1;
-            case IP_HDRLENGTH, TCP_HDRLENGTH -> 15;
-            case IP_TOS, IP_TTL, IP_PROTOCOL, IPV6_TRAFFICCLASS, IPV6_NEXTHDR, IPV6_HOPLIMIT, ICMP_TYPE, ICMP_CODE,
-                    ICMPV6_TYPE, ICMPV6_CODE, PACKET, TCP_PAYLOAD, UDP_PAYLOAD, RANDOM8, PROTOCOL -> 255;
-            default -> -1;
-        };
-    }
-
-    /**
-     * The values a test passes, on a line that orders sign-magnitude numbers exactly as the
-     * evaluator's COMPARE does, -0 included: +m is 2m, -m is -2m-1.
-     */
-    record Predicate(Comparison op, BigInteger key) {
-        static Predicate of(Instruction ins) {
-            Field field = Field.of(ins.field());
-            BigInteger magnitude = BigInteger.valueOf(ins.arg0() & 0xFFFFFFFFL);
-            if (field.wide()) {
-                magnitude = BigInteger.valueOf(ins.arg3() & 0xFFFFFFFFL).shiftLeft(96)
-                        .or(BigInteger.valueOf(ins.arg2() & 0xFFFFFFFFL).shiftLeft(64))
-                        .or(BigInteger.valueOf(ins.arg1() & 0xFFFFFFFFL).shiftLeft(32)).or(magnitude);
-            }
-            BigInteger twice = magnitude.shiftLeft(1);
-            return new Predicate(Comparison.of(ins.test()), ins.neg() ? twice.negate().subtract(BigInteger.ONE) : twice);
+        if (known.subsetOf(b)) {
+            return 1;
         }
-
-        /** The values 0..max that pass, as a bit set. */
-        long[] passing(int max) {
-            long[] bits = new long[4];
-            for (int v = 0; v <= max; v++) {
-                if (contains(v)) {
-                    bits[v >>> 6] |= 1L << v;
-                }
-            }
-            return bits;
-        }
-
-        static boolean subset(long[] a, long[] b) {
-            for (int i = 0; i < a.length; i++) {
-                if ((a[i] & ~b[i]) != 0) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        static boolean disjoint(long[] a, long[] b) {
-            for (int i = 0; i < a.length; i++) {
-                if ((a[i] & b[i]) != 0) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** Whether the value 0 (as {@code zero} loads it) passes. */
-        boolean containsZero() {
-            return contains(BigInteger.ZERO);
-        }
-
-        /** Whether the unsigned value {@code v} passes. */
-        boolean contains(long v) {
-            return contains(BigInteger.valueOf(v).shiftLeft(1));
-        }
-
-        /** Lowest passing key, or null for unbounded; NEQ has none. */
-        private BigInteger lo() {
-            return switch (op) {
-                case EQ, GEQ -> key;
-                case GT -> key.add(BigInteger.ONE);
-                default -> null;
-            };
-        }
-
-        private BigInteger hi() {
-            return switch (op) {
-                case EQ, LEQ -> key;
-                case LT -> key.subtract(BigInteger.ONE);
-                default -> null;
-            };
-        }
-
-        boolean subsetOf(Predicate other) {
-            if (op == Comparison.NEQ) {
-                return other.op == Comparison.NEQ && key.equals(other.key);
-            }
-            if (other.op == Comparison.NEQ) {
-                return !contains(other.key);
-            }
-            BigInteger lo = lo();
-            BigInteger hi = hi();
-            BigInteger olo = other.lo();
-            BigInteger ohi = other.hi();
-            return (olo == null || lo != null && olo.compareTo(lo) <= 0)
-                    && (ohi == null || hi != null && hi.compareTo(ohi) <= 0);
-        }
-
-        boolean disjoint(Predicate other) {
-            if (op == Comparison.NEQ) {
-                return other.op == Comparison.EQ && other.key.equals(key);
-            }
-            if (other.op == Comparison.NEQ) {
-                return op == Comparison.EQ && key.equals(other.key);
-            }
-            BigInteger hi = hi();
-            BigInteger lo = lo();
-            BigInteger olo = other.lo();
-            BigInteger ohi = other.hi();
-            return hi != null && olo != null && hi.compareTo(olo) < 0
-                    || ohi != null && lo != null && ohi.compareTo(lo) < 0;
-        }
-
-        private boolean contains(BigInteger k) {
-            if (op == Comparison.NEQ) {
-                return !k.equals(key);
-            }
-            BigInteger lo = lo();
-            BigInteger hi = hi();
-            return (lo == null || lo.compareTo(k) <= 0) && (hi == null || k.compareTo(hi) <= 0);
-        }
+        return known.disjoint(b) ? 0 : UNKNOWN;
     }
 }

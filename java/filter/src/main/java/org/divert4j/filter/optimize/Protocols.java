@@ -73,16 +73,14 @@ final class Protocols {
             return UNKNOWN;
         }
         Field target = Field.of(to.field());
-        ProgramOptimizer.Predicate test = ProgramOptimizer.Predicate.of(to);
-        if (target == Field.INBOUND || target == Field.OUTBOUND) {
+        Values test = Values.of(to);
+        if (isProtocol(target) || target == Field.INBOUND || target == Field.OUTBOUND) {
             Integer v = known.get(target);
             return v == null ? UNKNOWN : test.contains(v) ? 1 : 0;
         }
-        if (isProtocol(target)) {
-            Integer v = known.get(target);
-            return v == null ? UNKNOWN : test.contains(v) ? 1 : 0;
-        }
-        if (endpoint(layer) && target == Field.PROTOCOL) {
+        if (target == Field.PROTOCOL) {
+            // A transport is there only if protocol is its number (NETWORK: the parse found it;
+            // FLOW, SOCKET: tcp and udp are defined so, icmp and icmpv6 also need the IPv6 flag).
             for (Field t : TRANSPORTS) {
                 if (Integer.valueOf(1).equals(known.get(t))) {
                     return test.contains(number(t)) ? 1 : 0;
@@ -91,8 +89,14 @@ final class Protocols {
             return UNKNOWN;
         }
         Field header = header(target);
-        if (layer.isNetwork() && header != null && Integer.valueOf(0).equals(known.get(header))) {
-            return 0;
+        if (layer.isNetwork() && header != null) {
+            Integer v = known.get(header);
+            if (Integer.valueOf(0).equals(v)) {
+                return 0;
+            }
+            if (Integer.valueOf(1).equals(v) && !target.isArray() && test.coversDomain(target)) {
+                return 1;
+            }
         }
         return UNKNOWN;
     }
@@ -101,24 +105,31 @@ final class Protocols {
     private static Map<Field, Integer> protocols(Instruction ins, boolean outcome, Layer layer) {
         Map<Field, Integer> known = new EnumMap<>(Field.class);
         Field field = Field.of(ins.field());
-        ProgramOptimizer.Predicate p = ProgramOptimizer.Predicate.of(ins);
+        Values p = Values.of(ins);
         if (isProtocol(field) || field == Field.INBOUND || field == Field.OUTBOUND) {
             boolean zero = p.contains(0) == outcome;
             boolean one = p.contains(1) == outcome;
             if (zero != one) {
                 known.put(field, one ? 1 : 0);
             }
-        } else if (layer.isNetwork() && outcome && header(field) != null) {
-            known.put(header(field), 1);
-        } else if (endpoint(layer) && field == Field.PROTOCOL) {
-            // protocol is always relevant here: the value passed the test exactly when outcome.
+        } else if (layer.isNetwork() && header(field) != null) {
+            if (outcome) {
+                known.put(header(field), 1);
+            } else if (!field.isArray() && p.coversDomain(field)) {
+                // Every value passes, so only a missing header fails it.
+                known.put(header(field), 0);
+            }
+        } else if (field == Field.PROTOCOL) {
+            // protocol is always relevant: the value is in the set exactly when outcome.
+            Values value = outcome ? p : p.complement(field);
             for (Field t : TRANSPORTS) {
-                if (p.contains(number(t)) != outcome) {
+                if (!value.contains(number(t))) {
                     known.put(t, 0);
                 }
             }
             for (Field t : new Field[] {Field.TCP, Field.UDP}) {
-                if (outcome && p.op() == Comparison.EQ && p.contains(number(t))) {
+                if (endpoint(layer) && !value.isEmpty() && value.subsetOf(Values.of(new Instruction(field.id(),
+                        Comparison.EQ.id(), 0, 0, false, number(t), 0, 0, 0)))) {
                     known.put(t, 1);
                 }
             }
@@ -131,12 +142,23 @@ final class Protocols {
             known.put(Field.OUTBOUND, 1 - in);
         }
         if (layer.isNetwork()) {
+            // ICMP is parsed only after IPv4, ICMPv6 only after IPv6.
+            if (Integer.valueOf(1).equals(known.get(Field.ICMP))) {
+                known.put(Field.IP, 1);
+            } else if (Integer.valueOf(1).equals(known.get(Field.ICMPV6))) {
+                known.put(Field.IPV6, 1);
+            }
             Integer ip = known.get(Field.IP);
             Integer ipv6 = known.get(Field.IPV6);
             if (ip != null) {
                 known.put(Field.IPV6, 1 - ip);
             } else if (ipv6 != null) {
                 known.put(Field.IP, 1 - ipv6);
+            }
+            if (Integer.valueOf(1).equals(known.get(Field.IP))) {
+                known.put(Field.ICMPV6, 0);
+            } else if (Integer.valueOf(1).equals(known.get(Field.IPV6))) {
+                known.put(Field.ICMP, 0);
             }
         }
         for (Field t : TRANSPORTS) {

@@ -1,0 +1,225 @@
+package org.divert4j.filter.optimize;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.divert4j.abi.Layer;
+import org.divert4j.filter.Comparison;
+import org.divert4j.filter.Field;
+import org.divert4j.filter.Instruction;
+
+/**
+ * Rebuilds a program path by path, so that what one path knows is never lost where paths join.
+ *
+ * <p>A <em>state</em> is an instruction of the program together with what the path to it knows:
+ * for every distinct test (an <em>atom</em>: field, test, sign and constant, without
+ * continuations) true, false or unknown. Starting from the entry with only the constant atoms
+ * known, a state runs the program forward past every atom it knows; at the first unknown atom it
+ * becomes a node of the new program whose two continuations are the states with that atom true
+ * and false. Knowledge is closed under {@link ProgramOptimizer#implies}: adding an outcome also
+ * adds every outcome it decides, transitively.
+ *
+ * <p>Why this keeps every verdict: on any input the new program's path follows the old
+ * program's path, testing the same atoms (so each outcome is the real one) and skipping only
+ * atoms whose outcome the true facts of that input imply; evaluation has no side effects, so
+ * the old program's verdict is reached. Two states share one node when they stand at the same
+ * instruction and agree on every atom that instruction can still reach: everything the
+ * construction consults from then on is an atom that can be reached, and its value under the
+ * state plus later outcomes is its value under the state or else what a later outcome implies
+ * on its own (implications are pairwise; a state whose knowledge conflicts is reached by no
+ * input, so what it does is irrelevant). A node whose two continuations are the same node is
+ * dropped, and nodes with the same atom and continuations are one node. On every input the new
+ * program takes no more steps than the old one; it replaces the old one only if it is shorter.
+ */
+final class PathRebuild {
+    /** States built before giving up: the rebuild can be exponential in the worst case. */
+    private static final int MAX_STATES = 4096;
+    private static final byte UNKNOWN = -1;
+
+    private final List<Instruction> program;
+    private final Layer layer;
+    private final int[] atomOf;
+    private final List<Instruction> atoms = new ArrayList<>();
+    /** Cache of {@code implies}: 0 not yet asked, 1 unknown, 2 false, 3 true; [from][outcome][to]. */
+    private final byte[][] implied;
+    private final BitSet[] reach;
+    private final Map<String, Integer> states = new HashMap<>();
+    private final Map<List<Integer>, Integer> nodes = new HashMap<>();
+    private final List<int[]> nodeList = new ArrayList<>();
+
+    private PathRebuild(List<Instruction> program, Layer layer) {
+        this.program = program;
+        this.layer = layer;
+        int n = program.size();
+        atomOf = new int[n];
+        Map<Instruction, Integer> ids = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Instruction atom = atom(program.get(i));
+            Integer id = ids.get(atom);
+            if (id == null) {
+                id = atoms.size();
+                ids.put(atom, id);
+                atoms.add(atom);
+            }
+            atomOf[i] = id;
+        }
+        implied = new byte[atoms.size() * 2][atoms.size()];
+        reach = new BitSet[n];
+        for (int i = n - 1; i >= 0; i--) {
+            BitSet r = new BitSet();
+            r.set(atomOf[i]);
+            for (int next : new int[] {program.get(i).success(), program.get(i).failure()}) {
+                if (!isResult(next)) {
+                    r.or(reach[next]);
+                }
+            }
+            reach[i] = r;
+        }
+    }
+
+    /** The rebuilt program if it is shorter than {@code program}, else {@code program}. */
+    static List<Instruction> rebuild(List<Instruction> program, Layer layer) {
+        if (program.size() < 2) {
+            return program;
+        }
+        PathRebuild r = new PathRebuild(program, layer);
+        byte[] known = new byte[r.atoms.size()];
+        Arrays.fill(known, UNKNOWN);
+        for (int a = 0; a < known.length; a++) {
+            int c = ProgramOptimizer.constant(r.atoms.get(a), layer);
+            if (known[a] == UNKNOWN && c >= 0) {
+                r.learn(known, a, c == 1);
+            }
+        }
+        int root = r.build(0, known);
+        if (root == TOO_BIG) {
+            return program;
+        }
+        List<Instruction> out = r.emit(root);
+        return out.size() < program.size() ? out : program;
+    }
+
+    private static final int TOO_BIG = -2;
+
+    private static boolean isResult(int label) {
+        return label == Instruction.ACCEPT || label == Instruction.REJECT;
+    }
+
+    private static Instruction atom(Instruction ins) {
+        return new Instruction(ins.field(), ins.test(), 0, 0, ins.neg(), ins.arg0(), ins.arg1(), ins.arg2(),
+                ins.arg3());
+    }
+
+    /** Sets atom {@code a} to {@code outcome} in {@code known} with everything that implies. */
+    private void learn(byte[] known, int a, boolean outcome) {
+        known[a] = (byte) (outcome ? 1 : 0);
+        int[] work = new int[known.length];
+        int top = 0;
+        work[top++] = a;
+        while (top > 0) {
+            int x = work[--top];
+            int row = x * 2 + known[x];
+            for (int b = 0; b < known.length; b++) {
+                if (known[b] != UNKNOWN) {
+                    continue;
+                }
+                byte c = implied[row][b];
+                if (c == 0) {
+                    int d = ProgramOptimizer.implies(atoms.get(x), known[x] == 1, atoms.get(b), layer);
+                    c = (byte) (d < 0 ? 1 : d + 2);
+                    implied[row][b] = c;
+                }
+                if (c > 1) {
+                    known[b] = (byte) (c - 2);
+                    work[top++] = b;
+                }
+            }
+        }
+    }
+
+    /** The node for the state at {@code label} knowing {@code known}; TOO_BIG past the limit. */
+    private int build(int label, byte[] known) {
+        int t = label;
+        while (!isResult(t) && known[atomOf[t]] != UNKNOWN) {
+            t = known[atomOf[t]] == 1 ? program.get(t).success() : program.get(t).failure();
+        }
+        if (isResult(t)) {
+            return t;
+        }
+        StringBuilder key = new StringBuilder().append(t).append(':');
+        BitSet r = reach[t];
+        for (int a = r.nextSetBit(0); a >= 0; a = r.nextSetBit(a + 1)) {
+            key.append((char) ('1' + known[a]));
+        }
+        String k = key.toString();
+        Integer done = states.get(k);
+        if (done != null) {
+            return done;
+        }
+        if (states.size() >= MAX_STATES) {
+            return TOO_BIG;
+        }
+        int a = atomOf[t];
+        byte[] yes = known.clone();
+        learn(yes, a, true);
+        int hi = build(program.get(t).success(), yes);
+        if (hi == TOO_BIG) {
+            return TOO_BIG;
+        }
+        byte[] no = known.clone();
+        learn(no, a, false);
+        int lo = build(program.get(t).failure(), no);
+        if (lo == TOO_BIG) {
+            return TOO_BIG;
+        }
+        int node = hi == lo ? hi : node(a, hi, lo);
+        states.put(k, node);
+        return node;
+    }
+
+    private int node(int atom, int hi, int lo) {
+        return nodes.computeIfAbsent(List.of(atom, hi, lo), x -> {
+            nodeList.add(new int[] {atom, hi, lo});
+            return nodeList.size() - 1;
+        });
+    }
+
+    /** The DAG under {@code root} as a program: a topological order, so every jump is forward. */
+    private List<Instruction> emit(int root) {
+        if (isResult(root)) {
+            return List.of(new Instruction(Field.ZERO.id(), Comparison.EQ.id(), root, root, false, 0, 0, 0, 0));
+        }
+        List<Integer> post = new ArrayList<>();
+        postorder(root, new BitSet(), post);
+        int[] index = new int[nodeList.size()];
+        for (int i = 0; i < post.size(); i++) {
+            index[post.get(post.size() - 1 - i)] = i;
+        }
+        List<Instruction> out = new ArrayList<>();
+        for (int i = post.size() - 1; i >= 0; i--) {
+            int[] node = nodeList.get(post.get(i));
+            Instruction a = atoms.get(node[0]);
+            out.add(new Instruction(a.field(), a.test(), label(node[1], index), label(node[2], index), a.neg(),
+                    a.arg0(), a.arg1(), a.arg2(), a.arg3()));
+        }
+        return out;
+    }
+
+    private static int label(int node, int[] index) {
+        return isResult(node) ? node : index[node];
+    }
+
+    private void postorder(int node, BitSet seen, List<Integer> out) {
+        if (isResult(node) || seen.get(node)) {
+            return;
+        }
+        seen.set(node);
+        int[] n = nodeList.get(node);
+        postorder(n[2], seen, out);
+        postorder(n[1], seen, out);
+        out.add(node);
+    }
+}
