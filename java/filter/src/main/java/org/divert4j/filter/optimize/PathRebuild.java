@@ -37,6 +37,10 @@ import org.divert4j.filter.Instruction;
 final class PathRebuild {
     /** States built before giving up: the rebuild can be exponential in the worst case. */
     private static final int MAX_STATES = 4096;
+    /** States built over all orders tried for one program: bounds the compile time. */
+    private static final int MAX_WORK = 200000;
+    /** Sifting passes over all atoms; later passes rarely find more. */
+    private static final int MAX_PASSES = 3;
     private static final byte UNKNOWN = -1;
 
     private final List<Instruction> program;
@@ -47,6 +51,11 @@ final class PathRebuild {
     private final byte[][] implied;
     private final BitSet[] reach;
     private final Map<String, Integer> states = new HashMap<>();
+    /** What every input is known to do before any test: the constant atoms. */
+    private final byte[] initial;
+    /** States all attempts together may still build. */
+    private int budget = MAX_WORK;
+    private int[] rank;
     private final Map<List<Integer>, Integer> nodes = new HashMap<>();
     private final List<int[]> nodeList = new ArrayList<>();
 
@@ -78,6 +87,14 @@ final class PathRebuild {
             }
             reach[i] = r;
         }
+        initial = new byte[atoms.size()];
+        Arrays.fill(initial, UNKNOWN);
+        for (int a = 0; a < initial.length; a++) {
+            int c = ProgramOptimizer.constant(atoms.get(a), layer);
+            if (initial[a] == UNKNOWN && c >= 0) {
+                learn(initial, a, c == 1);
+            }
+        }
     }
 
     /** The rebuilt program if it is shorter than {@code program}, else {@code program}. */
@@ -86,20 +103,73 @@ final class PathRebuild {
             return program;
         }
         PathRebuild r = new PathRebuild(program, layer);
-        byte[] known = new byte[r.atoms.size()];
-        Arrays.fill(known, UNKNOWN);
-        for (int a = 0; a < known.length; a++) {
-            int c = ProgramOptimizer.constant(r.atoms.get(a), layer);
-            if (known[a] == UNKNOWN && c >= 0) {
-                r.learn(known, a, c == 1);
+        List<Instruction> best = program;
+        List<Instruction> frontier = r.attempt(null);
+        if (frontier != null && frontier.size() < best.size()) {
+            best = frontier;
+        }
+        // Branching in one global order of the atoms instead: first as they first appear, then
+        // moving one atom at a time to the place where the program is shortest (sifting).
+        int m = r.atoms.size();
+        List<Integer> order = new ArrayList<>();
+        for (int a = 0; a < m; a++) {
+            order.add(a);
+        }
+        List<Instruction> ordered = r.attempt(rank(order));
+        int size = ordered == null ? Integer.MAX_VALUE : ordered.size();
+        if (ordered != null && ordered.size() < best.size()) {
+            best = ordered;
+        }
+        boolean better = true;
+        for (int pass = 0; pass < MAX_PASSES && better; pass++) {
+            better = false;
+            for (int a = 0; a < m && r.budget > 0; a++) {
+                int from = order.indexOf(a);
+                int bestPlace = from;
+                for (int place = 0; place < m && r.budget > 0; place++) {
+                    if (place == from) {
+                        continue;
+                    }
+                    order.remove(Integer.valueOf(a));
+                    order.add(place, a);
+                    List<Instruction> tried = r.attempt(rank(order));
+                    if (tried != null && tried.size() < size) {
+                        size = tried.size();
+                        bestPlace = place;
+                        better = true;
+                        if (size < best.size()) {
+                            best = tried;
+                        }
+                    }
+                    order.remove(Integer.valueOf(a));
+                    order.add(from, a);
+                }
+                order.remove(Integer.valueOf(a));
+                order.add(bestPlace, a);
             }
         }
-        int root = r.build(0, known);
-        if (root == TOO_BIG) {
-            return program;
+        return best;
+    }
+
+    private static int[] rank(List<Integer> order) {
+        int[] rank = new int[order.size()];
+        for (int i = 0; i < rank.length; i++) {
+            rank[order.get(i)] = i;
         }
-        List<Instruction> out = r.emit(root);
-        return out.size() < program.size() ? out : program;
+        return rank;
+    }
+
+    /**
+     * The program built branching on the unknown reachable atom of least {@code rank}, or on
+     * the instruction's own atom if {@code rank} is null; null if it grew too big.
+     */
+    private List<Instruction> attempt(int[] order) {
+        rank = order;
+        states.clear();
+        nodes.clear();
+        nodeList.clear();
+        int root = build(0, initial.clone());
+        return root == TOO_BIG ? null : emit(root);
     }
 
     private static final int TOO_BIG = -2;
@@ -159,19 +229,26 @@ final class PathRebuild {
         if (done != null) {
             return done;
         }
-        if (states.size() >= MAX_STATES) {
+        if (states.size() >= MAX_STATES || --budget < 0) {
             return TOO_BIG;
         }
         int a = atomOf[t];
+        if (rank != null) {
+            for (int b = r.nextSetBit(0); b >= 0; b = r.nextSetBit(b + 1)) {
+                if (known[b] == UNKNOWN && rank[b] < rank[a]) {
+                    a = b;
+                }
+            }
+        }
         byte[] yes = known.clone();
         learn(yes, a, true);
-        int hi = build(program.get(t).success(), yes);
+        int hi = build(t, yes);
         if (hi == TOO_BIG) {
             return TOO_BIG;
         }
         byte[] no = known.clone();
         learn(no, a, false);
-        int lo = build(program.get(t).failure(), no);
+        int lo = build(t, no);
         if (lo == TOO_BIG) {
             return TOO_BIG;
         }

@@ -178,7 +178,11 @@ class OptimizerDifferentialTest {
         // At NETWORK a UDP header is parsed only after protocol 17, but protocol 17 may be a
         // truncated UDP packet: udp decides protocol, not the other way round.
         assertThat(FilterCompiler.compile("udp and protocol == 17", Layer.NETWORK).instructions()).hasSize(1);
-        assertThat(FilterCompiler.compile("protocol == 17 and udp", Layer.NETWORK).instructions()).hasSize(2);
+        assertThat(FilterCompiler.compile("protocol == 17 and not udp", Layer.NETWORK).instructions()).hasSize(2);
+        // Tested first, udp decides the protocol test: only udp is left.
+        List<Instruction> udp = FilterCompiler.compile("protocol == 17 and udp", Layer.NETWORK).instructions();
+        assertThat(udp).hasSize(1);
+        assertThat(udp.get(0).field()).isEqualTo(Field.UDP.id());
     }
 
     @Test
