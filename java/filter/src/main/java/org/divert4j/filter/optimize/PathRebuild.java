@@ -12,27 +12,36 @@ import org.divert4j.filter.Field;
 import org.divert4j.filter.Instruction;
 
 /**
- * Rebuilds a program path by path, so that what one path knows is never lost where paths join.
+ * Rebuilds a program path by path, so that what one path knows is never lost where paths join,
+ * and asks the tests in the order that needs the fewest instructions.
  *
- * <p>A <em>state</em> is an instruction of the program together with what the path to it knows:
- * for every distinct test (an <em>atom</em>: field, test, sign and constant, without
- * continuations) true, false or unknown. Starting from the entry with only the constant atoms
- * known, a state runs the program forward past every atom it knows; at the first unknown atom it
- * becomes a node of the new program whose two continuations are the states with that atom true
- * and false. Knowledge is closed under {@link ProgramOptimizer#implies}: adding an outcome also
- * adds every outcome it decides, transitively.
+ * <p>An <em>atom</em> is what a test asks, whatever instruction it sits in ({@link #key}): tests
+ * passing exactly the same inputs are one atom, and for always-relevant fields a test and its
+ * opposite are one atom with the continuations swapped. A <em>state</em> is an instruction of
+ * the program together with what the path to it knows: for every atom true, false or unknown,
+ * closed under {@link ProgramOptimizer#implies} (adding an outcome adds every outcome it
+ * decides, transitively). Starting from the entry with only the constant atoms known, a state
+ * runs the program forward past every instruction whose atom it knows; at the first unknown one
+ * it becomes a node of the new program that asks an unknown atom the instruction can still
+ * reach (the instruction's own, or the first in a global order), whose two continuations are
+ * the states with that atom true and false.
  *
- * <p>Why this keeps every verdict: on any input the new program's path follows the old
- * program's path, testing the same atoms (so each outcome is the real one) and skipping only
- * atoms whose outcome the true facts of that input imply; evaluation has no side effects, so
- * the old program's verdict is reached. Two states share one node when they stand at the same
- * instruction and agree on every atom that instruction can still reach: everything the
- * construction consults from then on is an atom that can be reached, and its value under the
- * state plus later outcomes is its value under the state or else what a later outcome implies
- * on its own (implications are pairwise; a state whose knowledge conflicts is reached by no
- * input, so what it does is irrelevant). A node whose two continuations are the same node is
- * dropped, and nodes with the same atom and continuations are one node. On every input the new
- * program takes no more steps than the old one; it replaces the old one only if it is shorter.
+ * <p>Why this keeps every verdict: a node asks a real test, so the outcome each input takes is
+ * its own; knowledge only ever holds what an input's own outcomes imply, so every instruction
+ * of the old program skipped because its atom is known is skipped the way that input would go.
+ * The old program's path is thus followed to its verdict (evaluation has no side effects and
+ * errors only on fields illegal at the layer, which compiled programs never hold). Two states
+ * share one node when they stand at the same instruction and agree on every atom that
+ * instruction can still reach: everything the construction consults from then on is such an
+ * atom, and its value under the state plus later outcomes is its value under the state or else
+ * what a later outcome implies on its own (implications are pairwise; a state whose knowledge
+ * conflicts is reached by no input, so what it does is irrelevant). A node whose two
+ * continuations are the same node is dropped, and nodes with the same atom and continuations
+ * are one node. The nodes are written in a topological order, so every jump is forward.
+ *
+ * <p>Which atom to ask first changes only the size: the old program's order is tried, then the
+ * order atoms first appear in, improved by moving one atom at a time to where the program is
+ * shortest (sifting). The rebuilt program replaces the old one only if it is shorter.
  */
 final class PathRebuild {
     /** States built before giving up: the rebuild can be exponential in the worst case. */
@@ -46,6 +55,8 @@ final class PathRebuild {
     private final List<Instruction> program;
     private final Layer layer;
     private final int[] atomOf;
+    /** Whether the instruction succeeds exactly when its atom's representative fails. */
+    private final boolean[] flip;
     private final List<Instruction> atoms = new ArrayList<>();
     /** Cache of {@code implies}: 0 not yet asked, 1 unknown, 2 false, 3 true; [from][outcome][to]. */
     private final byte[][] implied;
@@ -64,16 +75,22 @@ final class PathRebuild {
         this.layer = layer;
         int n = program.size();
         atomOf = new int[n];
-        Map<Instruction, Integer> ids = new HashMap<>();
+        flip = new boolean[n];
+        Map<String, Integer> ids = new HashMap<>();
+        List<Boolean> repFlipped = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Instruction atom = atom(program.get(i));
-            Integer id = ids.get(atom);
+            Instruction ins = program.get(i);
+            boolean[] flipped = new boolean[1];
+            String key = key(ins, layer, flipped);
+            Integer id = ids.get(key);
             if (id == null) {
                 id = atoms.size();
-                ids.put(atom, id);
-                atoms.add(atom);
+                ids.put(key, id);
+                atoms.add(atom(ins));
+                repFlipped.add(flipped[0]);
             }
             atomOf[i] = id;
+            flip[i] = flipped[0] != repFlipped.get(id);
         }
         implied = new byte[atoms.size() * 2][atoms.size()];
         reach = new BitSet[n];
@@ -178,6 +195,32 @@ final class PathRebuild {
         return label == Instruction.ACCEPT || label == Instruction.REJECT;
     }
 
+    /**
+     * What a test asks, the same for every test that passes exactly the same inputs: field
+     * (and array index) with the set of values passed. For always-relevant fields a test and
+     * its opposite share one key ({@code flipped[0]} tells which one this is), and
+     * {@code inbound} is asked as {@code outbound} (it is 1 - outbound), {@code ip} at NETWORK
+     * and NETWORK_FORWARD as {@code ipv6} (every packet there is exactly one of them).
+     */
+    static String key(Instruction ins, Layer layer, boolean[] flipped) {
+        Field field = Field.of(ins.field());
+        Values pass = Values.of(ins);
+        if (field == Field.INBOUND || field == Field.IP && layer.isNetwork()) {
+            field = field == Field.INBOUND ? Field.OUTBOUND : Field.IPV6;
+            pass = pass.mirrorBit();
+        }
+        String set = pass.toString();
+        flipped[0] = false;
+        if (ProgramOptimizer.alwaysRelevant(field)) {
+            String opposite = pass.complement(field).toString();
+            if (opposite.compareTo(set) < 0) {
+                set = opposite;
+                flipped[0] = true;
+            }
+        }
+        return field.id() + (field.isArray() ? "[" + ins.arg1() + "]" : "") + set;
+    }
+
     private static Instruction atom(Instruction ins) {
         return new Instruction(ins.field(), ins.test(), 0, 0, ins.neg(), ins.arg0(), ins.arg1(), ins.arg2(),
                 ins.arg3());
@@ -214,7 +257,7 @@ final class PathRebuild {
     private int build(int label, byte[] known) {
         int t = label;
         while (!isResult(t) && known[atomOf[t]] != UNKNOWN) {
-            t = known[atomOf[t]] == 1 ? program.get(t).success() : program.get(t).failure();
+            t = (known[atomOf[t]] == 1) != flip[t] ? program.get(t).success() : program.get(t).failure();
         }
         if (isResult(t)) {
             return t;

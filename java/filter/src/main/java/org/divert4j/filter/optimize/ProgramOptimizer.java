@@ -10,14 +10,16 @@ import org.divert4j.abi.Layer;
 import org.divert4j.filter.Comparison;
 import org.divert4j.filter.Field;
 import org.divert4j.filter.Instruction;
+import org.divert4j.filter.object.InvalidProgramException;
+import org.divert4j.filter.object.ProgramValidator;
 
 /**
  * Shrinks a compiled program without changing any verdict, quirks included: an irrelevant field
  * is false under every test, narrow fields compare only {@code arg0}, and evaluation has no side
  * effects, so an instruction may be skipped whenever its outcome is already known.
  *
- * <p>The passes keep the straightforward program's instruction order, so jumps stay forward
- * (filter-object.md a.7):
+ * <p>First, passes that keep the straightforward program's instruction order, so jumps stay
+ * forward (filter-object.md a.7):
  * <ul>
  * <li>facts: every edge knows the outcomes of the tests on all paths to it (a test's outcome
  *     holds on an edge if it holds on every path reaching the edge's source, or is the
@@ -26,13 +28,17 @@ import org.divert4j.filter.Instruction;
  *     false but nothing true when the failure may be irrelevance (header and array fields);
  *     for always-relevant fields a failure is the success of the opposite test. Protocol tests, header
  *     relevance and {@code protocol} decide each other as {@link Protocols} explains. Tests
- *     of {@code zero}, and of {@code ip}/{@code ipv6} at FLOW and SOCKET, are always decided;</li>
+ *     of {@code zero}, of {@code ip}/{@code ipv6} at FLOW and SOCKET, tests no value of the
+ *     field's domain passes and, on always-relevant fields, tests every value passes are
+ *     decided without facts ({@link Values});</li>
  * <li>tests whose two continuations are the same are bypassed;</li>
  * <li>identical tests with identical continuations are shared (the later copy is kept);</li>
  * <li>instructions no longer reachable from the entry are dropped.</li>
  * </ul>
- * Each pass only removes instructions or shortens paths, so the result never has more
- * instructions, nor takes more steps on any input, than the program it came from.
+ * Each of these only removes instructions or shortens paths. Then {@link PathRebuild} rebuilds
+ * the result keeping each path's own knowledge and asking the tests in the best order it finds,
+ * if that is shorter. The result never has more instructions than the program it came from, and
+ * the driver refuses it exactly when it refuses that program.
  */
 public final class ProgramOptimizer {
     private static final int UNKNOWN = -1;
@@ -56,6 +62,44 @@ public final class ProgramOptimizer {
      * layer it runs at (as every program compiled from filter text for that layer is).
      */
     public static List<Instruction> optimize(List<Instruction> program, Layer layer) {
+        if (program.size() > ProgramValidator.MAX_INSTRUCTIONS) {
+            // The driver refuses it for its length alone; so must it refuse what replaces it.
+            return List.copyOf(program);
+        }
+        List<Instruction> shorter = PathRebuild.rebuild(shorten(program, layer), layer);
+        Instruction refused = firstRefused(program, layer);
+        if (refused == null || firstRefused(shorter, layer) != null) {
+            return List.copyOf(shorter);
+        }
+        // The driver refuses WinDivert's program (an event the layer never has, a constant out
+        // of range...): a dead copy of the instruction it refuses keeps it refusing this one.
+        if (shorter.size() + 1 >= program.size()) {
+            return List.copyOf(program);
+        }
+        List<Instruction> out = new ArrayList<>(shorter);
+        out.add(dead(refused));
+        return List.copyOf(out);
+    }
+
+    private static Instruction dead(Instruction ins) {
+        return new Instruction(ins.field(), ins.test(), Instruction.ACCEPT, Instruction.REJECT, ins.neg(), ins.arg0(),
+                ins.arg1(), ins.arg2(), ins.arg3());
+    }
+
+    /** The first instruction a driver refuses on its own at the layer (filter-object.md a.7), or null. */
+    private static Instruction firstRefused(List<Instruction> program, Layer layer) {
+        for (Instruction ins : program) {
+            try {
+                ProgramValidator.validate(List.of(dead(ins)), layer);
+            } catch (InvalidProgramException e) {
+                return ins;
+            }
+        }
+        return null;
+    }
+
+    /** The passes of the class comment before the rebuild: jump threading, sharing, dead code. */
+    private static List<Instruction> shorten(List<Instruction> program, Layer layer) {
         int n = program.size();
         int[] succ = new int[n];
         int[] fail = new int[n];
@@ -147,8 +191,7 @@ public final class ProgramOptimizer {
                         renumber(fail[i], index), ins.neg(), ins.arg0(), ins.arg1(), ins.arg2(), ins.arg3()));
             }
         }
-        List<Instruction> threaded = out.size() <= n ? List.copyOf(out) : List.copyOf(program);
-        return List.copyOf(PathRebuild.rebuild(threaded, layer));
+        return out.size() <= n ? out : program;
     }
 
     private static boolean isResult(int label) {

@@ -129,6 +129,22 @@ record Values(List<BigInteger[]> ranges) {
         return new Values(out);
     }
 
+    /** For a 0/1 field: the set of 1 - v for v in this set. */
+    Values mirrorBit() {
+        boolean zero = contains(1);
+        boolean one = contains(0);
+        return zero && one ? range(0, 1) : zero ? range(0, 0) : one ? range(1, 1) : new Values(List.of());
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("{");
+        for (BigInteger[] r : ranges) {
+            b.append('[').append(r[0]).append(',').append(r[1]).append(']');
+        }
+        return b.append('}').toString();
+    }
+
     /** Whether {@code v} is in the set. */
     boolean contains(long v) {
         BigInteger x = BigInteger.valueOf(v);
