@@ -37,21 +37,32 @@ public final class PacketParser {
      *     IPv4 total length below the header, fewer bytes than the IPv4 header)
      */
     public static Optional<Decomposition> decompose(ByteBuffer buf, int offset, int length) {
+        return Optional.ofNullable(parse(buf, offset, length));
+    }
+
+    /**
+     * {@link #decompose(ByteBuffer, int, int)} without the {@link Optional}, for callers that
+     * decompose every packet of a stream (the filter evaluator).
+     *
+     * @return the decomposition, or null if the bytes are not an IP packet
+     * @throws IndexOutOfBoundsException if the range is outside the buffer
+     */
+    public static Decomposition parse(ByteBuffer buf, int offset, int length) {
         if (offset < 0 || length < 0 || offset > buf.limit() - length) {
             throw new IndexOutOfBoundsException("offset " + offset + " length " + length
                     + " outside buffer limit " + buf.limit());
         }
         if (length < 20) {
-            return Optional.empty();
+            return null;
         }
         int version = u8(buf, offset) >>> 4;
         if (version == 4) {
-            return Optional.ofNullable(ipv4(buf, offset, length));
+            return ipv4(buf, offset, length);
         }
         if (version == 6) {
-            return Optional.ofNullable(ipv6(buf, offset, length));
+            return ipv6(buf, offset, length);
         }
-        return Optional.empty();
+        return null;
     }
 
     private static Decomposition ipv4(ByteBuffer buf, int p, int len) {

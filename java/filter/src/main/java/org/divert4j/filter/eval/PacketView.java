@@ -31,20 +31,4 @@ public record PacketView(ByteBuffer buffer, int offset, int length, Decompositio
     public static Optional<PacketView> of(byte[] bytes) {
         return of(ByteBuffer.wrap(bytes), 0, bytes.length);
     }
-
-    int u8(int at) {
-        return buffer.get(offset + at) & 0xFF;
-    }
-
-    int u16(int at) {
-        return u8(at) << 8 | u8(at + 1);
-    }
-
-    int u32(int at) {
-        return u16(at) << 16 | u16(at + 2);
-    }
-
-    long u64(int at) {
-        return (long) u32(at) << 32 | (u32(at + 4) & 0xFFFFFFFFL);
-    }
 }

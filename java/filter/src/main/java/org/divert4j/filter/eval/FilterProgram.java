@@ -1,0 +1,502 @@
+package org.divert4j.filter.eval;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.divert4j.abi.Address;
+import org.divert4j.abi.Layer;
+import org.divert4j.abi.LayerData;
+import org.divert4j.abi.U128;
+import org.divert4j.filter.Comparison;
+import org.divert4j.filter.Field;
+import org.divert4j.filter.Instruction;
+import org.divert4j.filter.SignMagnitude;
+import org.divert4j.packet.Decomposition;
+import org.divert4j.packet.PacketHash;
+import org.divert4j.packet.PacketParser;
+import org.divert4j.packet.Transport;
+
+/**
+ * A compiled program prepared once for evaluating many packets: the same semantics as
+ * {@link FilterEvaluator} (which runs through this class), with the per-instruction decoding
+ * done up front and no allocation per packet beyond the packet's {@link Decomposition}.
+ *
+ * <p>Preparing never fails: like WinDivert, an instruction with an unknown field or test, a
+ * field illegal for the layer or a jump outside the program is an error only when it is
+ * executed. Instances are immutable and safe to share between threads.
+ *
+ * <pre>{@code
+ * FilterProgram program = FilterProgram.of(FilterCompiler.compile(text, Layer.NETWORK).instructions());
+ * for (...) {
+ *     if (program.evaluate(packetBytes, address)) { ... }
+ * }
+ * }</pre>
+ */
+public final class FilterProgram {
+    /** The loaded value of an irrelevant narrow field; no ordered key (below) takes it. */
+    private static final long IRRELEVANT = Long.MIN_VALUE;
+    /** The three-way result of an irrelevant wide field: no test passes on it. */
+    private static final int IRRELEVANT_RESULT = 2;
+    private static final int EQ = Comparison.EQ.id();
+    private static final int NEQ = Comparison.NEQ.id();
+
+    private final List<Instruction> instructions;
+    /** The field of each instruction, or null if its field or test number is unknown. */
+    private final Field[] fields;
+    /** Per instruction: bit {@code 1 << layer.value()} set where its field is legal. */
+    private final int[] layers;
+    /** Per instruction: bit {@code c + 1} set if the test passes for the three-way result c. */
+    private final int[] outcomes;
+    private final int[] tests;
+    private final int[] success;
+    private final int[] failure;
+    /** arg1: the element index of array fields. */
+    private final int[] index;
+    /** Narrow fields: the constant as an ordered key ({@link #orderedKey}). */
+    private final long[] key;
+    /** Wide fields: the constant's sign and 128-bit magnitude. */
+    private final boolean[] neg;
+    private final long[] hi;
+    private final long[] lo;
+    /**
+     * Membership runs: the last instruction of the chain that starts at each instruction (the
+     * instruction itself where there is none). A chain is a sequence of EQ tests whose failure
+     * is the next instruction ({@code f == a or f == b ...}), or of NEQ tests whose success is
+     * ({@code f != a and f != b ...}), on one narrow field and array index.
+     */
+    private final int[] chainEnd;
+
+    private FilterProgram(List<Instruction> program) {
+        instructions = List.copyOf(program);
+        int n = instructions.size();
+        fields = new Field[n];
+        layers = new int[n];
+        outcomes = new int[n];
+        tests = new int[n];
+        success = new int[n];
+        failure = new int[n];
+        index = new int[n];
+        key = new long[n];
+        neg = new boolean[n];
+        hi = new long[n];
+        lo = new long[n];
+        chainEnd = new int[n];
+        for (int i = 0; i < n; i++) {
+            Instruction ins = instructions.get(i);
+            if (ins.field() >= 0 && ins.field() <= Field.MAX_ID && ins.test() >= 0 && ins.test() <= 5) {
+                Field f = Field.of(ins.field());
+                fields[i] = f;
+                for (Layer l : Layer.values()) {
+                    layers[i] |= f.legalIn(l) ? 1 << l.value() : 0;
+                }
+                Comparison test = Comparison.of(ins.test());
+                for (int c = -1; c <= 1; c++) {
+                    outcomes[i] |= test.holds(c) ? 1 << c + 1 : 0;
+                }
+            }
+            tests[i] = ins.test();
+            success[i] = ins.success();
+            failure[i] = ins.failure();
+            index[i] = ins.arg1();
+            key[i] = orderedKey(ins.neg(), ins.arg0() & 0xFFFFFFFFL);
+            neg[i] = ins.neg();
+            hi[i] = SignMagnitude.high(ins);
+            lo[i] = SignMagnitude.low(ins);
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            chainEnd[i] = i + 1 < n && linked(i) ? chainEnd[i + 1] : i;
+        }
+    }
+
+    /**
+     * Prepares a program (filter-object.md (a)); instruction 0 is the entry.
+     *
+     * @param program the instructions, possibly invalid ones (they fail when executed)
+     * @return the prepared program
+     */
+    public static FilterProgram of(List<Instruction> program) {
+        return new FilterProgram(program);
+    }
+
+    /** The instructions this program was prepared from. */
+    public List<Instruction> instructions() {
+        return instructions;
+    }
+
+    /** Whether instruction i, when its test fails (EQ) or passes (NEQ), continues at i + 1 with the same value. */
+    private boolean linked(int i) {
+        Field f = fields[i];
+        int j = i + 1;
+        return f != null && !f.wide() && fields[j] == f && tests[j] == tests[i]
+                && (!f.isArray() || index[j] == index[i])
+                && (tests[i] == EQ && failure[i] == j || tests[i] == NEQ && success[i] == j);
+    }
+
+    /**
+     * Sign-magnitude values of at most 32 bits as longs in the same order: {@code -0 < 0}, and
+     * among negatives the larger magnitude is smaller.
+     */
+    private static long orderedKey(boolean negative, long magnitude) {
+        return negative ? -1 - magnitude : magnitude;
+    }
+
+    /**
+     * {@link FilterEvaluator#evaluate(List, ByteBuffer, int, int, Address)} for this program:
+     * the entry checks of filter-language.md §8.5, then the program at the address's layer.
+     *
+     * @param packet the packet bytes, or null
+     * @param offset index of the packet's first byte in {@code packet}
+     * @param length the number of packet bytes (the value of {@code length})
+     * @param address the address; its layer is the layer the program runs at
+     * @return true on a match, false on no match
+     * @throws FilterEvaluationException where WinDivert fails with ERROR_INVALID_PARAMETER
+     * @throws IndexOutOfBoundsException if the range is outside the buffer
+     */
+    public boolean evaluate(ByteBuffer packet, int offset, int length, Address address)
+            throws FilterEvaluationException {
+        Decomposition d = entry(packet, offset, length, address);
+        return run(address.layer(), d == null ? null : packet, offset, length, d, address);
+    }
+
+    /**
+     * {@link #evaluate(ByteBuffer, int, int, Address)} for a whole array, or null.
+     *
+     * @param packet the packet bytes, or null
+     * @param address the address; its layer is the layer the program runs at
+     * @return true on a match, false on no match
+     * @throws FilterEvaluationException where WinDivert fails with ERROR_INVALID_PARAMETER
+     */
+    public boolean evaluate(byte[] packet, Address address) throws FilterEvaluationException {
+        return packet == null ? evaluate(null, 0, 0, address)
+                : evaluate(ByteBuffer.wrap(packet), 0, packet.length, address);
+    }
+
+    /**
+     * {@link FilterEvaluator#execute(List, Layer, PacketView, Address)} for this program: no
+     * entry checks.
+     *
+     * @param layer the layer the program runs at; decides which fields are legal
+     * @param packet the decomposed packet at NETWORK/NETWORK_FORWARD; ignored elsewhere
+     * @param address the address; its layer data must be the one of {@code layer}
+     * @return true on a match, false on no match
+     * @throws FilterEvaluationException as {@link FilterEvaluator#execute} says
+     */
+    public boolean execute(Layer layer, PacketView packet, Address address) throws FilterEvaluationException {
+        if (layer.isNetwork() && packet == null) {
+            throw new FilterEvaluationException("layer " + layer + " needs a packet");
+        }
+        if (!fits(layer, address.data())) {
+            throw new FilterEvaluationException("the address carries " + address.layer() + " data, not " + layer);
+        }
+        return layer.isNetwork() ? run(layer, packet.buffer(), packet.offset(), packet.length(), packet.headers(), address)
+                : run(layer, null, 0, 0, null, address);
+    }
+
+    private static boolean fits(Layer layer, LayerData data) {
+        return switch (layer) {
+            case NETWORK, NETWORK_FORWARD -> data instanceof LayerData.Network;
+            case FLOW, SOCKET -> data instanceof LayerData.Endpoint;
+            case REFLECT -> data instanceof LayerData.Reflect;
+        };
+    }
+
+    /** The entry checks of §8.5 step 2; the decomposed packet at the network layers, else null. */
+    static Decomposition entry(ByteBuffer packet, int offset, int length, Address address)
+            throws FilterEvaluationException {
+        Layer layer = address.layer();
+        switch (layer) {
+            case NETWORK, NETWORK_FORWARD -> {
+                if (packet == null) {
+                    throw new FilterEvaluationException("layer " + layer + " needs a packet");
+                }
+                Decomposition d = PacketParser.parse(packet, offset, length);
+                if (d == null) {
+                    throw new FilterEvaluationException("the " + length + " bytes are not a valid IPv4 or IPv6 packet");
+                }
+                if (address.ipv6() != d.isIpv6()) {
+                    throw new FilterEvaluationException("the address IPv6 flag is " + (address.ipv6() ? "set" : "clear")
+                            + " but the packet is IPv" + d.ipVersion());
+                }
+                return d;
+            }
+            case FLOW, SOCKET -> {
+                if (packet != null) {
+                    throw new FilterEvaluationException("layer " + layer + " events carry no packet");
+                }
+                return null;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * filter-object.md a.4. {@code b}, {@code off}, {@code len} and {@code d} are the packet at
+     * the network layers (d its decomposition); unused elsewhere.
+     */
+    boolean run(Layer layer, ByteBuffer b, int off, int len, Decomposition d, Address a)
+            throws FilterEvaluationException {
+        int layerBit = 1 << layer.value();
+        int n = fields.length;
+        int pc = 0;
+        // The value loaded last stays valid while the same field (and array index) is tested again.
+        Field loaded = null;
+        int loadedIndex = 0;
+        long value = 0;
+        for (int step = 0; step < FilterEvaluator.MAX_STEPS; step++) {
+            if (pc < 0 || pc >= n) {
+                throw new FilterEvaluationException("jump to instruction " + pc + " outside the program of " + n);
+            }
+            Field f = fields[pc];
+            if (f == null) {
+                Instruction ins = instructions.get(pc);
+                throw new FilterEvaluationException("instruction " + pc + " has unknown field " + ins.field()
+                        + " or test " + ins.test());
+            }
+            if ((layers[pc] & layerBit) == 0) {
+                throw new FilterEvaluationException("instruction " + pc + " uses " + f.text()
+                        + ", which is not legal at layer " + layer);
+            }
+            int c;
+            if (f.wide()) {
+                c = compareWide(f, layer, b, off, d, a, neg[pc], hi[pc], lo[pc]);
+            } else {
+                if (f != loaded || f.isArray() && index[pc] != loadedIndex) {
+                    value = narrow(f, index[pc], layer, b, off, len, d, a);
+                    loaded = f;
+                    loadedIndex = index[pc];
+                }
+                int end = chainEnd[pc];
+                if (end != pc) {
+                    // Skip the chain's instructions that pass control to the next one, each a
+                    // step, but leave the last step the bound allows to the generic path.
+                    int last = Math.min(end, pc + FilterEvaluator.MAX_STEPS - 1 - step);
+                    int k = pc;
+                    if (tests[pc] == EQ) {
+                        while (k < last && key[k] != value) {
+                            k++;
+                        }
+                    } else if (value != IRRELEVANT) {
+                        while (k < last && key[k] != value) {
+                            k++;
+                        }
+                    }
+                    step += k - pc;
+                    pc = k;
+                }
+                c = value == IRRELEVANT ? IRRELEVANT_RESULT : Long.compare(value, key[pc]);
+            }
+            pc = (outcomes[pc] >>> c + 1 & 1) != 0 ? success[pc] : failure[pc];
+            if (pc == Instruction.ACCEPT) {
+                return true;
+            }
+            if (pc == Instruction.REJECT) {
+                return false;
+            }
+        }
+        throw new FilterEvaluationException("the program did not finish within " + FilterEvaluator.MAX_STEPS
+                + " steps");
+    }
+
+    private static long flag(boolean v) {
+        return v ? 1 : 0;
+    }
+
+    private static int u8(ByteBuffer b, int at) {
+        return b.get(at) & 0xFF;
+    }
+
+    private static int u16(ByteBuffer b, int at) {
+        return u8(b, at) << 8 | u8(b, at + 1);
+    }
+
+    private static long u32(ByteBuffer b, int at) {
+        return (long) u16(b, at) << 16 | u16(b, at + 2);
+    }
+
+    private static long u64(ByteBuffer b, int at) {
+        return u32(b, at) << 32 | u32(b, at + 4);
+    }
+
+    /**
+     * The ordered key of a narrow field's value (filter-language.md §5), or {@link #IRRELEVANT}.
+     * {@code off} is the packet's first byte in {@code b}.
+     */
+    private static long narrow(Field field, int idx, Layer layer, ByteBuffer b, int off, int len, Decomposition d,
+            Address a) {
+        boolean endpoint = layer == Layer.FLOW || layer == Layer.SOCKET;
+        switch (field) {
+            case ZERO: return 0;
+            case INBOUND: return flag(!a.outbound());
+            case OUTBOUND: return flag(a.outbound());
+            case IFIDX: return a.network().ifIdx() & 0xFFFFFFFFL;
+            case SUBIFIDX: return a.network().subIfIdx() & 0xFFFFFFFFL;
+            case IP: return flag(!endpoint && d.isIpv4());
+            case IPV6: return flag(!endpoint && d.isIpv6());
+            case ICMP: return flag(endpoint ? !a.ipv6() && a.endpoint().protocol() == 1
+                    : d.transport() == Transport.ICMP);
+            case TCP: return flag(endpoint ? a.endpoint().protocol() == 6 : d.transport() == Transport.TCP);
+            case UDP: return flag(endpoint ? a.endpoint().protocol() == 17 : d.transport() == Transport.UDP);
+            case ICMPV6: return flag(endpoint ? a.ipv6() && a.endpoint().protocol() == 58
+                    : d.transport() == Transport.ICMPV6);
+            case IP_HDRLENGTH: return d.isIpv4() ? u8(b, off) & 0x0F : IRRELEVANT;
+            case IP_TOS: return d.isIpv4() ? u8(b, off + 1) : IRRELEVANT;
+            case IP_LENGTH: return d.isIpv4() ? u16(b, off + 2) : IRRELEVANT;
+            case IP_ID: return d.isIpv4() ? u16(b, off + 4) : IRRELEVANT;
+            case IP_DF: return d.isIpv4() ? u8(b, off + 6) >>> 6 & 1 : IRRELEVANT;
+            case IP_MF: return d.isIpv4() ? u8(b, off + 6) >>> 5 & 1 : IRRELEVANT;
+            case IP_FRAGOFF: return d.isIpv4() ? u16(b, off + 6) & 0x1FFF : IRRELEVANT;
+            case IP_TTL: return d.isIpv4() ? u8(b, off + 8) : IRRELEVANT;
+            case IP_PROTOCOL: return d.isIpv4() ? u8(b, off + 9) : IRRELEVANT;
+            case IP_CHECKSUM: return d.isIpv4() ? u16(b, off + 10) : IRRELEVANT;
+            case IPV6_TRAFFICCLASS: return d.isIpv6() ? u16(b, off) >>> 4 & 0xFF : IRRELEVANT;
+            case IPV6_FLOWLABEL:
+                // WinDivert's byte-order slip, reproduced (filter-language.md §5.4).
+                return d.isIpv6() ? (long) u8(b, off + 2) << 24 | u8(b, off + 3) << 16 | (u8(b, off + 1) & 0x0F) << 8
+                        : IRRELEVANT;
+            case IPV6_LENGTH: return d.isIpv6() ? u16(b, off + 4) : IRRELEVANT;
+            case IPV6_NEXTHDR: return d.isIpv6() ? u8(b, off + 6) : IRRELEVANT;
+            case IPV6_HOPLIMIT: return d.isIpv6() ? u8(b, off + 7) : IRRELEVANT;
+            case ICMP_TYPE: return transport(Transport.ICMP, 0, 1, b, off, d);
+            case ICMP_CODE: return transport(Transport.ICMP, 1, 1, b, off, d);
+            case ICMP_CHECKSUM: return transport(Transport.ICMP, 2, 2, b, off, d);
+            case ICMP_BODY: return transport(Transport.ICMP, 4, 4, b, off, d);
+            case ICMPV6_TYPE: return transport(Transport.ICMPV6, 0, 1, b, off, d);
+            case ICMPV6_CODE: return transport(Transport.ICMPV6, 1, 1, b, off, d);
+            case ICMPV6_CHECKSUM: return transport(Transport.ICMPV6, 2, 2, b, off, d);
+            case ICMPV6_BODY: return transport(Transport.ICMPV6, 4, 4, b, off, d);
+            case TCP_SRCPORT: return transport(Transport.TCP, 0, 2, b, off, d);
+            case TCP_DSTPORT: return transport(Transport.TCP, 2, 2, b, off, d);
+            case TCP_SEQNUM: return transport(Transport.TCP, 4, 4, b, off, d);
+            case TCP_ACKNUM: return transport(Transport.TCP, 8, 4, b, off, d);
+            case TCP_HDRLENGTH: return tcpBits(12, 4, 0x0F, b, off, d);
+            case TCP_URG: return tcpBits(13, 5, 1, b, off, d);
+            case TCP_ACK: return tcpBits(13, 4, 1, b, off, d);
+            case TCP_PSH: return tcpBits(13, 3, 1, b, off, d);
+            case TCP_RST: return tcpBits(13, 2, 1, b, off, d);
+            case TCP_SYN: return tcpBits(13, 1, 1, b, off, d);
+            case TCP_FIN: return tcpBits(13, 0, 1, b, off, d);
+            case TCP_WINDOW: return transport(Transport.TCP, 14, 2, b, off, d);
+            case TCP_CHECKSUM: return transport(Transport.TCP, 16, 2, b, off, d);
+            case TCP_URGPTR: return transport(Transport.TCP, 18, 2, b, off, d);
+            case TCP_PAYLOADLENGTH: return d.transport() == Transport.TCP ? d.payloadLength() : IRRELEVANT;
+            case UDP_SRCPORT: return transport(Transport.UDP, 0, 2, b, off, d);
+            case UDP_DSTPORT: return transport(Transport.UDP, 2, 2, b, off, d);
+            case UDP_LENGTH: return transport(Transport.UDP, 4, 2, b, off, d);
+            case UDP_CHECKSUM: return transport(Transport.UDP, 6, 2, b, off, d);
+            case UDP_PAYLOADLENGTH: return d.transport() == Transport.UDP ? d.payloadLength() : IRRELEVANT;
+            case LOOPBACK: return flag(a.loopback());
+            case IMPOSTOR: return flag(a.impostor());
+            case PROCESSID: return (layer == Layer.REFLECT ? a.reflect().processId()
+                    : a.endpoint().processId()) & 0xFFFFFFFFL;
+            case LOCALPORT: return endpoint ? a.endpoint().localPort() : packetPort(a.outbound(), b, off, d);
+            case REMOTEPORT: return endpoint ? a.endpoint().remotePort() : packetPort(!a.outbound(), b, off, d);
+            case PROTOCOL: return endpoint ? a.endpoint().protocol() : d.protocol();
+            case LAYER: return a.reflect().layer().value();
+            case PRIORITY: {
+                int p = a.reflect().priority();
+                return orderedKey(p < 0, Math.abs(p));
+            }
+            case EVENT: return a.event();
+            case PACKET, PACKET16, PACKET32: return element(field, idx, b, off, 0, len);
+            case TCP_PAYLOAD, TCP_PAYLOAD16, TCP_PAYLOAD32: return payload(Transport.TCP, field, idx, b, off, d);
+            case UDP_PAYLOAD, UDP_PAYLOAD16, UDP_PAYLOAD32: return payload(Transport.UDP, field, idx, b, off, d);
+            case LENGTH: return len;
+            case RANDOM8: return PacketHash.random8(PacketHash.hash(b, off, d, a.timestamp()));
+            case RANDOM16: return PacketHash.random16(PacketHash.hash(b, off, d, a.timestamp()));
+            case RANDOM32: return PacketHash.random32(PacketHash.hash(b, off, d, a.timestamp()));
+            case FRAGMENT: return flag(d.fragment());
+            default: throw new AssertionError(field);
+        }
+    }
+
+    /** A big-endian header field of {@code size} bytes at {@code at} in the transport header. */
+    private static long transport(Transport t, int at, int size, ByteBuffer b, int off, Decomposition d) {
+        if (d.transport() != t) {
+            return IRRELEVANT;
+        }
+        int o = off + d.transportOffset() + at;
+        return size == 1 ? u8(b, o) : size == 2 ? u16(b, o) : u32(b, o);
+    }
+
+    private static long tcpBits(int at, int shift, int mask, ByteBuffer b, int off, Decomposition d) {
+        return d.transport() == Transport.TCP ? u8(b, off + d.transportOffset() + at) >>> shift & mask : IRRELEVANT;
+    }
+
+    /** TCP/UDP: the source or destination port; ICMP/ICMPv6: the type on the source side. */
+    private static long packetPort(boolean source, ByteBuffer b, int off, Decomposition d) {
+        int t = off + d.transportOffset();
+        return switch (d.transport()) {
+            case TCP, UDP -> u16(b, t + (source ? 0 : 2));
+            case ICMP, ICMPV6 -> source ? u8(b, t) : 0;
+            case NONE -> 0;
+        };
+    }
+
+    private static long payload(Transport t, Field field, int idx, ByteBuffer b, int off, Decomposition d) {
+        return d.transport() == t ? element(field, idx, b, off, d.payloadOffset(), d.payloadOffset() + d.payloadLength())
+                : IRRELEVANT;
+    }
+
+    /** The element at signed byte index {@code idx} of the packet window [lo, hi), if it fits. */
+    private static long element(Field field, int idx, ByteBuffer b, int off, int windowLo, int windowHi) {
+        int size = field.elementSize();
+        long start = idx >= 0 ? (long) windowLo + idx : (long) windowHi + idx;
+        if (start < windowLo || start + size > windowHi) {
+            return IRRELEVANT;
+        }
+        int at = off + (int) start;
+        return size == 1 ? u8(b, at) : size == 2 ? u16(b, at) : u32(b, at);
+    }
+
+    /**
+     * Compares a wide field's value with the constant (cNeg, cHi:cLo) over all 128 bits:
+     * -1/0/+1, or {@link #IRRELEVANT_RESULT}.
+     */
+    private static int compareWide(Field field, Layer layer, ByteBuffer b, int off, Decomposition d, Address a,
+            boolean cNeg, long cHi, long cLo) {
+        boolean endpoint = layer == Layer.FLOW || layer == Layer.SOCKET;
+        switch (field) {
+            case IP_SRCADDR, IP_DSTADDR:
+                if (!d.isIpv4()) {
+                    return IRRELEVANT_RESULT;
+                }
+                return SignMagnitude.compare(false, 0, mapped(b, off + (field == Field.IP_SRCADDR ? 12 : 16)),
+                        cNeg, cHi, cLo);
+            case IPV6_SRCADDR, IPV6_DSTADDR: {
+                if (!d.isIpv6()) {
+                    return IRRELEVANT_RESULT;
+                }
+                int at = off + (field == Field.IPV6_SRCADDR ? 8 : 24);
+                return SignMagnitude.compare(false, u64(b, at), u64(b, at + 8), cNeg, cHi, cLo);
+            }
+            case LOCALADDR, REMOTEADDR: {
+                boolean local = field == Field.LOCALADDR;
+                if (endpoint) {
+                    U128 v = local ? a.endpoint().localAddr() : a.endpoint().remoteAddr();
+                    return SignMagnitude.compare(false, v.hi(), v.lo(), cNeg, cHi, cLo);
+                }
+                // The local address is the source of an outbound packet.
+                boolean source = local == a.outbound();
+                if (d.isIpv4()) {
+                    return SignMagnitude.compare(false, 0, mapped(b, off + (source ? 12 : 16)), cNeg, cHi, cLo);
+                }
+                int at = off + (source ? 8 : 24);
+                return SignMagnitude.compare(false, u64(b, at), u64(b, at + 8), cNeg, cHi, cLo);
+            }
+            case ENDPOINTID: return SignMagnitude.compare(false, 0, a.endpoint().endpointId(), cNeg, cHi, cLo);
+            case PARENTENDPOINTID:
+                return SignMagnitude.compare(false, 0, a.endpoint().parentEndpointId(), cNeg, cHi, cLo);
+            case TIMESTAMP: {
+                long t = a.timestamp();
+                return SignMagnitude.compare(t < 0, 0, t < 0 ? -t : t, cNeg, cHi, cLo);
+            }
+            default: throw new AssertionError(field);
+        }
+    }
+
+    /** The IPv4-mapped value of the IPv4 address at {@code at}. */
+    private static long mapped(ByteBuffer b, int at) {
+        return U128.ipv4Mapped((int) u32(b, at)).lo();
+    }
+}
