@@ -7,7 +7,7 @@ import org.divert4j.abi.Layer;
 import org.divert4j.filter.FilterCompiler;
 import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
-import org.divert4j.packet.Decomposition;
+import org.divert4j.packet.Decomposer;
 
 /**
  * Executes compiled filter programs over a packet and its address exactly as WinDivert does
@@ -53,9 +53,10 @@ public final class FilterEvaluator {
      * @param length the number of packet bytes
      */
     public static Verdict evaluate(String filter, ByteBuffer packet, int offset, int length, Address address) {
-        Decomposition d;
+        Decomposer d = new Decomposer();
+        boolean network;
         try {
-            d = FilterProgram.entry(packet, offset, length, address);
+            network = FilterProgram.entry(packet, offset, length, address, d);
         } catch (FilterEvaluationException e) {
             return Verdict.error(e.getMessage());
         }
@@ -66,7 +67,8 @@ public final class FilterEvaluator {
             return Verdict.error(e.getMessage());
         }
         try {
-            return Verdict.of(program.run(address.layer(), d == null ? null : packet, offset, length, d, address));
+            return Verdict.of(network ? program.run(address.layer(), packet, offset, length, d, address)
+                    : program.run(address.layer(), null, 0, 0, null, address));
         } catch (FilterEvaluationException e) {
             return Verdict.error(e.getMessage());
         }

@@ -10,15 +10,15 @@ import org.divert4j.filter.Comparison;
 import org.divert4j.filter.Field;
 import org.divert4j.filter.Instruction;
 import org.divert4j.filter.SignMagnitude;
-import org.divert4j.packet.Decomposition;
+import org.divert4j.packet.Decomposer;
 import org.divert4j.packet.PacketHash;
-import org.divert4j.packet.PacketParser;
 import org.divert4j.packet.Transport;
 
 /**
  * A compiled program prepared once for evaluating many packets: the same semantics as
  * {@link FilterEvaluator} (which runs through this class), with the per-instruction decoding
- * done up front and no allocation per packet beyond the packet's {@link Decomposition}.
+ * done up front and no allocation per packet (the packet is decomposed into a {@link Decomposer}
+ * kept per thread).
  *
  * <p>Preparing never fails: like WinDivert, an instruction with an unknown field or test, a
  * field illegal for the layer or a jump outside the program is an error only when it is
@@ -38,6 +38,8 @@ public final class FilterProgram {
     private static final int IRRELEVANT_RESULT = 2;
     private static final int EQ = Comparison.EQ.id();
     private static final int NEQ = Comparison.NEQ.id();
+    /** Evaluations do not nest, so one decomposer per thread serves them all. */
+    private static final ThreadLocal<Decomposer> DECOMPOSER = ThreadLocal.withInitial(Decomposer::new);
 
     private final List<Instruction> instructions;
     /** The field of each instruction, or null if its field or test number is unknown. */
@@ -153,8 +155,9 @@ public final class FilterProgram {
      */
     public boolean evaluate(ByteBuffer packet, int offset, int length, Address address)
             throws FilterEvaluationException {
-        Decomposition d = entry(packet, offset, length, address);
-        return run(address.layer(), d == null ? null : packet, offset, length, d, address);
+        Decomposer d = DECOMPOSER.get();
+        return entry(packet, offset, length, address, d) ? run(address.layer(), packet, offset, length, d, address)
+                : run(address.layer(), null, 0, 0, null, address);
     }
 
     /**
@@ -187,8 +190,12 @@ public final class FilterProgram {
         if (!fits(layer, address.data())) {
             throw new FilterEvaluationException("the address carries " + address.layer() + " data, not " + layer);
         }
-        return layer.isNetwork() ? run(layer, packet.buffer(), packet.offset(), packet.length(), packet.headers(), address)
-                : run(layer, null, 0, 0, null, address);
+        if (!layer.isNetwork()) {
+            return run(layer, null, 0, 0, null, address);
+        }
+        Decomposer d = new Decomposer();
+        d.set(packet.headers());
+        return run(layer, packet.buffer(), packet.offset(), packet.length(), d, address);
     }
 
     private static boolean fits(Layer layer, LayerData data) {
@@ -199,8 +206,11 @@ public final class FilterProgram {
         };
     }
 
-    /** The entry checks of §8.5 step 2; the decomposed packet at the network layers, else null. */
-    static Decomposition entry(ByteBuffer packet, int offset, int length, Address address)
+    /**
+     * The entry checks of §8.5 step 2; at the network layers decomposes the packet into
+     * {@code d} and returns true, elsewhere returns false.
+     */
+    static boolean entry(ByteBuffer packet, int offset, int length, Address address, Decomposer d)
             throws FilterEvaluationException {
         Layer layer = address.layer();
         switch (layer) {
@@ -208,24 +218,23 @@ public final class FilterProgram {
                 if (packet == null) {
                     throw new FilterEvaluationException("layer " + layer + " needs a packet");
                 }
-                Decomposition d = PacketParser.parse(packet, offset, length);
-                if (d == null) {
+                if (!d.decompose(packet, offset, length)) {
                     throw new FilterEvaluationException("the " + length + " bytes are not a valid IPv4 or IPv6 packet");
                 }
-                if (address.ipv6() != d.isIpv6()) {
+                if (address.ipv6() != (d.ipVersion() == 6)) {
                     throw new FilterEvaluationException("the address IPv6 flag is " + (address.ipv6() ? "set" : "clear")
                             + " but the packet is IPv" + d.ipVersion());
                 }
-                return d;
+                return true;
             }
             case FLOW, SOCKET -> {
                 if (packet != null) {
                     throw new FilterEvaluationException("layer " + layer + " events carry no packet");
                 }
-                return null;
+                return false;
             }
             default -> {
-                return null;
+                return false;
             }
         }
     }
@@ -234,7 +243,7 @@ public final class FilterProgram {
      * filter-object.md a.4. {@code b}, {@code off}, {@code len} and {@code d} are the packet at
      * the network layers (d its decomposition); unused elsewhere.
      */
-    boolean run(Layer layer, ByteBuffer b, int off, int len, Decomposition d, Address a)
+    boolean run(Layer layer, ByteBuffer b, int off, int len, Decomposer d, Address a)
             throws FilterEvaluationException {
         int layerBit = 1 << layer.value();
         int n = fields.length;
@@ -322,7 +331,7 @@ public final class FilterProgram {
      * The ordered key of a narrow field's value (filter-language.md §5), or {@link #IRRELEVANT}.
      * {@code off} is the packet's first byte in {@code b}.
      */
-    private static long narrow(Field field, int idx, Layer layer, ByteBuffer b, int off, int len, Decomposition d,
+    private static long narrow(Field field, int idx, Layer layer, ByteBuffer b, int off, int len, Decomposer d,
             Address a) {
         boolean endpoint = layer == Layer.FLOW || layer == Layer.SOCKET;
         switch (field) {
@@ -331,32 +340,32 @@ public final class FilterProgram {
             case OUTBOUND: return flag(a.outbound());
             case IFIDX: return a.network().ifIdx() & 0xFFFFFFFFL;
             case SUBIFIDX: return a.network().subIfIdx() & 0xFFFFFFFFL;
-            case IP: return flag(!endpoint && d.isIpv4());
-            case IPV6: return flag(!endpoint && d.isIpv6());
+            case IP: return flag(!endpoint && d.ipVersion() == 4);
+            case IPV6: return flag(!endpoint && d.ipVersion() == 6);
             case ICMP: return flag(endpoint ? !a.ipv6() && a.endpoint().protocol() == 1
                     : d.transport() == Transport.ICMP);
             case TCP: return flag(endpoint ? a.endpoint().protocol() == 6 : d.transport() == Transport.TCP);
             case UDP: return flag(endpoint ? a.endpoint().protocol() == 17 : d.transport() == Transport.UDP);
             case ICMPV6: return flag(endpoint ? a.ipv6() && a.endpoint().protocol() == 58
                     : d.transport() == Transport.ICMPV6);
-            case IP_HDRLENGTH: return d.isIpv4() ? u8(b, off) & 0x0F : IRRELEVANT;
-            case IP_TOS: return d.isIpv4() ? u8(b, off + 1) : IRRELEVANT;
-            case IP_LENGTH: return d.isIpv4() ? u16(b, off + 2) : IRRELEVANT;
-            case IP_ID: return d.isIpv4() ? u16(b, off + 4) : IRRELEVANT;
-            case IP_DF: return d.isIpv4() ? u8(b, off + 6) >>> 6 & 1 : IRRELEVANT;
-            case IP_MF: return d.isIpv4() ? u8(b, off + 6) >>> 5 & 1 : IRRELEVANT;
-            case IP_FRAGOFF: return d.isIpv4() ? u16(b, off + 6) & 0x1FFF : IRRELEVANT;
-            case IP_TTL: return d.isIpv4() ? u8(b, off + 8) : IRRELEVANT;
-            case IP_PROTOCOL: return d.isIpv4() ? u8(b, off + 9) : IRRELEVANT;
-            case IP_CHECKSUM: return d.isIpv4() ? u16(b, off + 10) : IRRELEVANT;
-            case IPV6_TRAFFICCLASS: return d.isIpv6() ? u16(b, off) >>> 4 & 0xFF : IRRELEVANT;
+            case IP_HDRLENGTH: return d.ipVersion() == 4 ? u8(b, off) & 0x0F : IRRELEVANT;
+            case IP_TOS: return d.ipVersion() == 4 ? u8(b, off + 1) : IRRELEVANT;
+            case IP_LENGTH: return d.ipVersion() == 4 ? u16(b, off + 2) : IRRELEVANT;
+            case IP_ID: return d.ipVersion() == 4 ? u16(b, off + 4) : IRRELEVANT;
+            case IP_DF: return d.ipVersion() == 4 ? u8(b, off + 6) >>> 6 & 1 : IRRELEVANT;
+            case IP_MF: return d.ipVersion() == 4 ? u8(b, off + 6) >>> 5 & 1 : IRRELEVANT;
+            case IP_FRAGOFF: return d.ipVersion() == 4 ? u16(b, off + 6) & 0x1FFF : IRRELEVANT;
+            case IP_TTL: return d.ipVersion() == 4 ? u8(b, off + 8) : IRRELEVANT;
+            case IP_PROTOCOL: return d.ipVersion() == 4 ? u8(b, off + 9) : IRRELEVANT;
+            case IP_CHECKSUM: return d.ipVersion() == 4 ? u16(b, off + 10) : IRRELEVANT;
+            case IPV6_TRAFFICCLASS: return d.ipVersion() == 6 ? u16(b, off) >>> 4 & 0xFF : IRRELEVANT;
             case IPV6_FLOWLABEL:
                 // WinDivert's byte-order slip, reproduced (filter-language.md §5.4).
-                return d.isIpv6() ? (long) u8(b, off + 2) << 24 | u8(b, off + 3) << 16 | (u8(b, off + 1) & 0x0F) << 8
+                return d.ipVersion() == 6 ? (long) u8(b, off + 2) << 24 | u8(b, off + 3) << 16 | (u8(b, off + 1) & 0x0F) << 8
                         : IRRELEVANT;
-            case IPV6_LENGTH: return d.isIpv6() ? u16(b, off + 4) : IRRELEVANT;
-            case IPV6_NEXTHDR: return d.isIpv6() ? u8(b, off + 6) : IRRELEVANT;
-            case IPV6_HOPLIMIT: return d.isIpv6() ? u8(b, off + 7) : IRRELEVANT;
+            case IPV6_LENGTH: return d.ipVersion() == 6 ? u16(b, off + 4) : IRRELEVANT;
+            case IPV6_NEXTHDR: return d.ipVersion() == 6 ? u8(b, off + 6) : IRRELEVANT;
+            case IPV6_HOPLIMIT: return d.ipVersion() == 6 ? u8(b, off + 7) : IRRELEVANT;
             case ICMP_TYPE: return transport(Transport.ICMP, 0, 1, b, off, d);
             case ICMP_CODE: return transport(Transport.ICMP, 1, 1, b, off, d);
             case ICMP_CHECKSUM: return transport(Transport.ICMP, 2, 2, b, off, d);
@@ -402,16 +411,16 @@ public final class FilterProgram {
             case TCP_PAYLOAD, TCP_PAYLOAD16, TCP_PAYLOAD32: return payload(Transport.TCP, field, idx, b, off, d);
             case UDP_PAYLOAD, UDP_PAYLOAD16, UDP_PAYLOAD32: return payload(Transport.UDP, field, idx, b, off, d);
             case LENGTH: return len;
-            case RANDOM8: return PacketHash.random8(PacketHash.hash(b, off, d, a.timestamp()));
-            case RANDOM16: return PacketHash.random16(PacketHash.hash(b, off, d, a.timestamp()));
-            case RANDOM32: return PacketHash.random32(PacketHash.hash(b, off, d, a.timestamp()));
+            case RANDOM8: return PacketHash.random8(PacketHash.hash(b, off, d.toDecomposition(), a.timestamp()));
+            case RANDOM16: return PacketHash.random16(PacketHash.hash(b, off, d.toDecomposition(), a.timestamp()));
+            case RANDOM32: return PacketHash.random32(PacketHash.hash(b, off, d.toDecomposition(), a.timestamp()));
             case FRAGMENT: return flag(d.fragment());
             default: throw new AssertionError(field);
         }
     }
 
     /** A big-endian header field of {@code size} bytes at {@code at} in the transport header. */
-    private static long transport(Transport t, int at, int size, ByteBuffer b, int off, Decomposition d) {
+    private static long transport(Transport t, int at, int size, ByteBuffer b, int off, Decomposer d) {
         if (d.transport() != t) {
             return IRRELEVANT;
         }
@@ -419,12 +428,12 @@ public final class FilterProgram {
         return size == 1 ? u8(b, o) : size == 2 ? u16(b, o) : u32(b, o);
     }
 
-    private static long tcpBits(int at, int shift, int mask, ByteBuffer b, int off, Decomposition d) {
+    private static long tcpBits(int at, int shift, int mask, ByteBuffer b, int off, Decomposer d) {
         return d.transport() == Transport.TCP ? u8(b, off + d.transportOffset() + at) >>> shift & mask : IRRELEVANT;
     }
 
     /** TCP/UDP: the source or destination port; ICMP/ICMPv6: the type on the source side. */
-    private static long packetPort(boolean source, ByteBuffer b, int off, Decomposition d) {
+    private static long packetPort(boolean source, ByteBuffer b, int off, Decomposer d) {
         int t = off + d.transportOffset();
         return switch (d.transport()) {
             case TCP, UDP -> u16(b, t + (source ? 0 : 2));
@@ -433,7 +442,7 @@ public final class FilterProgram {
         };
     }
 
-    private static long payload(Transport t, Field field, int idx, ByteBuffer b, int off, Decomposition d) {
+    private static long payload(Transport t, Field field, int idx, ByteBuffer b, int off, Decomposer d) {
         return d.transport() == t ? element(field, idx, b, off, d.payloadOffset(), d.payloadOffset() + d.payloadLength())
                 : IRRELEVANT;
     }
@@ -453,18 +462,18 @@ public final class FilterProgram {
      * Compares a wide field's value with the constant (cNeg, cHi:cLo) over all 128 bits:
      * -1/0/+1, or {@link #IRRELEVANT_RESULT}.
      */
-    private static int compareWide(Field field, Layer layer, ByteBuffer b, int off, Decomposition d, Address a,
+    private static int compareWide(Field field, Layer layer, ByteBuffer b, int off, Decomposer d, Address a,
             boolean cNeg, long cHi, long cLo) {
         boolean endpoint = layer == Layer.FLOW || layer == Layer.SOCKET;
         switch (field) {
             case IP_SRCADDR, IP_DSTADDR:
-                if (!d.isIpv4()) {
+                if (d.ipVersion() != 4) {
                     return IRRELEVANT_RESULT;
                 }
                 return SignMagnitude.compare(false, 0, mapped(b, off + (field == Field.IP_SRCADDR ? 12 : 16)),
                         cNeg, cHi, cLo);
             case IPV6_SRCADDR, IPV6_DSTADDR: {
-                if (!d.isIpv6()) {
+                if (d.ipVersion() != 6) {
                     return IRRELEVANT_RESULT;
                 }
                 int at = off + (field == Field.IPV6_SRCADDR ? 8 : 24);
@@ -478,7 +487,7 @@ public final class FilterProgram {
                 }
                 // The local address is the source of an outbound packet.
                 boolean source = local == a.outbound();
-                if (d.isIpv4()) {
+                if (d.ipVersion() == 4) {
                     return SignMagnitude.compare(false, 0, mapped(b, off + (source ? 12 : 16)), cNeg, cHi, cLo);
                 }
                 int at = off + (source ? 8 : 24);
