@@ -28,6 +28,9 @@ public final class Decomposer {
      * Decomposes the packet that starts at absolute index {@code offset} of {@code buf}, with
      * {@code length} bytes available (helpers.md §3.1).
      *
+     * @param buf the buffer (only absolute reads are made)
+     * @param offset index of the packet's first byte
+     * @param length the number of bytes available from there
      * @return false if the bytes are not an IP packet (too short, bad version, IHL below 5,
      *     IPv4 total length below the header, fewer bytes than the IPv4 header); the values
      *     are then unspecified
@@ -169,7 +172,11 @@ public final class Decomposer {
         available = len;
     }
 
-    /** Takes the values of an existing decomposition. */
+    /**
+     * Takes the values of an existing decomposition.
+     *
+     * @param d the decomposition
+     */
     public void set(Decomposition d) {
         ipVersion = d.ipVersion();
         ipHeaderLength = d.ipHeaderLength();
@@ -185,44 +192,76 @@ public final class Decomposer {
         available = d.available();
     }
 
-    /** The values as an immutable decomposition. */
+    /**
+     * The values as an immutable decomposition.
+     *
+     * @return a new decomposition
+     */
     public Decomposition toDecomposition() {
         return new Decomposition(ipVersion, ipHeaderLength, protocol, transport, transportOffset, payloadOffset,
                 payloadLength, fragment, moreFragments, fragmentOffset, ipLength > available, ipLength < available,
                 ipLength, available);
     }
 
-    /** 4 or 6. */
+    /**
+     * 4 or 6.
+     *
+     * @return the value
+     */
     public int ipVersion() {
         return ipVersion;
     }
 
-    /** The final protocol number after the IPv6 extension-header walk. */
+    /**
+     * The final protocol number after the IPv6 extension-header walk.
+     *
+     * @return the value
+     */
     public int protocol() {
         return protocol;
     }
 
-    /** The transport header found. */
+    /**
+     * The transport header found.
+     *
+     * @return the value
+     */
     public Transport transport() {
         return transport;
     }
 
-    /** Offset of the transport header from the packet's first byte, or -1 if there is none. */
+    /**
+     * Offset of the transport header from the packet's first byte, or -1 if there is none.
+     *
+     * @return the value
+     */
     public int transportOffset() {
         return transportOffset;
     }
 
-    /** Offset of the payload from the packet's first byte. */
+    /**
+     * Offset of the payload from the packet's first byte.
+     *
+     * @return the value
+     */
     public int payloadOffset() {
         return payloadOffset;
     }
 
-    /** Bytes of payload within the packet (0 if none). */
+    /**
+     * Bytes of payload within the packet (0 if none).
+     *
+     * @return the value
+     */
     public int payloadLength() {
         return payloadLength;
     }
 
-    /** True if the packet is an IP fragment. */
+    /**
+     * True if the packet is an IP fragment.
+     *
+     * @return the value
+     */
     public boolean fragment() {
         return fragment;
     }

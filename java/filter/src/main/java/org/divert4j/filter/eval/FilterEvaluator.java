@@ -30,9 +30,11 @@ public final class FilterEvaluator {
      * be no packet; at REFLECT the packet is ignored. Prepares the program on every call: to
      * evaluate many packets keep a {@link FilterProgram}.
      *
+     * @param program the compiled program
      * @param packet the packet bytes, or null
      * @param offset index of the packet's first byte in {@code packet}
      * @param length the number of packet bytes (the value of {@code length})
+     * @param address the address; its layer is the layer the program runs at
      * @return true on a match, false on no match
      * @throws FilterEvaluationException where WinDivert fails with ERROR_INVALID_PARAMETER
      */
@@ -51,6 +53,8 @@ public final class FilterEvaluator {
      * @param packet the packet bytes, or null
      * @param offset index of the packet's first byte in {@code packet}
      * @param length the number of packet bytes
+     * @param address the address; its layer is the layer the filter is compiled for
+     * @return the verdict
      */
     public static Verdict evaluate(String filter, ByteBuffer packet, int offset, int length, Address address) {
         Decomposer d = new Decomposer();
@@ -74,7 +78,15 @@ public final class FilterEvaluator {
         }
     }
 
-    /** {@link #evaluate(List, ByteBuffer, int, int, Address)} for a whole array, or null. */
+    /**
+     * {@link #evaluate(List, ByteBuffer, int, int, Address)} for a whole array, or null.
+     *
+     * @param program the compiled program
+     * @param packet the packet bytes, or null
+     * @param address the address; its layer is the layer the program runs at
+     * @return true on a match, false on no match
+     * @throws FilterEvaluationException where WinDivert fails with ERROR_INVALID_PARAMETER
+     */
     public static boolean evaluate(List<Instruction> program, byte[] packet, Address address)
             throws FilterEvaluationException {
         return FilterProgram.of(program).evaluate(packet, address);
@@ -83,9 +95,11 @@ public final class FilterEvaluator {
     /**
      * Runs a program (filter-object.md a.4) without the entry-point checks of §8.5.
      *
+     * @param program the compiled program
      * @param layer the layer the program runs at; decides which fields are legal
      * @param packet the decomposed packet at NETWORK/NETWORK_FORWARD; ignored elsewhere
      * @param address the address; its layer data must be the one of {@code layer}
+     * @return true on a match, false on no match
      * @throws FilterEvaluationException if an executed instruction uses a field illegal for the
      *     layer, an unknown field or test, a label outside the program, or the program runs
      *     more than {@link #MAX_STEPS} steps
