@@ -46,8 +46,14 @@ import org.divert4j.filter.Instruction;
 final class PathRebuild {
     /** States built before giving up: the rebuild can be exponential in the worst case. */
     private static final int MAX_STATES = 4096;
-    /** States built over all orders tried for one program: bounds the compile time. */
-    private static final int MAX_WORK = 200000;
+    /**
+     * Steps (states built, atoms looked at while learning, new implications) over all orders
+     * tried for one program: bounds what the rebuild adds to a compile to tens of milliseconds
+     * whatever the program (a chain of 250 tests included).
+     */
+    private static final int MAX_WORK = 2_000_000;
+    /** Steps one new {@link ProgramOptimizer#implies} answer counts for (it is cached). */
+    private static final int IMPLIES_COST = 100;
     /** Sifting passes over all atoms; later passes rarely find more. */
     private static final int MAX_PASSES = 3;
     private static final byte UNKNOWN = -1;
@@ -64,7 +70,7 @@ final class PathRebuild {
     private final Map<String, Integer> states = new HashMap<>();
     /** What every input is known to do before any test: the constant atoms. */
     private final byte[] initial;
-    /** States all attempts together may still build. */
+    /** Steps all attempts together may still take. */
     private int budget = MAX_WORK;
     private int[] rank;
     private final Map<List<Integer>, Integer> nodes = new HashMap<>();
@@ -235,12 +241,14 @@ final class PathRebuild {
         while (top > 0) {
             int x = work[--top];
             int row = x * 2 + known[x];
+            budget -= known.length;
             for (int b = 0; b < known.length; b++) {
                 if (known[b] != UNKNOWN) {
                     continue;
                 }
                 byte c = implied[row][b];
                 if (c == 0) {
+                    budget -= IMPLIES_COST;
                     int d = ProgramOptimizer.implies(atoms.get(x), known[x] == 1, atoms.get(b), layer);
                     c = (byte) (d < 0 ? 1 : d + 2);
                     implied[row][b] = c;
