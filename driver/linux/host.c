@@ -2,9 +2,7 @@
 #include "host.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -49,8 +47,12 @@
 #define HOLD_NS  INT64_C(250000000)
 /* The kernel queue takes the packets the reader has not read yet, plus the held ones. */
 #define KERNEL_QUEUE_MAXLEN (DIVERT_WORK_QUEUE_LENGTH_MAX + HOLD_MAX)
-/* Datagrams read per wake-up of the capture thread before it looks at the clock and waiters. */
-#define READ_BURST 64
+/*
+ * The capture thread takes up to READ_BURST datagrams per system call, wakes RECV once for
+ * them all and then looks at the hold deadlines, at least every READ_TIMEOUT_MS when idle.
+ */
+#define READ_BURST 16u
+#define READ_TIMEOUT_MS 100u
 /* Internal storage per queued packet beyond its bytes, counted against QUEUE_SIZE. */
 #define ENTRY_OVERHEAD 128u
 
@@ -134,9 +136,9 @@ typedef struct handle
     int             rules_installed;
     pthread_t       reader;
     int             reader_started;
-    int             wake[2];
+    atomic_int      stop;      /* tells the capture thread to end */
     rawsock_set  inject;
-    uint8_t        *rbuf;
+    uint8_t        *rbuf;      /* READ_BURST datagrams of NFQ_RECV_BUFFER bytes */
     hold_set        held;      /* under mu */
     int64_t         last_stamp; /* capture thread only */
     nfq_verdicts    rverdicts;  /* capture thread only */
@@ -220,7 +222,6 @@ DIVERT4J_EXPORT uint32_t divert4j_open(int32_t *out)
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     divert_handle_init(&h->core, TICKS_PER_MS, ENTRY_OVERHEAD);
-    h->wake[0] = h->wake[1] = -1;
     h->nfq.fd = -1;
     rawsock_init(&h->inject, 0);
     hold_init(&h->held);
@@ -358,36 +359,21 @@ static int on_packet(handle *h, const nfq_packet *p)
 }
 
 /*
- * Reads what the socket holds (a burst at most), wakes RECV once for all of it, ends the
- * holds that are due. Waits up to the next hold deadline with `wait`. Returns -1 when woken
- * to stop, 1 when a datagram was read, else 0.
+ * Reads what the socket holds (a burst at most; with `wait`, waits for the first datagram up
+ * to READ_TIMEOUT_MS), wakes RECV once for all of it, ends the holds that are due. Returns the
+ * number of datagrams read, or a negative errno (-EAGAIN: none).
  */
 static int read_packets(handle *h, int wait)
 {
-    int timeout = 0;
-    if (wait) {
-        pthread_mutex_lock(&h->mu);
-        int64_t due = h->held.oldest != NULL ? h->held.oldest->stamp + HOLD_NS : 0;
-        pthread_mutex_unlock(&h->mu);
-        int64_t left = due - now_ns();
-        timeout = due == 0 ? -1 : left <= 0 ? 0 : (int)((left + 999999) / 1000000);
-    }
-    struct pollfd pf[2] = {{h->nfq.fd, POLLIN, 0}, {h->wake[0], POLLIN, 0}};
-    int r = poll(pf, h->wake[0] >= 0 ? 2 : 1, timeout);
-    if (r > 0 && pf[1].revents) {
-        return -1;
-    }
-    int got = 0, queued = 0;
-    for (int i = 0; r > 0 && i < READ_BURST; i++) {
-        long n = nfq_recv_nowait(&h->nfq, h->rbuf, NFQ_RECV_BUFFER);
-        if (n < 0 && n != -EINTR) {
-            break; /* -EAGAIN: drained */
-        }
-        got = 1;
+    uint32_t lens[READ_BURST];
+    int got = nfq_recv_many(&h->nfq, h->rbuf, NFQ_RECV_BUFFER, READ_BURST, lens, wait);
+    int queued = 0;
+    for (int i = 0; i < got; i++) {
+        const uint8_t *d = h->rbuf + (size_t)i * NFQ_RECV_BUFFER;
         size_t off = 0;
         nfq_packet p;
         int rc;
-        while (n > 0 && (rc = nfq_parse(h->rbuf, (size_t)n, &off, &p)) != 0) {
+        while (lens[i] > 0 && (rc = nfq_parse(d, lens[i], &off, &p)) != 0) {
             if (rc == 1) {
                 queued |= on_packet(h, &p);
             } else if (rc == -EBADMSG) {
@@ -408,7 +394,8 @@ static int read_packets(handle *h, int wait)
 static void *reader_main(void *arg)
 {
     handle *h = arg;
-    while (read_packets(h, 1) >= 0) {
+    while (!atomic_load(&h->stop)) {
+        (void)read_packets(h, 1);
     }
     return NULL;
 }
@@ -462,9 +449,13 @@ static uint32_t start_capture(handle *h)
     h->have_queue = 1;
     rawsock_init(&h->inject, (uint16_t)(h->nfq.queue - RULES_QUEUE_FIRST));
     if (capture != 0) {
-        h->rbuf = malloc(NFQ_RECV_BUFFER);
-        if (h->rbuf == NULL || pipe2(h->wake, O_CLOEXEC) != 0) {
+        h->rbuf = malloc((size_t)READ_BURST * NFQ_RECV_BUFFER);
+        if (h->rbuf == NULL) {
             return fail(ERR_NO_SYSTEM_RESOURCES, "out of memory");
+        }
+        e = nfq_set_recv_timeout(&h->nfq, READ_TIMEOUT_MS);
+        if (e != 0) {
+            return fail(ERR_NO_SYSTEM_RESOURCES, "NFQUEUE: %s", strerror(-e));
         }
         if (pthread_create(&h->reader, NULL, reader_main, h) != 0) {
             return fail(ERR_NO_SYSTEM_RESOURCES, "cannot start the capture thread");
@@ -897,10 +888,9 @@ DIVERT4J_EXPORT uint32_t divert4j_close(int32_t id)
         (void)rules_remove(h->rules.tag, err, sizeof err);
     }
     if (h->reader_started) {
-        (void)!write(h->wake[1], "x", 1);
+        atomic_store(&h->stop, 1);
+        (void)nfq_wake(&h->nfq); /* else it notices within READ_TIMEOUT_MS */
         pthread_join(h->reader, NULL);
-        close(h->wake[0]);
-        h->wake[0] = -1;
         while (read_packets(h, 0) > 0) {
         }
     }
@@ -933,9 +923,6 @@ DIVERT4J_EXPORT uint32_t divert4j_close(int32_t id)
     (void)nfq_verdicts_flush(&h->nfq, &v);
     if (h->have_queue) {
         nfq_close(&h->nfq);
-    }
-    if (h->wake[1] >= 0) {
-        close(h->wake[1]);
     }
     rawsock_close(&h->inject);
     free(h->rbuf);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -352,11 +353,11 @@ int nfq_set_flags(nfq_conn *c, uint32_t mask, uint32_t flags)
     return request(c, &m);
 }
 
-static long recv_flags(nfq_conn *c, uint8_t *buf, size_t len, int flags)
+long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len)
 {
     struct sockaddr_nl from;
     socklen_t flen = sizeof from;
-    ssize_t n = recvfrom(c->fd, buf, len, MSG_TRUNC | flags, (struct sockaddr *)&from, &flen);
+    ssize_t n = recvfrom(c->fd, buf, len, MSG_TRUNC, (struct sockaddr *)&from, &flen);
     if (n < 0) {
         return -errno;
     }
@@ -369,14 +370,52 @@ static long recv_flags(nfq_conn *c, uint8_t *buf, size_t len, int flags)
     return (long)n;
 }
 
-long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len)
+
+int nfq_recv_many(nfq_conn *c, uint8_t *buf, size_t each, unsigned n, uint32_t *lens, int wait)
 {
-    return recv_flags(c, buf, len, 0);
+    struct mmsghdr mm[NFQ_RECV_MANY_MAX];
+    struct iovec iov[NFQ_RECV_MANY_MAX];
+    struct sockaddr_nl from[NFQ_RECV_MANY_MAX];
+    if (n > NFQ_RECV_MANY_MAX) {
+        n = NFQ_RECV_MANY_MAX;
+    }
+    memset(mm, 0, n * sizeof mm[0]);
+    for (unsigned i = 0; i < n; i++) {
+        iov[i].iov_base = buf + (size_t)i * each;
+        iov[i].iov_len = each;
+        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iovlen = 1;
+        mm[i].msg_hdr.msg_name = &from[i];
+        mm[i].msg_hdr.msg_namelen = sizeof from[i];
+    }
+    int got = recvmmsg(c->fd, mm, n, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
+    if (got < 0) {
+        return -errno;
+    }
+    for (int i = 0; i < got; i++) {
+        int whole = !(mm[i].msg_hdr.msg_flags & MSG_TRUNC);
+        lens[i] = whole && from[i].nl_pid == 0 ? mm[i].msg_len : 0;
+    }
+    return got;
 }
 
-long nfq_recv_nowait(nfq_conn *c, uint8_t *buf, size_t len)
+int nfq_set_recv_timeout(nfq_conn *c, unsigned ms)
 {
-    return recv_flags(c, buf, len, MSG_DONTWAIT);
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (long)(ms % 1000) * 1000};
+    return setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 ? 0 : -errno;
+}
+
+int nfq_wake(const nfq_conn *c)
+{
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    if (fd < 0) {
+        return -errno;
+    }
+    struct nlmsghdr h = {.nlmsg_len = sizeof h, .nlmsg_type = NLMSG_NOOP};
+    struct sockaddr_nl to = {.nl_family = AF_NETLINK, .nl_pid = c->portid};
+    int rc = sendto(fd, &h, sizeof h, 0, (struct sockaddr *)&to, sizeof to) < 0 ? -errno : 0;
+    close(fd);
+    return rc;
 }
 
 /* A verdict message without payload, not yet finished. */

@@ -80,8 +80,21 @@ int nfq_set_flags(nfq_conn *c, uint32_t mask, uint32_t flags);
 /* Receives one datagram; returns its length or -errno (-EAGAIN/-EINTR passed through). */
 long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len);
 
-/* As nfq_recv, but -EAGAIN at once when nothing is waiting. */
-long nfq_recv_nowait(nfq_conn *c, uint8_t *buf, size_t len);
+/*
+ * Receives up to n datagrams (at most NFQ_RECV_MANY_MAX) with one system call into buf, `each`
+ * bytes apart; lens[i] is the i-th one's length, 0 for one to skip (truncated, or not from
+ * the kernel). With `wait` it waits for the first (up to the receive timeout: -EAGAIN) and
+ * takes what else is waiting; without, it returns -EAGAIN at once when nothing is. Returns the
+ * number received or -errno.
+ */
+#define NFQ_RECV_MANY_MAX 64u
+int nfq_recv_many(nfq_conn *c, uint8_t *buf, size_t each, unsigned n, uint32_t *lens, int wait);
+
+/* Bounds how long a waiting receive blocks (0: no bound). */
+int nfq_set_recv_timeout(nfq_conn *c, unsigned ms);
+
+/* Ends a waiting receive on c at once: sends c an empty datagram from another socket. */
+int nfq_wake(const nfq_conn *c);
 
 /*
  * Verdict for one packet. With payload != NULL the packet is replaced by payload (its length

@@ -1,9 +1,9 @@
 /*
  * Linux host against the real kernel, in a private network namespace (needs root): NFQUEUE
  * over raw netlink (bind, packet copy, attributes, verdicts with a new payload, batch
- * verdicts, verdict collections), the iptables rule manager (positions and marks giving
- * WinDivert's priority order, removal, stale-owner cleanup, the kill -9 watchdog,
- * --queue-bypass).
+ * verdicts, verdict collections, several datagrams per receive, bounded and woken waits),
+ * the iptables rule manager (positions and marks giving WinDivert's priority order, removal,
+ * stale-owner cleanup, the kill -9 watchdog, --queue-bypass).
  * Exit 77 (skipped) when not root; tests/run.sh runs it as root.
  */
 #define _GNU_SOURCE
@@ -296,6 +296,32 @@ static void test_single_queue(nfq_conn *qa, int rx4, int rx6)
     CHECK(nfq_verdicts_flush(qa, &v) == 0);
     CHECK(strcmp(udp_text(rx4), "c-accept") == 0);
     CHECK(strcmp(udp_text(rx4), "c-last") == 0);
+
+    /* what is waiting, with one receive; then nothing; a bounded wait; a wait ended early */
+    static uint8_t many[4 * NFQ_RECV_BUFFER];
+    uint32_t lens[4];
+    const char *texts3[] = {"m1", "m2", "m3"};
+    for (int i = 0; i < 3; i++) {
+        udp_send(AF_INET, 5001, texts3[i]);
+    }
+    CHECK(nfq_recv_many(qa, many, NFQ_RECV_BUFFER, 4, lens, 1) == 3);
+    for (int i = 0; i < 3; i++) {
+        size_t off = 0;
+        nfq_packet p;
+        CHECK(lens[i] > 0 && nfq_parse(many + i * NFQ_RECV_BUFFER, lens[i], &off, &p) == 1);
+        CHECK(p.payload_len >= 2 && memcmp(p.payload + p.payload_len - 2, texts3[i], 2) == 0);
+        CHECK(nfq_verdicts_add(qa, &v, p.id, NFQ_ACCEPT, NULL) == 0);
+    }
+    CHECK(nfq_verdicts_flush(qa, &v) == 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK(strcmp(udp_text(rx4), texts3[i]) == 0);
+    }
+    CHECK(nfq_recv_many(qa, many, NFQ_RECV_BUFFER, 4, lens, 0) == -EAGAIN);
+    CHECK(nfq_set_recv_timeout(qa, 50) == 0);
+    CHECK(nfq_recv_many(qa, many, NFQ_RECV_BUFFER, 4, lens, 1) == -EAGAIN);
+    CHECK(nfq_wake(qa) == 0);
+    CHECK(nfq_recv_many(qa, many, NFQ_RECV_BUFFER, 4, lens, 1) == 1 && lens[0] == 0);
+    CHECK(nfq_set_recv_timeout(qa, 0) == 0);
 
     /* IPv6 */
     udp_send(AF_INET6, 5001, "six");
