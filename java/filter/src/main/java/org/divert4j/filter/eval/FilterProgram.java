@@ -17,8 +17,8 @@ import org.divert4j.packet.Transport;
 /**
  * A compiled program prepared once for evaluating many packets: the same semantics as
  * {@link FilterEvaluator} (which runs through this class), with the per-instruction decoding
- * done up front and no allocation per packet (the packet is decomposed into a {@link Decomposer}
- * kept per thread).
+ * done up front. Evaluating a packet allocates nothing when the caller passes a
+ * {@link Decomposer} it reuses for each packet (one per thread).
  *
  * <p>Preparing never fails: like WinDivert, an instruction with an unknown field or test, a
  * field illegal for the layer or a jump outside the program is an error only when it is
@@ -38,8 +38,6 @@ public final class FilterProgram {
     private static final int IRRELEVANT_RESULT = 2;
     private static final int EQ = Comparison.EQ.id();
     private static final int NEQ = Comparison.NEQ.id();
-    /** Evaluations do not nest, so one decomposer per thread serves them all. */
-    private static final ThreadLocal<Decomposer> DECOMPOSER = ThreadLocal.withInitial(Decomposer::new);
 
     private final List<Instruction> instructions;
     /** The field of each instruction, or null if its field or test number is unknown. */
@@ -155,8 +153,28 @@ public final class FilterProgram {
      */
     public boolean evaluate(ByteBuffer packet, int offset, int length, Address address)
             throws FilterEvaluationException {
-        Decomposer d = DECOMPOSER.get();
-        return entry(packet, offset, length, address, d) ? run(address.layer(), packet, offset, length, d, address)
+        return evaluate(packet, offset, length, address, new Decomposer());
+    }
+
+    /**
+     * {@link #evaluate(ByteBuffer, int, int, Address)} decomposing the packet into
+     * {@code scratch}: a caller that passes the same decomposer for every packet (one per
+     * thread) evaluates without allocating, and may read the packet's decomposition from it
+     * afterwards (at NETWORK and NETWORK_FORWARD, once the entry checks have passed).
+     *
+     * @param packet the packet bytes, or null
+     * @param offset index of the packet's first byte in {@code packet}
+     * @param length the number of packet bytes (the value of {@code length})
+     * @param address the address; its layer is the layer the program runs at
+     * @param scratch receives the packet's decomposition; its previous values are not used
+     * @return true on a match, false on no match
+     * @throws FilterEvaluationException where WinDivert fails with ERROR_INVALID_PARAMETER
+     * @throws IndexOutOfBoundsException if the range is outside the buffer
+     */
+    public boolean evaluate(ByteBuffer packet, int offset, int length, Address address, Decomposer scratch)
+            throws FilterEvaluationException {
+        return entry(packet, offset, length, address, scratch)
+                ? run(address.layer(), packet, offset, length, scratch, address)
                 : run(address.layer(), null, 0, 0, null, address);
     }
 
