@@ -40,70 +40,166 @@ public final class FilterProgram {
     private static final int NEQ = Comparison.NEQ.id();
 
     private final List<Instruction> instructions;
-    /** The field of each instruction, or null if its field or test number is unknown. */
-    private final Field[] fields;
-    /** Per instruction: bit {@code 1 << layer.value()} set where its field is legal. */
-    private final int[] layers;
-    /** Per instruction: bit {@code c + 1} set if the test passes for the three-way result c. */
-    private final int[] outcomes;
-    private final int[] tests;
-    private final int[] success;
-    private final int[] failure;
-    /** arg1: the element index of array fields. */
-    private final int[] index;
-    /** Narrow fields: the constant as an ordered key ({@link #orderedKey}). */
-    private final long[] key;
-    /** Wide fields: the constant's sign and 128-bit magnitude. */
-    private final boolean[] neg;
-    private final long[] hi;
-    private final long[] lo;
+    private final Step[] steps;
+
+    /** One instruction, decoded for execution. */
+    private static final class Step {
+        /** The field, or null if the instruction's field or test number is unknown. */
+        final Field field;
+        /** Bit {@code 1 << layer.value()} set where the field is legal. */
+        final int layers;
+        /** Bit {@code c + 1} set if the test passes for the three-way result c. */
+        final int outcomes;
+        final int test;
+        final int success;
+        final int failure;
+        /** arg1: the element index of array fields. */
+        final int index;
+        /** How to read a fixed header field, or null. */
+        final HeaderRead read;
+        /** Narrow fields: the constant as an ordered key ({@link #orderedKey}). */
+        final long key;
+        /** Wide fields: the constant's sign and 128-bit magnitude. */
+        final boolean neg;
+        final long hi;
+        final long lo;
+        /**
+         * Membership runs: the last instruction of the chain from this one (itself where there
+         * is none). A chain is a sequence of EQ tests whose failure is the next instruction
+         * ({@code f == a or f == b ...}), or of NEQ tests whose success is
+         * ({@code f != a and f != b ...}), on one narrow field and array index.
+         */
+        int chainEnd;
+
+        Step(Instruction ins) {
+            boolean known = ins.field() >= 0 && ins.field() <= Field.MAX_ID && ins.test() >= 0 && ins.test() <= 5;
+            field = known ? Field.of(ins.field()) : null;
+            int legal = 0;
+            int passes = 0;
+            if (known) {
+                for (Layer l : Layer.values()) {
+                    legal |= field.legalIn(l) ? 1 << l.value() : 0;
+                }
+                Comparison c = Comparison.of(ins.test());
+                for (int r = -1; r <= 1; r++) {
+                    passes |= c.holds(r) ? 1 << r + 1 : 0;
+                }
+            }
+            layers = legal;
+            outcomes = passes;
+            test = ins.test();
+            success = ins.success();
+            failure = ins.failure();
+            index = ins.arg1();
+            read = known ? HeaderRead.of(field) : null;
+            key = orderedKey(ins.neg(), ins.arg0() & 0xFFFFFFFFL);
+            neg = ins.neg();
+            hi = SignMagnitude.high(ins);
+            lo = SignMagnitude.low(ins);
+        }
+
+        /** Whether this step, when its test fails (EQ) or passes (NEQ), continues at {@code next} with the same value. */
+        boolean linkedTo(Step next, int nextIndex) {
+            return field != null && !field.wide() && next.field == field && next.test == test
+                    && (!field.isArray() || next.index == index)
+                    && (test == EQ && failure == nextIndex || test == NEQ && success == nextIndex);
+        }
+    }
+
     /**
-     * Membership runs: the last instruction of the chain that starts at each instruction (the
-     * instruction itself where there is none). A chain is a sequence of EQ tests whose failure
-     * is the next instruction ({@code f == a or f == b ...}), or of NEQ tests whose success is
-     * ({@code f != a and f != b ...}), on one narrow field and array index.
+     * A narrow header field at a fixed place: {@code size} big-endian bytes at {@code at} in the
+     * IP header (when the packet is IP version {@code version}) or in the transport header (when
+     * it is {@code transport}), shifted right and masked.
      */
-    private final int[] chainEnd;
+    private record HeaderRead(int version, Transport transport, int at, int size, int shift, int mask) {
+        static HeaderRead ip(int version, int at, int size, int shift, int mask) {
+            return new HeaderRead(version, null, at, size, shift, mask);
+        }
+
+        static HeaderRead of(Transport t, int at, int size) {
+            return new HeaderRead(0, t, at, size, 0, -1);
+        }
+
+        static HeaderRead tcp(int at, int shift, int mask) {
+            return new HeaderRead(0, Transport.TCP, at, 1, shift, mask);
+        }
+
+        /** The table of fixed header fields (filter-language.md §5); null for the others. */
+        static HeaderRead of(Field f) {
+            return switch (f) {
+                case IP_HDRLENGTH -> ip(4, 0, 1, 0, 0x0F);
+                case IP_TOS -> ip(4, 1, 1, 0, 0xFF);
+                case IP_LENGTH -> ip(4, 2, 2, 0, 0xFFFF);
+                case IP_ID -> ip(4, 4, 2, 0, 0xFFFF);
+                case IP_DF -> ip(4, 6, 1, 6, 1);
+                case IP_MF -> ip(4, 6, 1, 5, 1);
+                case IP_FRAGOFF -> ip(4, 6, 2, 0, 0x1FFF);
+                case IP_TTL -> ip(4, 8, 1, 0, 0xFF);
+                case IP_PROTOCOL -> ip(4, 9, 1, 0, 0xFF);
+                case IP_CHECKSUM -> ip(4, 10, 2, 0, 0xFFFF);
+                case IPV6_TRAFFICCLASS -> ip(6, 0, 2, 4, 0xFF);
+                case IPV6_LENGTH -> ip(6, 4, 2, 0, 0xFFFF);
+                case IPV6_NEXTHDR -> ip(6, 6, 1, 0, 0xFF);
+                case IPV6_HOPLIMIT -> ip(6, 7, 1, 0, 0xFF);
+                case ICMP_TYPE -> of(Transport.ICMP, 0, 1);
+                case ICMP_CODE -> of(Transport.ICMP, 1, 1);
+                case ICMP_CHECKSUM -> of(Transport.ICMP, 2, 2);
+                case ICMP_BODY -> of(Transport.ICMP, 4, 4);
+                case ICMPV6_TYPE -> of(Transport.ICMPV6, 0, 1);
+                case ICMPV6_CODE -> of(Transport.ICMPV6, 1, 1);
+                case ICMPV6_CHECKSUM -> of(Transport.ICMPV6, 2, 2);
+                case ICMPV6_BODY -> of(Transport.ICMPV6, 4, 4);
+                case TCP_SRCPORT -> of(Transport.TCP, 0, 2);
+                case TCP_DSTPORT -> of(Transport.TCP, 2, 2);
+                case TCP_SEQNUM -> of(Transport.TCP, 4, 4);
+                case TCP_ACKNUM -> of(Transport.TCP, 8, 4);
+                case TCP_HDRLENGTH -> tcp(12, 4, 0x0F);
+                case TCP_URG -> tcp(13, 5, 1);
+                case TCP_ACK -> tcp(13, 4, 1);
+                case TCP_PSH -> tcp(13, 3, 1);
+                case TCP_RST -> tcp(13, 2, 1);
+                case TCP_SYN -> tcp(13, 1, 1);
+                case TCP_FIN -> tcp(13, 0, 1);
+                case TCP_WINDOW -> of(Transport.TCP, 14, 2);
+                case TCP_CHECKSUM -> of(Transport.TCP, 16, 2);
+                case TCP_URGPTR -> of(Transport.TCP, 18, 2);
+                case UDP_SRCPORT -> of(Transport.UDP, 0, 2);
+                case UDP_DSTPORT -> of(Transport.UDP, 2, 2);
+                case UDP_LENGTH -> of(Transport.UDP, 4, 2);
+                case UDP_CHECKSUM -> of(Transport.UDP, 6, 2);
+                default -> null;
+            };
+        }
+
+        /** The field's value in the packet at {@code off} of {@code b}, or {@link #IRRELEVANT}. */
+        long value(ByteBuffer b, int off, Decomposer d) {
+            int base;
+            if (transport == null) {
+                if (d.ipVersion() != version) {
+                    return IRRELEVANT;
+                }
+                base = off;
+            } else {
+                if (d.transport() != transport) {
+                    return IRRELEVANT;
+                }
+                base = off + d.transportOffset();
+            }
+            int o = base + at;
+            long raw = size == 1 ? u8(b, o) : size == 2 ? u16(b, o) : u32(b, o);
+            return raw >>> shift & (mask & 0xFFFFFFFFL);
+        }
+    }
 
     private FilterProgram(List<Instruction> program) {
         instructions = List.copyOf(program);
         int n = instructions.size();
-        fields = new Field[n];
-        layers = new int[n];
-        outcomes = new int[n];
-        tests = new int[n];
-        success = new int[n];
-        failure = new int[n];
-        index = new int[n];
-        key = new long[n];
-        neg = new boolean[n];
-        hi = new long[n];
-        lo = new long[n];
-        chainEnd = new int[n];
+        steps = new Step[n];
         for (int i = 0; i < n; i++) {
-            Instruction ins = instructions.get(i);
-            if (ins.field() >= 0 && ins.field() <= Field.MAX_ID && ins.test() >= 0 && ins.test() <= 5) {
-                Field f = Field.of(ins.field());
-                fields[i] = f;
-                for (Layer l : Layer.values()) {
-                    layers[i] |= f.legalIn(l) ? 1 << l.value() : 0;
-                }
-                Comparison test = Comparison.of(ins.test());
-                for (int c = -1; c <= 1; c++) {
-                    outcomes[i] |= test.holds(c) ? 1 << c + 1 : 0;
-                }
-            }
-            tests[i] = ins.test();
-            success[i] = ins.success();
-            failure[i] = ins.failure();
-            index[i] = ins.arg1();
-            key[i] = orderedKey(ins.neg(), ins.arg0() & 0xFFFFFFFFL);
-            neg[i] = ins.neg();
-            hi[i] = SignMagnitude.high(ins);
-            lo[i] = SignMagnitude.low(ins);
+            steps[i] = new Step(instructions.get(i));
         }
         for (int i = n - 1; i >= 0; i--) {
-            chainEnd[i] = i + 1 < n && linked(i) ? chainEnd[i + 1] : i;
+            steps[i].chainEnd = i + 1 < n && steps[i].linkedTo(steps[i + 1], i + 1) ? steps[i + 1].chainEnd : i;
         }
     }
 
@@ -120,15 +216,6 @@ public final class FilterProgram {
     /** The instructions this program was prepared from. */
     public List<Instruction> instructions() {
         return instructions;
-    }
-
-    /** Whether instruction i, when its test fails (EQ) or passes (NEQ), continues at i + 1 with the same value. */
-    private boolean linked(int i) {
-        Field f = fields[i];
-        int j = i + 1;
-        return f != null && !f.wide() && fields[j] == f && tests[j] == tests[i]
-                && (!f.isArray() || index[j] == index[i])
-                && (tests[i] == EQ && failure[i] == j || tests[i] == NEQ && success[i] == j);
     }
 
     /**
@@ -231,30 +318,23 @@ public final class FilterProgram {
     static boolean entry(ByteBuffer packet, int offset, int length, Address address, Decomposer d)
             throws FilterEvaluationException {
         Layer layer = address.layer();
-        switch (layer) {
-            case NETWORK, NETWORK_FORWARD -> {
-                if (packet == null) {
-                    throw new FilterEvaluationException("layer " + layer + " needs a packet");
-                }
-                if (!d.decompose(packet, offset, length)) {
-                    throw new FilterEvaluationException("the " + length + " bytes are not a valid IPv4 or IPv6 packet");
-                }
-                if (address.ipv6() != (d.ipVersion() == 6)) {
-                    throw new FilterEvaluationException("the address IPv6 flag is " + (address.ipv6() ? "set" : "clear")
-                            + " but the packet is IPv" + d.ipVersion());
-                }
-                return true;
+        if (layer.isNetwork()) {
+            if (packet == null) {
+                throw new FilterEvaluationException("layer " + layer + " needs a packet");
             }
-            case FLOW, SOCKET -> {
-                if (packet != null) {
-                    throw new FilterEvaluationException("layer " + layer + " events carry no packet");
-                }
-                return false;
+            if (!d.decompose(packet, offset, length)) {
+                throw new FilterEvaluationException("the " + length + " bytes are not a valid IPv4 or IPv6 packet");
             }
-            default -> {
-                return false;
+            if (address.ipv6() != (d.ipVersion() == 6)) {
+                throw new FilterEvaluationException("the address IPv6 flag is " + (address.ipv6() ? "set" : "clear")
+                        + " but the packet is IPv" + d.ipVersion());
             }
+            return true;
         }
+        if (packet != null && layer != Layer.REFLECT) {
+            throw new FilterEvaluationException("layer " + layer + " events carry no packet");
+        }
+        return false;
     }
 
     /**
@@ -264,56 +344,55 @@ public final class FilterProgram {
     boolean run(Layer layer, ByteBuffer b, int off, int len, Decomposer d, Address a)
             throws FilterEvaluationException {
         int layerBit = 1 << layer.value();
-        int n = fields.length;
+        Step[] program = steps;
+        int n = program.length;
         int pc = 0;
         // The value loaded last stays valid while the same field (and array index) is tested again.
         Field loaded = null;
         int loadedIndex = 0;
         long value = 0;
-        for (int step = 0; step < FilterEvaluator.MAX_STEPS; step++) {
+        for (int count = 0; count < FilterEvaluator.MAX_STEPS; count++) {
             if (pc < 0 || pc >= n) {
                 throw new FilterEvaluationException("jump to instruction " + pc + " outside the program of " + n);
             }
-            Field f = fields[pc];
+            Step s = program[pc];
+            Field f = s.field;
             if (f == null) {
                 Instruction ins = instructions.get(pc);
                 throw new FilterEvaluationException("instruction " + pc + " has unknown field " + ins.field()
                         + " or test " + ins.test());
             }
-            if ((layers[pc] & layerBit) == 0) {
+            if ((s.layers & layerBit) == 0) {
                 throw new FilterEvaluationException("instruction " + pc + " uses " + f.text()
                         + ", which is not legal at layer " + layer);
             }
             int c;
             if (f.wide()) {
-                c = compareWide(f, layer, b, off, d, a, neg[pc], hi[pc], lo[pc]);
+                c = compareWide(f, layer, b, off, d, a, s.neg, s.hi, s.lo);
             } else {
-                if (f != loaded || f.isArray() && index[pc] != loadedIndex) {
-                    value = narrow(f, index[pc], layer, b, off, len, d, a);
+                if (f != loaded || f.isArray() && s.index != loadedIndex) {
+                    value = s.read != null ? s.read.value(b, off, d) : narrow(f, s.index, layer, b, off, len, d, a);
                     loaded = f;
-                    loadedIndex = index[pc];
+                    loadedIndex = s.index;
                 }
-                int end = chainEnd[pc];
+                int end = s.chainEnd;
                 if (end != pc) {
                     // Skip the chain's instructions that pass control to the next one, each a
                     // step, but leave the last step the bound allows to the generic path.
-                    int last = Math.min(end, pc + FilterEvaluator.MAX_STEPS - 1 - step);
+                    int last = Math.min(end, pc + FilterEvaluator.MAX_STEPS - 1 - count);
                     int k = pc;
-                    if (tests[pc] == EQ) {
-                        while (k < last && key[k] != value) {
-                            k++;
-                        }
-                    } else if (value != IRRELEVANT) {
-                        while (k < last && key[k] != value) {
+                    if (s.test == EQ || value != IRRELEVANT) {
+                        while (k < last && program[k].key != value) {
                             k++;
                         }
                     }
-                    step += k - pc;
+                    count += k - pc;
                     pc = k;
+                    s = program[k];
                 }
-                c = value == IRRELEVANT ? IRRELEVANT_RESULT : Long.compare(value, key[pc]);
+                c = value == IRRELEVANT ? IRRELEVANT_RESULT : Long.compare(value, s.key);
             }
-            pc = (outcomes[pc] >>> c + 1 & 1) != 0 ? success[pc] : failure[pc];
+            pc = (s.outcomes >>> c + 1 & 1) != 0 ? s.success : s.failure;
             if (pc == Instruction.ACCEPT) {
                 return true;
             }
@@ -366,51 +445,11 @@ public final class FilterProgram {
             case UDP: return flag(endpoint ? a.endpoint().protocol() == 17 : d.transport() == Transport.UDP);
             case ICMPV6: return flag(endpoint ? a.ipv6() && a.endpoint().protocol() == 58
                     : d.transport() == Transport.ICMPV6);
-            case IP_HDRLENGTH: return d.ipVersion() == 4 ? u8(b, off) & 0x0F : IRRELEVANT;
-            case IP_TOS: return d.ipVersion() == 4 ? u8(b, off + 1) : IRRELEVANT;
-            case IP_LENGTH: return d.ipVersion() == 4 ? u16(b, off + 2) : IRRELEVANT;
-            case IP_ID: return d.ipVersion() == 4 ? u16(b, off + 4) : IRRELEVANT;
-            case IP_DF: return d.ipVersion() == 4 ? u8(b, off + 6) >>> 6 & 1 : IRRELEVANT;
-            case IP_MF: return d.ipVersion() == 4 ? u8(b, off + 6) >>> 5 & 1 : IRRELEVANT;
-            case IP_FRAGOFF: return d.ipVersion() == 4 ? u16(b, off + 6) & 0x1FFF : IRRELEVANT;
-            case IP_TTL: return d.ipVersion() == 4 ? u8(b, off + 8) : IRRELEVANT;
-            case IP_PROTOCOL: return d.ipVersion() == 4 ? u8(b, off + 9) : IRRELEVANT;
-            case IP_CHECKSUM: return d.ipVersion() == 4 ? u16(b, off + 10) : IRRELEVANT;
-            case IPV6_TRAFFICCLASS: return d.ipVersion() == 6 ? u16(b, off) >>> 4 & 0xFF : IRRELEVANT;
             case IPV6_FLOWLABEL:
                 // WinDivert's byte-order slip, reproduced (filter-language.md §5.4).
                 return d.ipVersion() == 6 ? (long) u8(b, off + 2) << 24 | u8(b, off + 3) << 16 | (u8(b, off + 1) & 0x0F) << 8
                         : IRRELEVANT;
-            case IPV6_LENGTH: return d.ipVersion() == 6 ? u16(b, off + 4) : IRRELEVANT;
-            case IPV6_NEXTHDR: return d.ipVersion() == 6 ? u8(b, off + 6) : IRRELEVANT;
-            case IPV6_HOPLIMIT: return d.ipVersion() == 6 ? u8(b, off + 7) : IRRELEVANT;
-            case ICMP_TYPE: return transport(Transport.ICMP, 0, 1, b, off, d);
-            case ICMP_CODE: return transport(Transport.ICMP, 1, 1, b, off, d);
-            case ICMP_CHECKSUM: return transport(Transport.ICMP, 2, 2, b, off, d);
-            case ICMP_BODY: return transport(Transport.ICMP, 4, 4, b, off, d);
-            case ICMPV6_TYPE: return transport(Transport.ICMPV6, 0, 1, b, off, d);
-            case ICMPV6_CODE: return transport(Transport.ICMPV6, 1, 1, b, off, d);
-            case ICMPV6_CHECKSUM: return transport(Transport.ICMPV6, 2, 2, b, off, d);
-            case ICMPV6_BODY: return transport(Transport.ICMPV6, 4, 4, b, off, d);
-            case TCP_SRCPORT: return transport(Transport.TCP, 0, 2, b, off, d);
-            case TCP_DSTPORT: return transport(Transport.TCP, 2, 2, b, off, d);
-            case TCP_SEQNUM: return transport(Transport.TCP, 4, 4, b, off, d);
-            case TCP_ACKNUM: return transport(Transport.TCP, 8, 4, b, off, d);
-            case TCP_HDRLENGTH: return tcpBits(12, 4, 0x0F, b, off, d);
-            case TCP_URG: return tcpBits(13, 5, 1, b, off, d);
-            case TCP_ACK: return tcpBits(13, 4, 1, b, off, d);
-            case TCP_PSH: return tcpBits(13, 3, 1, b, off, d);
-            case TCP_RST: return tcpBits(13, 2, 1, b, off, d);
-            case TCP_SYN: return tcpBits(13, 1, 1, b, off, d);
-            case TCP_FIN: return tcpBits(13, 0, 1, b, off, d);
-            case TCP_WINDOW: return transport(Transport.TCP, 14, 2, b, off, d);
-            case TCP_CHECKSUM: return transport(Transport.TCP, 16, 2, b, off, d);
-            case TCP_URGPTR: return transport(Transport.TCP, 18, 2, b, off, d);
             case TCP_PAYLOADLENGTH: return d.transport() == Transport.TCP ? d.payloadLength() : IRRELEVANT;
-            case UDP_SRCPORT: return transport(Transport.UDP, 0, 2, b, off, d);
-            case UDP_DSTPORT: return transport(Transport.UDP, 2, 2, b, off, d);
-            case UDP_LENGTH: return transport(Transport.UDP, 4, 2, b, off, d);
-            case UDP_CHECKSUM: return transport(Transport.UDP, 6, 2, b, off, d);
             case UDP_PAYLOADLENGTH: return d.transport() == Transport.UDP ? d.payloadLength() : IRRELEVANT;
             case LOOPBACK: return flag(a.loopback());
             case IMPOSTOR: return flag(a.impostor());
@@ -435,19 +474,6 @@ public final class FilterProgram {
             case FRAGMENT: return flag(d.fragment());
             default: throw new AssertionError(field);
         }
-    }
-
-    /** A big-endian header field of {@code size} bytes at {@code at} in the transport header. */
-    private static long transport(Transport t, int at, int size, ByteBuffer b, int off, Decomposer d) {
-        if (d.transport() != t) {
-            return IRRELEVANT;
-        }
-        int o = off + d.transportOffset() + at;
-        return size == 1 ? u8(b, o) : size == 2 ? u16(b, o) : u32(b, o);
-    }
-
-    private static long tcpBits(int at, int shift, int mask, ByteBuffer b, int off, Decomposer d) {
-        return d.transport() == Transport.TCP ? u8(b, off + d.transportOffset() + at) >>> shift & mask : IRRELEVANT;
     }
 
     /** TCP/UDP: the source or destination port; ICMP/ICMPv6: the type on the source side. */
