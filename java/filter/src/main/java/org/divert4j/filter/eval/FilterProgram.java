@@ -55,8 +55,8 @@ public final class FilterProgram {
         final int failure;
         /** arg1: the element index of array fields. */
         final int index;
-        /** How to read a fixed header field, or null. */
-        final HeaderRead read;
+        /** How to read the field from a decomposed packet, or null. */
+        final Load load;
         /** Narrow fields: the constant as an ordered key ({@link #orderedKey}). */
         final long key;
         /** Wide fields: the constant's sign and 128-bit magnitude. */
@@ -91,7 +91,7 @@ public final class FilterProgram {
             success = ins.success();
             failure = ins.failure();
             index = ins.arg1();
-            read = known ? HeaderRead.of(field) : null;
+            load = known ? Load.of(field) : null;
             key = orderedKey(ins.neg(), ins.arg0() & 0xFFFFFFFFL);
             neg = ins.neg();
             hi = SignMagnitude.high(ins);
@@ -107,26 +107,53 @@ public final class FilterProgram {
     }
 
     /**
-     * A narrow header field at a fixed place: {@code size} big-endian bytes at {@code at} in the
-     * IP header (when the packet is IP version {@code version}) or in the transport header (when
-     * it is {@code transport}), shifted right and masked.
+     * How a narrow field is read from a decomposed packet without the field switch:
+     * {@link #HEADER} {@code size} big-endian bytes at {@code at} in the IP header (when the
+     * packet is IP version {@code version}) or in the transport header (when it is
+     * {@code transport}), shifted right and masked; {@link #FLAG} whether the packet is that
+     * IP version or transport; {@link #ELEMENT} the {@code size}-byte element at the step's
+     * index in the packet ({@code transport} null) or in that transport's payload.
      */
-    private record HeaderRead(int version, Transport transport, int at, int size, int shift, int mask) {
-        static HeaderRead ip(int version, int at, int size, int shift, int mask) {
-            return new HeaderRead(version, null, at, size, shift, mask);
+    private record Load(int kind, int version, Transport transport, int at, int size, int shift, int mask) {
+        static final int HEADER = 0;
+        static final int FLAG = 1;
+        static final int ELEMENT = 2;
+
+        static Load ip(int version, int at, int size, int shift, int mask) {
+            return new Load(HEADER, version, null, at, size, shift, mask);
         }
 
-        static HeaderRead of(Transport t, int at, int size) {
-            return new HeaderRead(0, t, at, size, 0, -1);
+        static Load of(Transport t, int at, int size) {
+            return new Load(HEADER, 0, t, at, size, 0, -1);
         }
 
-        static HeaderRead tcp(int at, int shift, int mask) {
-            return new HeaderRead(0, Transport.TCP, at, 1, shift, mask);
+        static Load tcp(int at, int shift, int mask) {
+            return new Load(HEADER, 0, Transport.TCP, at, 1, shift, mask);
         }
 
-        /** The table of fixed header fields (filter-language.md §5); null for the others. */
-        static HeaderRead of(Field f) {
+        static Load flag(int version, Transport t) {
+            return new Load(FLAG, version, t, 0, 0, 0, 0);
+        }
+
+        static Load element(Transport t, int size) {
+            return new Load(ELEMENT, 0, t, 0, size, 0, 0);
+        }
+
+        /**
+         * The table (filter-language.md §5) for the packet fields at the network layers; null
+         * for the fields read by {@link FilterProgram#narrow}.
+         */
+        static Load of(Field f) {
             return switch (f) {
+                case IP -> flag(4, null);
+                case IPV6 -> flag(6, null);
+                case ICMP -> flag(0, Transport.ICMP);
+                case TCP -> flag(0, Transport.TCP);
+                case UDP -> flag(0, Transport.UDP);
+                case ICMPV6 -> flag(0, Transport.ICMPV6);
+                case PACKET, PACKET16, PACKET32 -> element(null, f.elementSize());
+                case TCP_PAYLOAD, TCP_PAYLOAD16, TCP_PAYLOAD32 -> element(Transport.TCP, f.elementSize());
+                case UDP_PAYLOAD, UDP_PAYLOAD16, UDP_PAYLOAD32 -> element(Transport.UDP, f.elementSize());
                 case IP_HDRLENGTH -> ip(4, 0, 1, 0, 0x0F);
                 case IP_TOS -> ip(4, 1, 1, 0, 0xFF);
                 case IP_LENGTH -> ip(4, 2, 2, 0, 0xFFFF);
@@ -171,8 +198,21 @@ public final class FilterProgram {
             };
         }
 
-        /** The field's value in the packet at {@code off} of {@code b}, or {@link #IRRELEVANT}. */
-        long value(ByteBuffer b, int off, Decomposer d) {
+        /**
+         * The field's value in the packet of {@code len} bytes at {@code off} of {@code b}, or
+         * {@link #IRRELEVANT}; {@code idx} is the step's element index.
+         */
+        long value(ByteBuffer b, int off, int len, int idx, Decomposer d) {
+            if (kind == FLAG) {
+                return FilterProgram.flag(transport == null ? d.ipVersion() == version : d.transport() == transport);
+            }
+            if (kind == ELEMENT) {
+                if (transport == null) {
+                    return FilterProgram.element(size, idx, b, off, 0, len);
+                }
+                return d.transport() != transport ? IRRELEVANT
+                        : FilterProgram.element(size, idx, b, off, d.payloadOffset(), d.payloadOffset() + d.payloadLength());
+            }
             int base;
             if (transport == null) {
                 if (d.ipVersion() != version) {
@@ -371,7 +411,8 @@ public final class FilterProgram {
                 c = compareWide(f, layer, b, off, d, a, s.neg, s.hi, s.lo);
             } else {
                 if (f != loaded || f.isArray() && s.index != loadedIndex) {
-                    value = s.read != null ? s.read.value(b, off, d) : narrow(f, s.index, layer, b, off, len, d, a);
+                    value = s.load != null && d != null ? s.load.value(b, off, len, s.index, d)
+                            : narrow(f, layer, b, off, len, d, a);
                     loaded = f;
                     loadedIndex = s.index;
                 }
@@ -428,8 +469,7 @@ public final class FilterProgram {
      * The ordered key of a narrow field's value (filter-language.md §5), or {@link #IRRELEVANT}.
      * {@code off} is the packet's first byte in {@code b}.
      */
-    private static long narrow(Field field, int idx, Layer layer, ByteBuffer b, int off, int len, Decomposer d,
-            Address a) {
+    private static long narrow(Field field, Layer layer, ByteBuffer b, int off, int len, Decomposer d, Address a) {
         boolean endpoint = layer == Layer.FLOW || layer == Layer.SOCKET;
         switch (field) {
             case ZERO: return 0;
@@ -437,14 +477,12 @@ public final class FilterProgram {
             case OUTBOUND: return flag(a.outbound());
             case IFIDX: return a.network().ifIdx() & 0xFFFFFFFFL;
             case SUBIFIDX: return a.network().subIfIdx() & 0xFFFFFFFFL;
-            case IP: return flag(!endpoint && d.ipVersion() == 4);
-            case IPV6: return flag(!endpoint && d.ipVersion() == 6);
-            case ICMP: return flag(endpoint ? !a.ipv6() && a.endpoint().protocol() == 1
-                    : d.transport() == Transport.ICMP);
-            case TCP: return flag(endpoint ? a.endpoint().protocol() == 6 : d.transport() == Transport.TCP);
-            case UDP: return flag(endpoint ? a.endpoint().protocol() == 17 : d.transport() == Transport.UDP);
-            case ICMPV6: return flag(endpoint ? a.ipv6() && a.endpoint().protocol() == 58
-                    : d.transport() == Transport.ICMPV6);
+            // The protocol fields at FLOW and SOCKET (at the network layers they are Loads).
+            case IP, IPV6: return 0;
+            case ICMP: return flag(!a.ipv6() && a.endpoint().protocol() == 1);
+            case TCP: return flag(a.endpoint().protocol() == 6);
+            case UDP: return flag(a.endpoint().protocol() == 17);
+            case ICMPV6: return flag(a.ipv6() && a.endpoint().protocol() == 58);
             case IPV6_FLOWLABEL:
                 // WinDivert's byte-order slip, reproduced (filter-language.md §5.4).
                 return d.ipVersion() == 6 ? (long) u8(b, off + 2) << 24 | u8(b, off + 3) << 16 | (u8(b, off + 1) & 0x0F) << 8
@@ -464,9 +502,6 @@ public final class FilterProgram {
                 return orderedKey(p < 0, Math.abs(p));
             }
             case EVENT: return a.event();
-            case PACKET, PACKET16, PACKET32: return element(field, idx, b, off, 0, len);
-            case TCP_PAYLOAD, TCP_PAYLOAD16, TCP_PAYLOAD32: return payload(Transport.TCP, field, idx, b, off, d);
-            case UDP_PAYLOAD, UDP_PAYLOAD16, UDP_PAYLOAD32: return payload(Transport.UDP, field, idx, b, off, d);
             case LENGTH: return len;
             case RANDOM8: return PacketHash.random8(PacketHash.hash(b, off, d.toDecomposition(), a.timestamp()));
             case RANDOM16: return PacketHash.random16(PacketHash.hash(b, off, d.toDecomposition(), a.timestamp()));
@@ -486,14 +521,8 @@ public final class FilterProgram {
         };
     }
 
-    private static long payload(Transport t, Field field, int idx, ByteBuffer b, int off, Decomposer d) {
-        return d.transport() == t ? element(field, idx, b, off, d.payloadOffset(), d.payloadOffset() + d.payloadLength())
-                : IRRELEVANT;
-    }
-
     /** The element at signed byte index {@code idx} of the packet window [lo, hi), if it fits. */
-    private static long element(Field field, int idx, ByteBuffer b, int off, int windowLo, int windowHi) {
-        int size = field.elementSize();
+    private static long element(int size, int idx, ByteBuffer b, int off, int windowLo, int windowHi) {
         long start = idx >= 0 ? (long) windowLo + idx : (long) windowHi + idx;
         if (start < windowLo || start + size > windowHi) {
             return IRRELEVANT;
