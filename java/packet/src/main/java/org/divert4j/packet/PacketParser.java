@@ -1,6 +1,7 @@
 package org.divert4j.packet;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Optional;
 
 /**
@@ -45,7 +46,17 @@ public final class PacketParser {
         return b.get(i) & 0xFF;
     }
 
-    static int u16(ByteBuffer b, int i) {
-        return (b.get(i) & 0xFF) << 8 | (b.get(i + 1) & 0xFF);
+    /**
+     * The big-endian 16-bit value at absolute index {@code i}, whatever the buffer's byte order
+     * (one bounds-checked read instead of two).
+     *
+     * @param b the buffer
+     * @param i the index of the first byte
+     * @return the value, 0…65535
+     * @throws IndexOutOfBoundsException if the two bytes are not below the limit
+     */
+    public static int u16(ByteBuffer b, int i) {
+        short v = b.getShort(i);
+        return (b.order() == ByteOrder.BIG_ENDIAN ? v : Short.reverseBytes(v)) & 0xFFFF;
     }
 }

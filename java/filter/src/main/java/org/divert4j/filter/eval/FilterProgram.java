@@ -1,6 +1,7 @@
 package org.divert4j.filter.eval;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import org.divert4j.abi.Address;
 import org.divert4j.abi.Layer;
@@ -12,6 +13,7 @@ import org.divert4j.filter.Instruction;
 import org.divert4j.filter.SignMagnitude;
 import org.divert4j.packet.Decomposer;
 import org.divert4j.packet.PacketHash;
+import org.divert4j.packet.PacketParser;
 import org.divert4j.packet.Transport;
 
 /**
@@ -46,6 +48,9 @@ public final class FilterProgram {
     private static final class Step {
         /** The field, or null if the instruction's field or test number is unknown. */
         final Field field;
+        /** {@link Field#wide()} and {@link Field#isArray()} of the field, at hand. */
+        final boolean wide;
+        final boolean array;
         /** Bit {@code 1 << layer.value()} set where the field is legal. */
         final int layers;
         /** Bit {@code c + 1} set if the test passes for the three-way result c. */
@@ -74,6 +79,8 @@ public final class FilterProgram {
         Step(Instruction ins) {
             boolean known = ins.field() >= 0 && ins.field() <= Field.MAX_ID && ins.test() >= 0 && ins.test() <= 5;
             field = known ? Field.of(ins.field()) : null;
+            wide = known && field.wide();
+            array = known && field.isArray();
             int legal = 0;
             int passes = 0;
             if (known) {
@@ -407,10 +414,10 @@ public final class FilterProgram {
                         + ", which is not legal at layer " + layer);
             }
             int c;
-            if (f.wide()) {
+            if (s.wide) {
                 c = compareWide(f, layer, b, off, d, a, s.neg, s.hi, s.lo);
             } else {
-                if (f != loaded || f.isArray() && s.index != loadedIndex) {
+                if (f != loaded || s.array && s.index != loadedIndex) {
                     value = s.load != null && d != null ? s.load.value(b, off, len, s.index, d)
                             : narrow(f, layer, b, off, len, d, a);
                     loaded = f;
@@ -454,11 +461,13 @@ public final class FilterProgram {
     }
 
     private static int u16(ByteBuffer b, int at) {
-        return u8(b, at) << 8 | u8(b, at + 1);
+        return PacketParser.u16(b, at);
     }
 
+    /** Big-endian whatever the buffer's order, in one read. */
     private static long u32(ByteBuffer b, int at) {
-        return (long) u16(b, at) << 16 | u16(b, at + 2);
+        int v = b.getInt(at);
+        return (b.order() == ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v)) & 0xFFFFFFFFL;
     }
 
     private static long u64(ByteBuffer b, int at) {
