@@ -1,6 +1,5 @@
 package org.divert4j.api.linux;
 
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -35,27 +34,30 @@ public final class LinuxTransport implements DeviceTransport {
     private static final int ERROR_FILE_NOT_FOUND = 2;
     private static final int ERROR_INVALID_PARAMETER = 87;
 
-    /** The host's entry points (driver/linux/host.h). */
-    interface Host extends Library {
-        int divert4j_open(IntByReference handle);
-
-        int divert4j_ioctl(int handle, long slot, int code, Pointer header, Pointer data, int dataLength,
-                IntByReference bytes);
-
-        int divert4j_cancel(int handle, long slot);
-
-        int divert4j_close(int handle);
-
-        int divert4j_last_message(Pointer buffer, int length);
-    }
-
-    private static final class Holder {
-        static final Host HOST = load();
-
-        private static Host load() {
+    /**
+     * The host's entry points (driver/linux/host.h), bound directly (JNA direct mapping): every
+     * RECV and SEND crosses here, and pointers passed as addresses need no per-call argument
+     * inspection or conversion.
+     */
+    private static final class Host {
+        static {
             NativeLibrary.abiVersion(); // loads the library and checks its ABI version first
-            return Native.load("divert4j", Host.class);
+            Native.register(Host.class, "divert4j");
         }
+
+        private Host() {
+        }
+
+        static native int divert4j_open(IntByReference handle);
+
+        static native int divert4j_ioctl(int handle, long slot, int code, long header, long data, int dataLength,
+                long bytes);
+
+        static native int divert4j_cancel(int handle, long slot);
+
+        static native int divert4j_close(int handle);
+
+        static native int divert4j_last_message(Pointer buffer, int length);
     }
 
     private static final AtomicLong SLOTS = new AtomicLong();
@@ -74,7 +76,7 @@ public final class LinuxTransport implements DeviceTransport {
             throw new DeviceOpenException(ERROR_FILE_NOT_FOUND, devicePath + " does not exist on Linux");
         }
         IntByReference handle = new IntByReference();
-        int error = Holder.HOST.divert4j_open(handle);
+        int error = Host.divert4j_open(handle);
         if (error != 0) {
             throw new DeviceOpenException(error, "open the Linux host: " + lastMessage());
         }
@@ -90,7 +92,7 @@ public final class LinuxTransport implements DeviceTransport {
     /** {@return the host's detail for this thread's last failed call ("" if none)} */
     public static String lastMessage() {
         try (Memory m = new Memory(256)) {
-            Holder.HOST.divert4j_last_message(m, 256);
+            Host.divert4j_last_message(m, 256);
             return m.getString(0, StandardCharsets.UTF_8.name());
         }
     }
@@ -98,6 +100,7 @@ public final class LinuxTransport implements DeviceTransport {
     private static final class Slot implements IoSlot {
         final long id = SLOTS.incrementAndGet();
         final IntByReference bytes = new IntByReference();
+        final long bytesAddress = Pointer.nativeValue(bytes.getPointer());
 
         @Override
         public void close() {
@@ -124,9 +127,9 @@ public final class LinuxTransport implements DeviceTransport {
             }
             Slot slot = (Slot) ioSlot;
             slot.bytes.setValue(0);
-            Pointer d = data == null ? Pointer.NULL : Native.getDirectBufferPointer(data);
-            int error = Holder.HOST.divert4j_ioctl(handle, slot.id, code, Native.getDirectBufferPointer(header), d,
-                    data == null ? 0 : data.limit(), slot.bytes);
+            long d = data == null ? 0 : address(data);
+            int error = Host.divert4j_ioctl(handle, slot.id, code, address(header), d,
+                    data == null ? 0 : data.limit(), slot.bytesAddress);
             if (error != 0 && (code == Ioctl.INITIALIZE.code()
                     || (code == Ioctl.STARTUP.code() && error != ERROR_INVALID_PARAMETER))) {
                 throw DivertException.of(error, code == Ioctl.INITIALIZE.code() ? "open (handshake)" : "open (start)",
@@ -135,19 +138,23 @@ public final class LinuxTransport implements DeviceTransport {
             return new IoResult(error, slot.bytes.getValue());
         }
 
+        private static long address(ByteBuffer direct) {
+            return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+        }
+
         @Override
         public void cancel(IoSlot slot) {
-            Holder.HOST.divert4j_cancel(handle, ((Slot) slot).id);
+            Host.divert4j_cancel(handle, ((Slot) slot).id);
         }
 
         @Override
         public void cancelAll() {
-            Holder.HOST.divert4j_cancel(handle, 0);
+            Host.divert4j_cancel(handle, 0);
         }
 
         @Override
         public void close() {
-            Holder.HOST.divert4j_close(handle);
+            Host.divert4j_close(handle);
         }
     }
 }
