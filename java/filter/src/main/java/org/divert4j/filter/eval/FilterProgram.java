@@ -43,6 +43,8 @@ public final class FilterProgram {
 
     private final List<Instruction> instructions;
     private final Step[] steps;
+    /** Each step's {@link Step#key}, in one array for the chain scans. */
+    private final long[] keys;
 
     /** One instruction, decoded for execution. */
     private static final class Step {
@@ -119,12 +121,15 @@ public final class FilterProgram {
      * packet is IP version {@code version}) or in the transport header (when it is
      * {@code transport}), shifted right and masked; {@link #FLAG} whether the packet is that
      * IP version or transport; {@link #ELEMENT} the {@code size}-byte element at the step's
-     * index in the packet ({@code transport} null) or in that transport's payload.
+     * index in the packet ({@code transport} null) or in that transport's payload;
+     * {@link #ADDRESS} the wide address at {@code at} in the IP header of version
+     * {@code version} (IPv4 as its IPv4-mapped value).
      */
     private record Load(int kind, int version, Transport transport, int at, int size, int shift, int mask) {
         static final int HEADER = 0;
         static final int FLAG = 1;
         static final int ELEMENT = 2;
+        static final int ADDRESS = 3;
 
         static Load ip(int version, int at, int size, int shift, int mask) {
             return new Load(HEADER, version, null, at, size, shift, mask);
@@ -146,9 +151,13 @@ public final class FilterProgram {
             return new Load(ELEMENT, 0, t, 0, size, 0, 0);
         }
 
+        static Load address(int version, int at) {
+            return new Load(ADDRESS, version, null, at, 0, 0, 0);
+        }
+
         /**
          * The table (filter-language.md §5) for the packet fields at the network layers; null
-         * for the fields read by {@link FilterProgram#narrow}.
+         * for the fields read by {@link FilterProgram#narrow} and {@link FilterProgram#compareWide}.
          */
         static Load of(Field f) {
             return switch (f) {
@@ -161,6 +170,10 @@ public final class FilterProgram {
                 case PACKET, PACKET16, PACKET32 -> element(null, f.elementSize());
                 case TCP_PAYLOAD, TCP_PAYLOAD16, TCP_PAYLOAD32 -> element(Transport.TCP, f.elementSize());
                 case UDP_PAYLOAD, UDP_PAYLOAD16, UDP_PAYLOAD32 -> element(Transport.UDP, f.elementSize());
+                case IP_SRCADDR -> address(4, 12);
+                case IP_DSTADDR -> address(4, 16);
+                case IPV6_SRCADDR -> address(6, 8);
+                case IPV6_DSTADDR -> address(6, 24);
                 case IP_HDRLENGTH -> ip(4, 0, 1, 0, 0x0F);
                 case IP_TOS -> ip(4, 1, 1, 0, 0xFF);
                 case IP_LENGTH -> ip(4, 2, 2, 0, 0xFFFF);
@@ -236,14 +249,27 @@ public final class FilterProgram {
             long raw = size == 1 ? u8(b, o) : size == 2 ? u16(b, o) : u32(b, o);
             return raw >>> shift & (mask & 0xFFFFFFFFL);
         }
+        /**
+         * {@link #ADDRESS}: compares the address with the constant (cNeg, cHi:cLo): -1/0/+1, or
+         * {@link #IRRELEVANT_RESULT}.
+         */
+        int compare(ByteBuffer b, int off, Decomposer d, boolean cNeg, long cHi, long cLo) {
+            if (d.ipVersion() != version) {
+                return IRRELEVANT_RESULT;
+            }
+            return version == 4 ? SignMagnitude.compare(false, 0, mapped(b, off + at), cNeg, cHi, cLo)
+                    : SignMagnitude.compare(false, u64(b, off + at), u64(b, off + at + 8), cNeg, cHi, cLo);
+        }
     }
 
     private FilterProgram(List<Instruction> program) {
         instructions = List.copyOf(program);
         int n = instructions.size();
         steps = new Step[n];
+        keys = new long[n];
         for (int i = 0; i < n; i++) {
             steps[i] = new Step(instructions.get(i));
+            keys[i] = steps[i].key;
         }
         for (int i = n - 1; i >= 0; i--) {
             steps[i].chainEnd = i + 1 < n && steps[i].linkedTo(steps[i + 1], i + 1) ? steps[i + 1].chainEnd : i;
@@ -415,7 +441,8 @@ public final class FilterProgram {
             }
             int c;
             if (s.wide) {
-                c = compareWide(f, layer, b, off, d, a, s.neg, s.hi, s.lo);
+                c = s.load != null && d != null ? s.load.compare(b, off, d, s.neg, s.hi, s.lo)
+                        : compareWide(f, layer, b, off, d, a, s.neg, s.hi, s.lo);
             } else {
                 if (f != loaded || s.array && s.index != loadedIndex) {
                     value = s.load != null && d != null ? s.load.value(b, off, len, s.index, d)
@@ -429,8 +456,12 @@ public final class FilterProgram {
                     // step, but leave the last step the bound allows to the generic path.
                     int last = Math.min(end, pc + FilterEvaluator.MAX_STEPS - 1 - count);
                     int k = pc;
-                    if (s.test == EQ || value != IRRELEVANT) {
-                        while (k < last && program[k].key != value) {
+                    if (value == IRRELEVANT) {
+                        // Every test fails: EQ goes through the whole chain, NEQ leaves at once.
+                        k = s.test == EQ ? last : pc;
+                    } else {
+                        long[] chainKeys = keys;
+                        while (k < last && chainKeys[k] != value) {
                             k++;
                         }
                     }
@@ -548,19 +579,6 @@ public final class FilterProgram {
             boolean cNeg, long cHi, long cLo) {
         boolean endpoint = layer == Layer.FLOW || layer == Layer.SOCKET;
         switch (field) {
-            case IP_SRCADDR, IP_DSTADDR:
-                if (d.ipVersion() != 4) {
-                    return IRRELEVANT_RESULT;
-                }
-                return SignMagnitude.compare(false, 0, mapped(b, off + (field == Field.IP_SRCADDR ? 12 : 16)),
-                        cNeg, cHi, cLo);
-            case IPV6_SRCADDR, IPV6_DSTADDR: {
-                if (d.ipVersion() != 6) {
-                    return IRRELEVANT_RESULT;
-                }
-                int at = off + (field == Field.IPV6_SRCADDR ? 8 : 24);
-                return SignMagnitude.compare(false, u64(b, at), u64(b, at + 8), cNeg, cHi, cLo);
-            }
             case LOCALADDR, REMOTEADDR: {
                 boolean local = field == Field.LOCALADDR;
                 if (endpoint) {
