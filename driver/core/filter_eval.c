@@ -125,7 +125,7 @@ typedef struct { uint8_t in, want, offset, size, shift; uint32_t mask; } header_
 /* The protocol fields (ip, tcp, ...): 1 when the header is there, always relevant. */
 #define IS(in, want) {in, want, 0, 0, 0, 0}
 /* Array fields (packet[i], tcp.Payload16[i], ...): `size`-byte elements of a window. */
-#define ARRAY(kind, size) {IN_ARRAY, DIVERT_TRANSPORT_##kind, 0, size, 0, MASK(size * 8)}
+#define ARRAY(kind, size) {IN_ARRAY, DIVERT_TRANSPORT_##kind, 0, size, 0, 0}
 
 static const header_field HEADER_FIELDS[DIVERT_FIELD_COUNT] = {
     [DIVERT_FIELD_IP] = IS(IS_IP, 4),

@@ -101,6 +101,17 @@ final class Protocols {
         return UNKNOWN;
     }
 
+    /** Two flags of which exactly one is 1: knowing either gives the other. */
+    private static void complements(Map<Field, Integer> known, Field a, Field b) {
+        Integer va = known.get(a);
+        Integer vb = known.get(b);
+        if (va != null) {
+            known.put(b, 1 - va);
+        } else if (vb != null) {
+            known.put(a, 1 - vb);
+        }
+    }
+
     /** The protocol test values one outcome of a test implies at the layer. */
     private static Map<Field, Integer> protocols(Instruction ins, boolean outcome, Layer layer) {
         Map<Field, Integer> known = new EnumMap<>(Field.class);
@@ -134,13 +145,7 @@ final class Protocols {
                 }
             }
         }
-        Integer out = known.get(Field.OUTBOUND);
-        Integer in = known.get(Field.INBOUND);
-        if (out != null) {
-            known.put(Field.INBOUND, 1 - out);
-        } else if (in != null) {
-            known.put(Field.OUTBOUND, 1 - in);
-        }
+        complements(known, Field.OUTBOUND, Field.INBOUND);
         if (layer.isNetwork()) {
             // ICMP is parsed only after IPv4, ICMPv6 only after IPv6.
             if (Integer.valueOf(1).equals(known.get(Field.ICMP))) {
@@ -148,13 +153,7 @@ final class Protocols {
             } else if (Integer.valueOf(1).equals(known.get(Field.ICMPV6))) {
                 known.put(Field.IPV6, 1);
             }
-            Integer ip = known.get(Field.IP);
-            Integer ipv6 = known.get(Field.IPV6);
-            if (ip != null) {
-                known.put(Field.IPV6, 1 - ip);
-            } else if (ipv6 != null) {
-                known.put(Field.IP, 1 - ipv6);
-            }
+            complements(known, Field.IP, Field.IPV6);
             if (Integer.valueOf(1).equals(known.get(Field.IP))) {
                 known.put(Field.ICMPV6, 0);
             } else if (Integer.valueOf(1).equals(known.get(Field.IPV6))) {
