@@ -7,6 +7,9 @@
 #                        oracle-syntax vectors that carry WinDivert's object
 #   passthru_vs_nfqueue  UDP packets/s through `divert4j passthru` ÷ through a minimal C NFQUEUE
 #                        accepter, same traffic in the same pair of network namespaces
+#   passthru_tcp_ratio   TCP bytes/s through `divert4j passthru "tcp"` ÷ through nfq_bench's
+#                        accept-batch (recvmmsg of 16 and one batch verdict, as the host does;
+#                        neither asks for GSO), all TCP of namespace A queued both ways
 # Usage: tests/bench.sh [--quick] [--passthru-only]   (quick: a few minutes on 2 cores;
 #        passthru-only: just the passthru_vs_nfqueue figures, about 30 s)
 set -euo pipefail
@@ -91,6 +94,47 @@ passthru() {
   kill -KILL "$pt" 2>/dev/null || true
   fig passthru_vs_nfqueue "$(ratio "$java" "$nfq")"
   fig passthru_pps "$java"
+  passthru_tcp
+}
+
+# TCP through divert4j passthru "tcp" vs the batching C accepter, in passthru's namespaces.
+passthru_tcp() {
+  tcp_traffic() {  # prints bytes/s seen by the sink
+    ip netns exec "$NS_B" "$WORK/nfq_bench" tcpsink 9998 $((secs + 2)) >"$WORK/tsink.txt" &
+    local sink=$!
+    sleep 0.5
+    ip netns exec "$NS_A" "$WORK/nfq_bench" tcpblast 10.214.0.2 9998 "$secs" >/dev/null || true
+    wait "$sink"
+    awk '/^bytes/ { b = $2 } /^seconds/ { s = $2 } END { printf "%.0f", (s > 0 ? b / s : 0) }' "$WORK/tsink.txt"
+  }
+  local chain
+  for chain in OUTPUT INPUT; do
+    ip netns exec "$NS_A" iptables -t mangle -A "$chain" -p tcp -j NFQUEUE --queue-num 8
+  done
+  ip netns exec "$NS_A" "$WORK/nfq_bench" accept-batch 8 2>/dev/null & PIDS+=($!); local acc=$!
+  sleep 0.5
+  local cbytes; cbytes=$(tcp_traffic)
+  kill "$acc" 2>/dev/null || true; wait "$acc" 2>/dev/null || true
+  ip netns exec "$NS_A" iptables -t mangle -F OUTPUT
+  ip netns exec "$NS_A" iptables -t mangle -F INPUT
+  ip netns exec "$NS_A" java -jar java/cli/target/divert4j.jar passthru --batch 64 --threads 1 \
+    "tcp" >"$WORK/passthru_tcp.log" 2>&1 & PIDS+=($!); local pt=$!
+  local t
+  for t in $(seq 150); do
+    kill -0 "$pt" 2>/dev/null || break
+    ip netns exec "$NS_A" iptables-save -t mangle 2>/dev/null | grep -q NFQUEUE && break
+    sleep 0.2
+  done
+  if ! kill -0 "$pt" 2>/dev/null; then
+    fig passthru_tcp_ratio "unavailable (passthru failed: $(tail -1 "$WORK/passthru_tcp.log"))"; return
+  fi
+  local jbytes; jbytes=$(tcp_traffic)
+  kill "$pt" 2>/dev/null || true
+  for t in $(seq 25); do kill -0 "$pt" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$pt" 2>/dev/null || true
+  fig passthru_tcp_ratio "$(ratio "$jbytes" "$cbytes")"
+  fig passthru_tcp_bytes_per_s "$jbytes"
+  fig nfqueue_c_batch_tcp_bytes_per_s "$cbytes"
 }
 echo "# load: $(uptime | sed 's/.*load average: //')" >&2
 MODULES=java/bench,java/cli; [ -n "$PASSTHRU_ONLY" ] && MODULES=java/cli
