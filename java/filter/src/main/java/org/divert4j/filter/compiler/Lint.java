@@ -31,27 +31,30 @@ public final class Lint {
      */
     public static List<FilterWarning> check(Ast.Node tree, String text) {
         Lint lint = new Lint(text);
-        lint.visit(tree);
+        lint.visit(tree, Context.FILTER);
         return List.copyOf(lint.out);
     }
 
-    private void visit(Ast.Node node) {
+    /** What a test decided by folding is part of: it says what the fold does to the filter. */
+    private enum Context { FILTER, AND, OR, COND }
+
+    private void visit(Ast.Node node, Context context) {
         if (node instanceof Ast.And a) {
-            visit(a.left());
-            visit(a.right());
+            visit(a.left(), Context.AND);
+            visit(a.right(), Context.AND);
         } else if (node instanceof Ast.Or o) {
-            visit(o.left());
-            visit(o.right());
+            visit(o.left(), Context.OR);
+            visit(o.right(), Context.OR);
         } else if (node instanceof Ast.Cond c) {
-            visit(c.condition());
-            visit(c.then());
-            visit(c.otherwise());
+            visit(c.condition(), Context.COND);
+            visit(c.then(), Context.COND);
+            visit(c.otherwise(), Context.COND);
         } else {
-            test((Ast.Test) node);
+            test((Ast.Test) node, context);
         }
     }
 
-    private void test(Ast.Test t) {
+    private void test(Ast.Test t, Context context) {
         Field f = t.field();
         if (f == null || f == Field.ZERO) {
             return; // true, false and zero are constants on purpose
@@ -65,7 +68,7 @@ public final class Lint {
         }
         Folding.Decision d = Folding.fold(t);
         if (d != null) {
-            folded(t, d, src);
+            folded(t, d, src, context);
             return;
         }
         if (t.constant().negative() && f != Field.TIMESTAMP && f != Field.PRIORITY) {
@@ -90,10 +93,14 @@ public final class Lint {
         }
     }
 
-    private void folded(Ast.Test t, Folding.Decision d, String src) {
+    private void folded(Ast.Test t, Folding.Decision d, String src, Context context) {
         if (d.type() == null) {
-            warn(t, Kind.FOLDED, src + " is always " + d.value() + " (outside the range of "
-                    + t.field().text() + "), so the test is left out");
+            warn(t, Kind.FOLDED, src + " is always " + d.value() + ": every packet's "
+                    + t.field().text() + " " + (d.value() ? "passes" : "fails") + " it, so "
+                    + effect(d.value(), context));
+        } else if (d.value() && d.type().text().equals(presence(t.field())) && !t.field().isArray()) {
+            // 'P' matches exactly what the test did: a test on a P field is false without P.
+            return;
         } else {
             String tau = d.type().text();
             warn(t, Kind.FOLDED, src + " can never " + (d.value() ? "fail" : "hold") + " for "
@@ -101,6 +108,21 @@ public final class Lint {
                     + tau + "'" + (d.value() ? "" : ", which matches every packet that is not "
                     + tau));
         }
+    }
+
+    /** What a test that is always {@code value} does to the expression it is part of. */
+    private static String effect(boolean value, Context context) {
+        if (context == Context.FILTER) {
+            return "the filter matches " + (value ? "every packet" : "no packet");
+        }
+        if (context == Context.COND) {
+            return "it is a constant " + value + " in this '?:'";
+        }
+        if (value == (context == Context.OR)) {
+            return "this '" + (value ? "or" : "and") + "' is always " + value + (value
+                    ? ": it matches every packet" : ": it matches no packet");
+        }
+        return "it is left out of this '" + (value ? "and" : "or") + "'";
     }
 
     private void neverFits(Ast.Test t, String src) {

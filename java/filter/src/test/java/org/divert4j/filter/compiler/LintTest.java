@@ -30,11 +30,37 @@ class LintTest {
         assertThat(w.get(0).end()).isEqualTo(32);
         assertThat(w.get(0).message()).contains("compiles it to 'not tcp'");
         assertThat(w.get(0).message()).contains("matches every packet that is not tcp");
-        assertThat(kinds("ip.TTL <= 255")).containsExactly(Kind.FOLDED);
-        assertThat(warnings("ip.TTL <= 255").get(0).message()).contains("compiles it to 'ip'");
+        // Folding to 'ip' changes nothing there: an ip.* test is false without an IPv4 header.
+        assertThat(warnings("ip.TTL <= 255")).isEmpty();
+        // An array test is also false on a payload too short for the index: 'tcp' is not the same.
+        assertThat(warnings("tcp.Payload[10] <= 255").get(0).message()).contains("compiles it to 'tcp'");
         assertThat(kinds("event == 10")).containsExactly(Kind.FOLDED);
         assertThat(warnings("event == 10").get(0).message()).contains("always false");
         assertThat(kinds("packet[0] != 256")).containsExactly(Kind.FOLDED);
+    }
+
+    @Test
+    void foldsToTheFieldsOwnProtocolAreSilent() throws FilterException {
+        assertThat(warnings("ip.Id >= 0x0 and ip.Id <= 0xF")).isEmpty();
+        assertThat(warnings("tcp.DstPort >= 1024 and tcp.DstPort <= 65535")).isEmpty();
+        assertThat(warnings("udp.SrcPort >= 0 and udp.SrcPort < 100")).isEmpty();
+        assertThat(warnings("ip.DstAddr>=0.0.0.0 and ip.DstAddr<=255.255.255.255")).isEmpty();
+        assertThat(warnings("ipv6.DstAddr >= :: and ipv6.DstAddr <= ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))
+                .isEmpty();
+        // Still traps: the fold matches packets the test did not.
+        assertThat(warnings("tcp.DstPort > 65535").get(0).message()).contains("compiles it to 'not tcp'");
+        assertThat(warnings("not ip.TTL <= 255").get(0).message()).contains("compiles it to 'not ip'");
+    }
+
+    @Test
+    void alwaysTrueOrFalseSaysWhatHappensToTheFilter() throws FilterException {
+        assertThat(warnings("length > 0").get(0).message()).contains("the filter matches every packet");
+        assertThat(warnings("length > 0 or tcp").get(0).message())
+                .contains("this 'or' is always true: it matches every packet");
+        assertThat(warnings("tcp and length > 0").get(0).message()).contains("left out of this 'and'");
+        assertThat(warnings("tcp and length < 20").get(0).message())
+                .contains("this 'and' is always false: it matches no packet");
+        assertThat(warnings("event == 10").get(0).message()).contains("the filter matches no packet");
     }
 
     @Test
