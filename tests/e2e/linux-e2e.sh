@@ -291,6 +291,16 @@ echo "=== FLOW and SOCKET are refused clearly"
 d4j "$A" sniff --layer FLOW "true" >"$WORK/flow.out" 2>"$WORK/flow.err" && bad "FLOW refused" || ok "FLOW refused"
 check "... saying it is not supported on Linux" grep -qi "not supported on linux" "$WORK/flow.err"
 
+echo "=== errors speak Linux: not root, SNIFF+DROP, priority range, FRAGMENTS (issue 19)"
+(cd /tmp && setpriv --reuid=65534 --regid=65534 --clear-groups java -jar "$JAR" sniff "true") >"$WORK/noroot.out" 2>"$WORK/noroot.err" \
+  && bad "not root refused" || ok "not root refused"
+cat "$WORK/noroot.err"
+check "... saying root and CAP_NET_ADMIN, with a sudo remedy" \
+  bash -c "grep -q 'needs root (CAP_NET_ADMIN' '$WORK/noroot.err' && grep -q '^Remedy: run as root' '$WORK/noroot.err'"
+check "... naming no device path and no Administrator" bash -c "! grep -Eq 'Divert4j|Administrator|elevated' '$WORK/noroot.err'"
+d4j "$A" sniff --layer FLOW "true" >"$WORK/flow.out" 2>"$WORK/flow.err" || true
+check "FLOW on Linux: its own remedy, not one about flags" grep -q "^Remedy: FLOW and SOCKET events need Windows" "$WORK/flow.err"
+
 echo
 echo "linux e2e: $PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -879,11 +879,25 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             long bits = OpenFlag.toBits(flags);
             String problem = OpenFlag.problem(bits, layer);
             if (problem != null) {
-                throw DivertException.of(WinError.INVALID_PARAMETER.code(), op, problem);
+                throw invalid(op, problem, flagRemedy(bits));
             }
             if (priority < Abi.PRIORITY_LOWEST || priority > Abi.PRIORITY_HIGHEST) {
-                throw DivertException.of(WinError.INVALID_PARAMETER.code(), op,
-                        "priority " + priority + " outside " + Abi.PRIORITY_LOWEST + ".." + Abi.PRIORITY_HIGHEST);
+                throw invalid(op, "priority " + priority + " outside " + Abi.PRIORITY_LOWEST + ".." + Abi.PRIORITY_HIGHEST,
+                        "use a priority from " + Abi.PRIORITY_LOWEST + " (lowest) to " + Abi.PRIORITY_HIGHEST
+                                + " (highest); higher priorities see packets first");
+            }
+            DeviceTransport t = transport != null ? transport : Transports.platform();
+            if (DeviceOpener.LINUX.equals(t.name())) {
+                if (layer == Layer.FLOW || layer == Layer.SOCKET) {
+                    throw invalid(op, "the " + layer + " layer is not supported on Linux (netfilter queues packets only)",
+                            "FLOW and SOCKET events need Windows; on Linux use the NETWORK layer"
+                                    + " (e.g. 'tcp.Syn' sees connections open)");
+                }
+                if ((bits & OpenFlag.FRAGMENTS.bit()) != 0) {
+                    throw invalid(op, "the FRAGMENTS flag is not supported on Linux (netfilter's INPUT hook sees"
+                            + " inbound packets reassembled)", "open without FRAGMENTS: inbound packets are then"
+                            + " seen reassembled, as on Windows by default");
+                }
             }
             FilterProgram program = filter != null ? filter : FilterProgram.compile(filterText, layer);
             if (program.instructions().size() > Abi.FILTER_MAX_INSTRUCTIONS) {
@@ -894,7 +908,6 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
                 throw DivertException.of(WinError.INVALID_PARAMETER.code(), op,
                         String.format("undefined filter flag bits 0x%x", program.filterFlags() & ~FilterFlag.ALL));
             }
-            DeviceTransport t = transport != null ? transport : Transports.platform();
             Opened opened = DeviceOpener.open(t, device, (bits & OpenFlag.NO_INSTALL.bit()) != 0, driverFile);
             DivertHandle h = new DivertHandle(opened.channel(), opened.path(), layer, priority, bits, program);
             h.anchorClock(t.counterFrequency(), t.counterNow(), java.time.Instant.now());
@@ -906,6 +919,24 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             }
             return h;
         }
+    }
+
+    private static DivertException invalid(String op, String detail, String remedy) {
+        return new DivertException.InvalidRequestException(WinError.INVALID_PARAMETER.code(), op, detail, remedy, null);
+    }
+
+    /** The remedy for the flag problem {@link OpenFlag#problem} found in {@code bits}. */
+    private static String flagRemedy(long bits) {
+        if ((bits & ~OpenFlag.ALL) != 0) {
+            return "use only the OpenFlag constants";
+        }
+        if ((bits & OpenFlag.SNIFF.bit()) != 0 && (bits & OpenFlag.DROP.bit()) != 0) {
+            return "use SNIFF to copy packets and let them pass, or DROP to discard them, not both";
+        }
+        if ((bits & OpenFlag.RECV_ONLY.bit()) != 0 && (bits & OpenFlag.SEND_ONLY.bit()) != 0) {
+            return "use one of them, or neither for a handle that both receives and sends";
+        }
+        return "add the flags the layer requires: FLOW and REFLECT SNIFF and RECV_ONLY, SOCKET RECV_ONLY";
     }
 
     /** A device that was opened, and its path. */

@@ -162,6 +162,53 @@ class DivertHandleTest {
         assertThat(fake.opened).isEmpty();
     }
 
+    private DivertException refused(DivertHandle.Builder b) {
+        DivertException e = assertThrows(DivertException.InvalidRequestException.class, b::open);
+        assertThat(e.errorCode()).isEqualTo(87);
+        return e;
+    }
+
+    @Test
+    void eachInvalidArgumentNamesItsCauseAndItsOwnRemedy() {
+        DivertException priority = refused(DivertHandle.builder().transport(fake).filter(tcpProgram()).priority(40000));
+        assertThat(priority).hasMessageThat().contains("priority 40000 outside -30000..30000");
+        assertThat(priority.remedy()).contains("from -30000 (lowest) to 30000 (highest)");
+        DivertException sniffDrop = refused(DivertHandle.builder().transport(fake).filter(tcpProgram())
+                .flags(OpenFlag.SNIFF, OpenFlag.DROP));
+        assertThat(sniffDrop).hasMessageThat().contains("SNIFF and DROP cannot be combined");
+        assertThat(sniffDrop.remedy()).contains("SNIFF to copy packets and let them pass, or DROP");
+        DivertException flowFlags = refused(DivertHandle.builder().transport(fake)
+                .filter(FilterProgram.acceptAll(Layer.FLOW)).layer(Layer.FLOW));
+        assertThat(flowFlags.remedy()).contains("SNIFF and RECV_ONLY");
+        fake.name = "linux";
+        DivertException flow = refused(DivertHandle.builder().transport(fake).filter(FilterProgram.acceptAll(Layer.FLOW))
+                .layer(Layer.FLOW).flags(OpenFlag.SNIFF, OpenFlag.RECV_ONLY));
+        assertThat(flow).hasMessageThat().contains("the FLOW layer is not supported on Linux");
+        assertThat(flow.remedy()).contains("on Linux use the NETWORK layer");
+        assertThat(flow.remedy()).doesNotContain("flags");
+        DivertException fragments = refused(DivertHandle.builder().transport(fake).filter(tcpProgram())
+                .flags(OpenFlag.FRAGMENTS));
+        assertThat(fragments).hasMessageThat().contains("FRAGMENTS flag is not supported on Linux");
+        assertThat(fragments.remedy()).contains("open without FRAGMENTS");
+        assertThat(java.util.Set.of(priority.remedy(), sniffDrop.remedy(), flowFlags.remedy(), flow.remedy(),
+                fragments.remedy())).hasSize(5);
+        assertThat(fake.opened).isEmpty();
+    }
+
+    @Test
+    void notRootOnLinuxSaysRootAndNamesNoDevicePath() {
+        fake.name = "linux";
+        fake.openErrors.put(Device.DIVERT4J_PATH, 5);
+        DivertException e = assertThrows(DivertException.AccessDeniedException.class,
+                () -> DivertHandle.builder().transport(fake).filter(tcpProgram()).open());
+        assertThat(e).hasMessageThat().startsWith("open failed: permission denied: diverting packets on Linux needs root");
+        assertThat(e).hasMessageThat().contains("CAP_NET_ADMIN");
+        assertThat(e.remedy()).contains("sudo");
+        assertThat(e.operation()).isEqualTo("open");
+        assertThat(e).hasMessageThat().doesNotContain("Administrator");
+        assertThat(e).hasMessageThat().doesNotContain("elevated");
+    }
+
     @Test
     void layerAndFlagsGoIntoInitialize() {
         fake.then(FakeTransport.handshake(Abi.MAGIC_SYS, 2)).then(FakeTransport.ok(0));
