@@ -6,7 +6,7 @@ import org.divert4j.api.DivertPacket;
 /**
  * End-to-end helper (run as a single-file program against the CLI jar): diverts COUNT packets
  * matching FILTER, upper-cases their UDP payload (IPv4 or IPv6, no extension headers), sends
- * them back with checksums recomputed, prints "ready" once open and "rewrote N" at the end.
+ * them back with a plain send (checksums recomputed by default), prints "ready" once open and "rewrote N" at the end.
  * Usage: UdpRewrite FILTER COUNT
  */
 public final class UdpRewrite {
@@ -22,7 +22,7 @@ public final class UdpRewrite {
                 String text = new String(d, ipHeader + 8, d.length - ipHeader - 8, StandardCharsets.US_ASCII);
                 byte[] upper = text.toUpperCase().getBytes(StandardCharsets.US_ASCII);
                 System.arraycopy(upper, 0, d, ipHeader + 8, upper.length);
-                h.send(p, DivertHandle.SendOption.RECOMPUTE_CHECKSUMS);
+                h.send(p);
             }
             System.out.println("rewrote " + count);
         }

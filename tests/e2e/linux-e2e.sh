@@ -160,6 +160,34 @@ check "outbound IPv4 rewrite (handle in A)" rewrite "$A" "outbound and udp.DstPo
 check "inbound IPv4 rewrite (handle in B)" rewrite "$B" "inbound and udp.DstPort == 7001" 10.77.0.2
 check "inbound IPv6 rewrite (handle in B)" rewrite "$B" "inbound and ipv6 and udp.DstPort == 7001" fd00:77::2
 
+echo "=== a plain send(p) of a modified packet: current bytes, valid checksums (issue 19)"
+csum_errors() { ip netns exec "$B" nstat -asz UdpInCsumErrors | awk '$1 == "UdpInCsumErrors" {print $2}'; }
+send_modified() { # MODE PORT SENT EXPECTED [TEXT] -> B must receive EXPECTED, no new UDP checksum error
+  local mode=$1 port=$2 sent=$3 expected=$4 text=${5:-}
+  rm -f "$WORK/sm.out" "$WORK/udp"
+  local before
+  before=$(csum_errors)
+  ip netns exec "$A" java -cp "$JAR" "$ROOT/tests/e2e/SendModified.java" "$mode" "outbound and udp.DstPort == $port" ${text:+"$text"} \
+    >"$WORK/sm.out" 2>"$WORK/sm.err" &
+  local sm=$!
+  PIDS+=("$sm")
+  for _ in $(seq 1 150); do grep -q ready "$WORK/sm.out" 2>/dev/null && break; sleep 0.1; done
+  inB "$TOOL" udp-recv "$port" 1 5 >"$WORK/udp" &
+  local rx=$!
+  for _ in $(seq 1 50); do grep -q listening "$WORK/udp" 2>/dev/null && break; sleep 0.1; done
+  inA "$TOOL" udp-send 10.77.0.2 "$port" "$sent"
+  finished "$sm" || true
+  finished "$rx" || true
+  local got after
+  got=$(grep -v listening "$WORK/udp" | tail -1)
+  after=$(csum_errors)
+  echo "    $mode: sent '$sent', received '$got', UdpInCsumErrors $before -> $after"
+  [ "$got" = "$expected" ] && [ "$after" = "$before" ]
+}
+check "a payload byte changed through Packet.wrap(p.data()) arrives with a valid checksum" \
+  send_modified poke 7003 qwerty Xwerty
+check "a payload grown through p.packet() arrives whole" send_modified grow 7004 q "hello world" "hello world"
+
 echo "=== priorities: the higher handle first, its re-injection reaches the lower one"
 start hi "$A" passthru --priority 100 "icmp"
 HI=$LAST
@@ -262,6 +290,16 @@ check "forwarding works again" fping -c 1 -W 2 10.78.2.2
 echo "=== FLOW and SOCKET are refused clearly"
 d4j "$A" sniff --layer FLOW "true" >"$WORK/flow.out" 2>"$WORK/flow.err" && bad "FLOW refused" || ok "FLOW refused"
 check "... saying it is not supported on Linux" grep -qi "not supported on linux" "$WORK/flow.err"
+
+echo "=== errors speak Linux: not root, SNIFF+DROP, priority range, FRAGMENTS (issue 19)"
+(cd /tmp && setpriv --reuid=65534 --regid=65534 --clear-groups java -jar "$JAR" sniff "true") >"$WORK/noroot.out" 2>"$WORK/noroot.err" \
+  && bad "not root refused" || ok "not root refused"
+cat "$WORK/noroot.err"
+check "... saying root and CAP_NET_ADMIN, with a sudo remedy" \
+  bash -c "grep -q 'needs root (CAP_NET_ADMIN' '$WORK/noroot.err' && grep -q '^Remedy: run as root' '$WORK/noroot.err'"
+check "... naming no device path and no Administrator" bash -c "! grep -Eq 'Divert4j|Administrator|elevated' '$WORK/noroot.err'"
+d4j "$A" sniff --layer FLOW "true" >"$WORK/flow.out" 2>"$WORK/flow.err" || true
+check "FLOW on Linux: its own remedy, not one about flags" grep -q "^Remedy: FLOW and SOCKET events need Windows" "$WORK/flow.err"
 
 echo
 echo "linux e2e: $PASSES passed, $FAILS failed"

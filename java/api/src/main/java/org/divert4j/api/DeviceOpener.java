@@ -14,6 +14,8 @@ import org.divert4j.api.spi.DriverManager;
 final class DeviceOpener {
     private static final int ERROR_FILE_NOT_FOUND = 2;
     private static final int ERROR_PATH_NOT_FOUND = 3;
+    /** The name of the Linux transport, whose errors speak of root, not Administrator. */
+    static final String LINUX = "linux";
 
     private DeviceOpener() {
     }
@@ -25,6 +27,9 @@ final class DeviceOpener {
         try {
             return new DivertHandle.Opened(t.open(Device.DIVERT4J_PATH), Device.DIVERT4J_PATH);
         } catch (DeviceOpenException e) {
+            if (e.errorCode() == WinError.ACCESS_DENIED.code() && LINUX.equals(t.name())) {
+                throw DivertException.AccessDeniedException.linux(e.getMessage());
+            }
             if (!notLoaded(e.errorCode())) {
                 throw DivertException.of(e.errorCode(), "open " + Device.DIVERT4J_PATH, null);
             }

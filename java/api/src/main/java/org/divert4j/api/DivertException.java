@@ -33,20 +33,26 @@ public class DivertException extends RuntimeException {
      * @param cause the underlying exception (may be null)
      */
     protected DivertException(int errorCode, String operation, String detail, String remedy, Throwable cause) {
-        super(message(errorCode, operation, detail, remedy), cause);
+        this(errorCode, operation, null, detail, remedy, cause);
+    }
+
+    /** With a meaning more precise than the error's usual one (null: the usual one). */
+    DivertException(int errorCode, String operation, String meaning, String detail, String remedy, Throwable cause) {
+        super(message(errorCode, operation, meaning, detail, remedy), cause);
         this.errorCode = errorCode;
         this.operation = operation;
         this.remedy = remedy != null ? remedy : WinError.of(errorCode) == null ? null : WinError.of(errorCode).remedy();
     }
 
     /** One line of what failed and why, the detail (on its own lines if it spans lines), then the remedy. */
-    private static String message(int code, String operation, String detail, String remedy) {
+    private static String message(int code, String operation, String meaning, String detail, String remedy) {
         WinError e = WinError.of(code);
         StringBuilder m = new StringBuilder(operation).append(" failed: ");
         if (e == null) {
             m.append("Windows error ").append(code);
         } else {
-            m.append(e.meaning()).append(" (error ").append(code).append(' ').append(e.name()).append(')');
+            m.append(meaning != null ? meaning : e.meaning()).append(" (error ").append(code).append(' ')
+                    .append(e.name()).append(')');
         }
         if (detail != null) {
             m.append(detail.indexOf('\n') >= 0 ? ":\n" : ": ").append(detail);
@@ -131,6 +137,18 @@ public class DivertException extends RuntimeException {
 
         AccessDeniedException(String operation, String detail) {
             super(WinError.ACCESS_DENIED.code(), operation, detail, null);
+        }
+
+        /** On Linux: the host needs root, and there is no device path or Administrator. */
+        static AccessDeniedException linux(String detail) {
+            return new AccessDeniedException("open", detail,
+                    "permission denied: diverting packets on Linux needs root (CAP_NET_ADMIN, and iptables to install rules)",
+                    "run as root, e.g. 'sudo java -jar divert4j.jar ...', or 'sudo ip netns exec NS java ...' to divert"
+                            + " inside a network namespace");
+        }
+
+        private AccessDeniedException(String operation, String detail, String meaning, String remedy) {
+            super(WinError.ACCESS_DENIED.code(), operation, meaning, detail, remedy, null);
         }
     }
 

@@ -3,6 +3,7 @@ package org.divert4j.api;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -58,15 +59,24 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     /** Data bytes of a pooled request buffer: a full batch of 1500-byte packets, and at least one maximal packet. */
     static final int DATA_CAPACITY = Math.max(Abi.MTU_MAX, Abi.BATCH_MAX * 1500);
 
-    /** What {@link #send} should do besides sending. */
+    /**
+     * How {@link #send} treats checksums. By default every checksum (IPv4 header, TCP, UDP, ICMP,
+     * ICMPv6) of each packet is recomputed before sending, as {@code WinDivertHelperCalcChecksums}
+     * does, and marked valid in the address, so a modified packet never leaves with a stale
+     * checksum, whatever its received checksum flags claim. Recomputing an unchanged packet
+     * changes no byte. The caller's arrays are not changed: the work happens in the request
+     * buffer.
+     */
     public enum SendOption {
+        /** Recompute every checksum: the default, for code that says so explicitly. */
+        RECOMPUTE_CHECKSUMS,
         /**
-         * Recompute every checksum (IPv4 header, TCP, UDP, ICMP, ICMPv6) of each packet before
-         * sending, as {@code WinDivertHelperCalcChecksums} does, and mark them valid in the
-         * address so the driver does not redo them. Use after modifying a packet. The caller's
-         * arrays are not changed: the work happens in the request buffer.
+         * Send the bytes exactly as given, with the address's checksum flags as they are (the
+         * driver then recomputes only the IPv4/TCP/UDP checksums whose flag is 0, never ICMP):
+         * for packets known to be unchanged, such as a passthru loop's, or deliberately bad
+         * checksums.
          */
-        RECOMPUTE_CHECKSUMS
+        NO_RECOMPUTE
     }
 
     private final DeviceChannel channel;
@@ -80,6 +90,8 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     private final Object lock = new Object();
     private int inFlight;
     private boolean closed;
+    private boolean closeDone;
+    private Thread signalHook;
     private volatile ExecutorService async;
     private long counterFrequency = 1_000_000_000L;
     private long epochNanosAtZero;
@@ -300,7 +312,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      *
      * @param packet the IP packet (the driver uses the length its IP header announces)
      * @param address where and how to inject: direction, interface, impostor, checksum flags
-     * @param options e.g. {@link SendOption#RECOMPUTE_CHECKSUMS}
+     * @param options {@link SendOption#NO_RECOMPUTE} to send the checksums as they are
      * @return bytes injected
      * @throws DivertException e.g. 87 on a RECV_ONLY handle or at FLOW/SOCKET/REFLECT, 232 after
      *     {@code shutdown(SEND)}, 1232 when an impostor's TTL runs out
@@ -312,8 +324,9 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     /**
      * Injects a packet with the address it was received with.
      *
-     * @param packet a (possibly modified) received packet
-     * @param options e.g. {@link SendOption#RECOMPUTE_CHECKSUMS}
+     * @param packet a (possibly modified) received packet: its current bytes are sent, those
+     *     its {@link DivertPacket#packet()} view holds if it has one
+     * @param options {@link SendOption#NO_RECOMPUTE} to send the checksums as they are
      * @return bytes injected
      */
     public int send(DivertPacket packet, SendOption... options) {
@@ -326,9 +339,10 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      * the headers.
      *
      * @param packets the packets with their addresses
-     * @param options e.g. {@link SendOption#RECOMPUTE_CHECKSUMS}
+     * @param options {@link SendOption#NO_RECOMPUTE} to send the checksums as they are
      * @return total bytes injected
-     * @throws IllegalArgumentException for an empty or oversized batch or a mis-sized packet
+     * @throws IllegalArgumentException for an empty or oversized batch, a mis-sized packet, or
+     *     contradicting options
      * @throws DivertException as {@link #send(byte[], Address, SendOption...)}; a soft error (e.g.
      *     1232) is reported after the other packets were injected
      */
@@ -337,25 +351,31 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             throw new IllegalArgumentException("a send batch holds 1.." + Abi.BATCH_MAX + " packets: " + packets.size());
         }
         int total = 0;
+        ByteBuffer[] bytes = new ByteBuffer[packets.size()];
         for (int i = 0; i < packets.size(); i++) {
-            byte[] p = packets.get(i).data();
-            if (packets.size() > 1 && ipLength(ByteBuffer.wrap(p), 0, p.length) != p.length) {
-                throw new IllegalArgumentException("packet " + i + " of the batch is " + p.length
+            ByteBuffer p = bytes[i] = packets.get(i).bytes();
+            if (packets.size() > 1 && ipLength(p, 0, p.limit()) != p.limit()) {
+                throw new IllegalArgumentException("packet " + i + " of the batch is " + p.limit()
                         + " bytes but its IP header does not announce that length");
             }
-            total += p.length;
+            total += p.limit();
         }
-        boolean recompute = List.of(options).contains(SendOption.RECOMPUTE_CHECKSUMS);
+        List<SendOption> chosen = List.of(options);
+        boolean recompute = !chosen.contains(SendOption.NO_RECOMPUTE);
+        if (!recompute && chosen.contains(SendOption.RECOMPUTE_CHECKSUMS)) {
+            throw new IllegalArgumentException("RECOMPUTE_CHECKSUMS and NO_RECOMPUTE cannot be combined");
+        }
         Request r = acquire();
         try {
             ByteBuffer data = r.dataFor(total);
             r.addresses.clear();
-            for (DivertPacket p : packets) {
+            for (int i = 0; i < packets.size(); i++) {
                 int offset = data.position();
-                data.put(p.data());
-                Address a = p.address();
+                int length = bytes[i].limit();
+                data.put(bytes[i]);
+                Address a = packets.get(i).address();
                 if (recompute) {
-                    a = Packet.wrap(data, offset, p.length()).recalculateChecksums(0).applyTo(a);
+                    a = Packet.wrap(data, offset, length).recalculateChecksums(0).applyTo(a);
                 }
                 AddressCodec.encode(a, r.addresses);
             }
@@ -376,7 +396,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      *
      * @param packet the IP packet
      * @param address where and how to inject
-     * @param options e.g. {@link SendOption#RECOMPUTE_CHECKSUMS}
+     * @param options {@link SendOption#NO_RECOMPUTE} to send the checksums as they are
      * @return a future completed with the bytes injected, or exceptionally
      */
     public CompletableFuture<Integer> sendAsync(byte[] packet, Address address, SendOption... options) {
@@ -390,11 +410,30 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      * queued ones can still be received, then receives end with
      * {@link DivertException.NoDataException}; after SEND sends fail with it.
      *
+     * A closed handle has nothing left to shut down: then, or if the handle is closed meanwhile,
+     * this does nothing, so a Ctrl-C hook cannot race a normal exit (see
+     * {@link #shutdownOnSignal()}).
+     *
      * @param how what to shut down
      */
     public void shutdown(Shutdown how) {
         Objects.requireNonNull(how, "how");
-        control(RequestHeader.shutdown(how), Ioctl.SHUTDOWN, "shutdown " + how);
+        Request r;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            r = acquire();
+        }
+        try {
+            r.header.put(0, RequestHeader.shutdown(how));
+            IoResult res = r.issue(Ioctl.SHUTDOWN, null);
+            if (!res.ok() && !(res.error() == WinError.OPERATION_ABORTED.code() && isClosed())) {
+                throw failure(res, "shutdown " + how);
+            }
+        } finally {
+            release(r);
+        }
     }
 
     /**
@@ -479,13 +518,24 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      */
     @Override
     public void close() {
+        boolean interrupted = false;
         synchronized (lock) {
             if (closed) {
+                // Another thread is closing: return once it is done, as if this call had closed.
+                while (!closeDone) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
                 return;
             }
             closed = true;
         }
-        boolean interrupted = false;
         synchronized (lock) {
             while (inFlight > 0) {
                 channel.cancelAll();
@@ -507,9 +557,97 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             }
         }
         channel.close();
+        Thread hook;
+        synchronized (lock) {
+            closeDone = true;
+            lock.notifyAll();
+            hook = signalHook;
+        }
+        if (hook != null && hook != Thread.currentThread()) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // The JVM is exiting (the signal came): the hook sees the handle closed and returns.
+            }
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Ends this handle's receive loops cleanly on Ctrl-C (SIGINT), SIGTERM or {@code System.exit},
+     * with {@link #shutdownOnSignal(Duration) shutdownOnSignal(Duration.ofSeconds(3))}.
+     *
+     * @return this handle
+     */
+    public DivertHandle shutdownOnSignal() {
+        return shutdownOnSignal(Duration.ofSeconds(3));
+    }
+
+    /**
+     * Ends this handle's receive loops cleanly when the JVM is asked to exit (Ctrl-C, SIGTERM,
+     * {@code System.exit}): a shutdown hook calls {@code shutdown(RECV)}, so the loops drain the
+     * queue (and may still send) and end as on {@link DivertException.NoDataException}; it then
+     * waits until the handle is closed (normally by the try-with-resources that owns it) for at
+     * most {@code grace}, then closes it itself. The JVM exits once the hook returns, so work
+     * after the loop (a summary) belongs before the handle is closed. A signal before the loop
+     * starts or after close is harmless; close() removes the hook. Idempotent.
+     *
+     * <pre>{@code
+     * try (DivertHandle h = DivertHandle.builder().filter("tcp").open().shutdownOnSignal()) {
+     *     for (DivertPacket p : h) {
+     *         h.send(p);
+     *     }
+     *     System.err.println("stopped");   // runs on Ctrl-C too
+     * }
+     * }</pre>
+     *
+     * @param grace how long the hook waits for the loop to end and close the handle
+     * @return this handle
+     * @throws IllegalStateException if the handle is closed, or the JVM is already exiting (the
+     *     handle is then closed)
+     */
+    public DivertHandle shutdownOnSignal(Duration grace) {
+        long graceNanos = grace.toNanos();
+        Thread hook = new Thread(() -> onSignal(graceNanos), "divert4j-signal");
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the divert handle is closed");
+            }
+            if (signalHook != null) {
+                return this;
+            }
+            signalHook = hook;
+        }
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    /** The shutdown hook's work: stop receiving, wait (bounded) for the owner to close, else close. */
+    void onSignal(long graceNanos) {
+        try {
+            shutdown(Shutdown.RECV);
+        } catch (DivertException e) {
+            // The handle cannot be shut down gracefully: closing below ends the loops anyway.
+        }
+        long deadline = System.nanoTime() + graceNanos;
+        synchronized (lock) {
+            long left;
+            while (!closeDone && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+        }
+        close();
     }
 
     // ---- internals ----------------------------------------------------------------------------
@@ -741,11 +879,25 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             long bits = OpenFlag.toBits(flags);
             String problem = OpenFlag.problem(bits, layer);
             if (problem != null) {
-                throw DivertException.of(WinError.INVALID_PARAMETER.code(), op, problem);
+                throw invalid(op, problem, flagRemedy(bits));
             }
             if (priority < Abi.PRIORITY_LOWEST || priority > Abi.PRIORITY_HIGHEST) {
-                throw DivertException.of(WinError.INVALID_PARAMETER.code(), op,
-                        "priority " + priority + " outside " + Abi.PRIORITY_LOWEST + ".." + Abi.PRIORITY_HIGHEST);
+                throw invalid(op, "priority " + priority + " outside " + Abi.PRIORITY_LOWEST + ".." + Abi.PRIORITY_HIGHEST,
+                        "use a priority from " + Abi.PRIORITY_LOWEST + " (lowest) to " + Abi.PRIORITY_HIGHEST
+                                + " (highest); higher priorities see packets first");
+            }
+            DeviceTransport t = transport != null ? transport : Transports.platform();
+            if (DeviceOpener.LINUX.equals(t.name())) {
+                if (layer == Layer.FLOW || layer == Layer.SOCKET) {
+                    throw invalid(op, "the " + layer + " layer is not supported on Linux (netfilter queues packets only)",
+                            "FLOW and SOCKET events need Windows; on Linux use the NETWORK layer"
+                                    + " (e.g. 'tcp.Syn' sees connections open)");
+                }
+                if ((bits & OpenFlag.FRAGMENTS.bit()) != 0) {
+                    throw invalid(op, "the FRAGMENTS flag is not supported on Linux (netfilter's INPUT hook sees"
+                            + " inbound packets reassembled)", "open without FRAGMENTS: inbound packets are then"
+                            + " seen reassembled, as on Windows by default");
+                }
             }
             FilterProgram program = filter != null ? filter : FilterProgram.compile(filterText, layer);
             if (program.instructions().size() > Abi.FILTER_MAX_INSTRUCTIONS) {
@@ -756,7 +908,6 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
                 throw DivertException.of(WinError.INVALID_PARAMETER.code(), op,
                         String.format("undefined filter flag bits 0x%x", program.filterFlags() & ~FilterFlag.ALL));
             }
-            DeviceTransport t = transport != null ? transport : Transports.platform();
             Opened opened = DeviceOpener.open(t, device, (bits & OpenFlag.NO_INSTALL.bit()) != 0, driverFile);
             DivertHandle h = new DivertHandle(opened.channel(), opened.path(), layer, priority, bits, program);
             h.anchorClock(t.counterFrequency(), t.counterNow(), java.time.Instant.now());
@@ -768,6 +919,24 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             }
             return h;
         }
+    }
+
+    private static DivertException invalid(String op, String detail, String remedy) {
+        return new DivertException.InvalidRequestException(WinError.INVALID_PARAMETER.code(), op, detail, remedy, null);
+    }
+
+    /** The remedy for the flag problem {@link OpenFlag#problem} found in {@code bits}. */
+    private static String flagRemedy(long bits) {
+        if ((bits & ~OpenFlag.ALL) != 0) {
+            return "use only the OpenFlag constants";
+        }
+        if ((bits & OpenFlag.SNIFF.bit()) != 0 && (bits & OpenFlag.DROP.bit()) != 0) {
+            return "use SNIFF to copy packets and let them pass, or DROP to discard them, not both";
+        }
+        if ((bits & OpenFlag.RECV_ONLY.bit()) != 0 && (bits & OpenFlag.SEND_ONLY.bit()) != 0) {
+            return "use one of them, or neither for a handle that both receives and sends";
+        }
+        return "add the flags the layer requires: FLOW and REFLECT SNIFF and RECV_ONLY, SOCKET RECV_ONLY";
     }
 
     /** A device that was opened, and its path. */

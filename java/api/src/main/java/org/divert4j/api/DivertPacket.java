@@ -1,50 +1,100 @@
 package org.divert4j.api;
 
-import java.util.Arrays;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.divert4j.abi.Address;
+import org.divert4j.packet.Packet;
 
 /**
- * A packet (or event) with its address record. For the NETWORK layers {@code data} is the whole
+ * A packet (or event) with its address record. For the NETWORK layers the bytes are the whole
  * IP packet; FLOW and SOCKET events carry no data; REFLECT events carry the reported handle's
  * filter as an object string with its terminating NUL.
  *
- * <p>The array belongs to this value: received packets get a fresh copy, so it may be modified
- * and sent back.
+ * <p>The bytes belong to this value: received packets get a fresh copy, so they may be modified
+ * and sent back. Modify them through {@link #packet()}, the packet's own view: it may grow or
+ * shrink the packet, and {@link DivertHandle#send(DivertPacket, DivertHandle.SendOption...)}
+ * always sends what the view holds. A view made separately ({@code Packet.wrap(p.data())})
+ * writes through to the array only until it grows the packet, when it moves to a buffer of its
+ * own that this packet cannot see.
  *
- * @param data the packet bytes
- * @param address the address record
+ * <p>Not thread-safe.
  */
-public record DivertPacket(byte[] data, Address address) {
+public final class DivertPacket {
+    private byte[] data;
+    private final Address address;
+    private Packet view;
 
     /**
-     * Checks both parts are present.
+     * A packet to send, or one received.
      *
-     * @param data the packet bytes
+     * @param data the packet bytes (owned by the new value, not copied)
      * @param address the address record
      */
-    public DivertPacket {
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(address, "address");
+    public DivertPacket(byte[] data, Address address) {
+        this.data = Objects.requireNonNull(data, "data");
+        this.address = Objects.requireNonNull(address, "address");
     }
 
-    /** {@return the packet length in bytes} */
+    /**
+     * The packet's view, the same object on every call, sharing the bytes of {@link #data()}
+     * until it resizes them.
+     *
+     * @return the view
+     */
+    public Packet packet() {
+        if (view == null) {
+            view = Packet.wrap(data);
+        }
+        return view;
+    }
+
+    /**
+     * The array that holds the packet's current bytes, exactly: the one given or received, or,
+     * after {@link #packet()} grew the packet, the view's new array.
+     *
+     * @return the bytes (shared, not copied)
+     * @throws IllegalStateException after the view shrank the packet inside its array, which then
+     *     no longer holds exactly the packet: read it with {@code packet().toByteArray()}
+     */
+    public byte[] data() {
+        if (view != null) {
+            ByteBuffer b = view.buffer();
+            if (!b.hasArray() || b.arrayOffset() != 0 || b.array().length != b.limit()) {
+                throw new IllegalStateException("the packet was resized through packet() to " + b.limit()
+                        + " bytes inside a larger array; read it with packet().toByteArray() or packet().buffer()");
+            }
+            data = b.array();
+        }
+        return data;
+    }
+
+    /** {@return the address record} */
+    public Address address() {
+        return address;
+    }
+
+    /** {@return the packet's current length in bytes} */
     public int length() {
-        return data.length;
+        return view != null ? view.length() : data.length;
+    }
+
+    /** The current bytes, index 0 to limit, for sending (shared). */
+    ByteBuffer bytes() {
+        return view != null ? view.buffer() : ByteBuffer.wrap(data);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DivertPacket p && Arrays.equals(data, p.data) && address.equals(p.address);
+        return o instanceof DivertPacket p && bytes().equals(p.bytes()) && address.equals(p.address);
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(data) + address.hashCode();
+        return 31 * bytes().hashCode() + address.hashCode();
     }
 
     @Override
     public String toString() {
-        return "DivertPacket[" + data.length + " bytes, " + address + "]";
+        return "DivertPacket[" + length() + " bytes, " + address + "]";
     }
 }

@@ -162,6 +162,53 @@ class DivertHandleTest {
         assertThat(fake.opened).isEmpty();
     }
 
+    private DivertException refused(DivertHandle.Builder b) {
+        DivertException e = assertThrows(DivertException.InvalidRequestException.class, b::open);
+        assertThat(e.errorCode()).isEqualTo(87);
+        return e;
+    }
+
+    @Test
+    void eachInvalidArgumentNamesItsCauseAndItsOwnRemedy() {
+        DivertException priority = refused(DivertHandle.builder().transport(fake).filter(tcpProgram()).priority(40000));
+        assertThat(priority).hasMessageThat().contains("priority 40000 outside -30000..30000");
+        assertThat(priority.remedy()).contains("from -30000 (lowest) to 30000 (highest)");
+        DivertException sniffDrop = refused(DivertHandle.builder().transport(fake).filter(tcpProgram())
+                .flags(OpenFlag.SNIFF, OpenFlag.DROP));
+        assertThat(sniffDrop).hasMessageThat().contains("SNIFF and DROP cannot be combined");
+        assertThat(sniffDrop.remedy()).contains("SNIFF to copy packets and let them pass, or DROP");
+        DivertException flowFlags = refused(DivertHandle.builder().transport(fake)
+                .filter(FilterProgram.acceptAll(Layer.FLOW)).layer(Layer.FLOW));
+        assertThat(flowFlags.remedy()).contains("SNIFF and RECV_ONLY");
+        fake.name = "linux";
+        DivertException flow = refused(DivertHandle.builder().transport(fake).filter(FilterProgram.acceptAll(Layer.FLOW))
+                .layer(Layer.FLOW).flags(OpenFlag.SNIFF, OpenFlag.RECV_ONLY));
+        assertThat(flow).hasMessageThat().contains("the FLOW layer is not supported on Linux");
+        assertThat(flow.remedy()).contains("on Linux use the NETWORK layer");
+        assertThat(flow.remedy()).doesNotContain("flags");
+        DivertException fragments = refused(DivertHandle.builder().transport(fake).filter(tcpProgram())
+                .flags(OpenFlag.FRAGMENTS));
+        assertThat(fragments).hasMessageThat().contains("FRAGMENTS flag is not supported on Linux");
+        assertThat(fragments.remedy()).contains("open without FRAGMENTS");
+        assertThat(java.util.Set.of(priority.remedy(), sniffDrop.remedy(), flowFlags.remedy(), flow.remedy(),
+                fragments.remedy())).hasSize(5);
+        assertThat(fake.opened).isEmpty();
+    }
+
+    @Test
+    void notRootOnLinuxSaysRootAndNamesNoDevicePath() {
+        fake.name = "linux";
+        fake.openErrors.put(Device.DIVERT4J_PATH, 5);
+        DivertException e = assertThrows(DivertException.AccessDeniedException.class,
+                () -> DivertHandle.builder().transport(fake).filter(tcpProgram()).open());
+        assertThat(e).hasMessageThat().startsWith("open failed: permission denied: diverting packets on Linux needs root");
+        assertThat(e).hasMessageThat().contains("CAP_NET_ADMIN");
+        assertThat(e.remedy()).contains("sudo");
+        assertThat(e.operation()).isEqualTo("open");
+        assertThat(e).hasMessageThat().doesNotContain("Administrator");
+        assertThat(e).hasMessageThat().doesNotContain("elevated");
+    }
+
     @Test
     void layerAndFlagsGoIntoInitialize() {
         fake.then(FakeTransport.handshake(Abi.MAGIC_SYS, 2)).then(FakeTransport.ok(0));
@@ -378,7 +425,7 @@ class DivertHandleTest {
                 sentAddr.set(call.sentAddresses());
                 return IoResult(call.dataIn.length);
             });
-            assertThat(h.send(pkt, a)).isEqualTo(52);
+            assertThat(h.send(pkt, a, DivertHandle.SendOption.NO_RECOMPUTE)).isEqualTo(52);
             FakeTransport.Call c = fake.calls.get(2);
             assertThat(c.code).isEqualTo(0x0012E491);
             assertThat(c.headerLong(8)).isEqualTo(80L);
@@ -406,6 +453,137 @@ class DivertHandleTest {
         }
     }
 
+    /** A UDP/IPv4 packet 10.0.0.1:1000 -> 10.0.0.2:53 with {@code payload} and valid checksums. */
+    private static byte[] udp(String payload) {
+        byte[] text = payload.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] p = new byte[28 + text.length];
+        p[0] = 0x45;
+        p[2] = (byte) (p.length >> 8);
+        p[3] = (byte) p.length;
+        p[8] = 64;
+        p[9] = 17;
+        p[12] = 10;
+        p[15] = 1;
+        p[16] = 10;
+        p[19] = 2;
+        p[20] = (byte) (1000 >> 8);
+        p[21] = (byte) 1000;
+        p[23] = 53;
+        p[25] = (byte) (8 + text.length);
+        System.arraycopy(text, 0, p, 28, text.length);
+        org.divert4j.packet.Packet.wrap(p).recalculateChecksums(0);
+        return p;
+    }
+
+    private static String text(byte[] udp) {
+        return new String(udp, 28, udp.length - 28, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    private byte[] sentBy(DivertHandle h, DivertPacket p, DivertHandle.SendOption... options) {
+        fake.then(call -> IoResult(call.dataIn.length));
+        h.send(p, options);
+        return fake.calls.get(fake.calls.size() - 1).dataIn;
+    }
+
+    @Test
+    void plainSendOfAModifiedPacketRecomputesTheChecksumsItsFlagsClaimValid() {
+        try (DivertHandle h = openNetwork(0)) {
+            DivertPacket p = new DivertPacket(udp("qwerty"), net(true, 1)); // flags: all valid
+            org.divert4j.packet.Packet.wrap(p.data()).payload().put(0, (byte) 'X');
+            assertThat(org.divert4j.packet.Packet.wrap(p.data()).checksumsValid()).isFalse();
+            byte[] sent = sentBy(h, p);
+            assertThat(org.divert4j.packet.Packet.wrap(sent).checksumsValid()).isTrue();
+            assertThat(org.divert4j.packet.Packet.wrap(sent).payload().get(0)).isEqualTo((byte) 'X');
+            assertThat(sentBy(h, p, DivertHandle.SendOption.RECOMPUTE_CHECKSUMS)).isEqualTo(sent);
+            // Asked for: the stale checksum goes out as it is.
+            assertThat(sentBy(h, p, DivertHandle.SendOption.NO_RECOMPUTE)).isEqualTo(p.data());
+            // An unchanged packet is sent byte for byte.
+            byte[] clean = udp("abc");
+            assertThat(sentBy(h, new DivertPacket(clean.clone(), net(true, 1)))).isEqualTo(clean);
+            assertThrows(IllegalArgumentException.class, () -> h.send(p,
+                    DivertHandle.SendOption.NO_RECOMPUTE, DivertHandle.SendOption.RECOMPUTE_CHECKSUMS));
+        }
+    }
+
+    @Test
+    void sendUsesTheBytesThePacketViewNowHolds() {
+        try (DivertHandle h = openNetwork(0)) {
+            DivertPacket p = new DivertPacket(udp("q"), net(true, 1));
+            assertThat(p.packet()).isSameInstanceAs(p.packet());
+            p.packet().setPayload(ByteBuffer.wrap("hello world".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            byte[] grown = sentBy(h, p);
+            assertThat(text(grown)).isEqualTo("hello world");
+            assertThat(org.divert4j.packet.Packet.wrap(grown).checksumsValid()).isTrue();
+            assertThat(p.length()).isEqualTo(39);
+            assertThat(text(p.data())).isEqualTo("hello world");   // the view's new array
+            p.data()[28] = 'H';                                     // ... shared with the view
+            assertThat(p.packet().payload().get(0)).isEqualTo((byte) 'H');
+
+            p.packet().setPayload(ByteBuffer.wrap("hi".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            byte[] shrunk = sentBy(h, p);
+            assertThat(text(shrunk)).isEqualTo("hi");
+            assertThat(shrunk.length).isEqualTo(30);
+            assertThat(p.length()).isEqualTo(30);
+            IllegalStateException e = assertThrows(IllegalStateException.class, p::data);
+            assertThat(e).hasMessageThat().contains("packet().toByteArray()");
+            // Batches frame by the view's length too.
+            fake.then(call -> IoResult(call.dataIn.length));
+            assertThat(h.send(List.of(p, new DivertPacket(udp("abc"), net(true, 1))))).isEqualTo(30 + 31);
+        }
+    }
+
+    @Test
+    void shutdownAfterCloseIsANoOp() {
+        DivertHandle h = openNetwork(0);
+        h.close();
+        int calls = fake.calls.size();
+        h.shutdown(Shutdown.RECV);
+        h.shutdown(Shutdown.BOTH);
+        h.close();
+        assertThat(fake.calls).hasSize(calls);
+        assertThrows(IllegalStateException.class, h::shutdownOnSignal);
+    }
+
+    @Test
+    void theSignalHookEndsABlockedReceiveLoopThatThenClosesTheHandle() throws Exception {
+        DivertHandle h = openNetwork(0).shutdownOnSignal();
+        assertThat(h.shutdownOnSignal()).isSameInstanceAs(h);
+        java.util.concurrent.CountDownLatch recvPending = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch shutdownArrived = new java.util.concurrent.CountDownLatch(1);
+        // The driver wakes a receive pending on an empty queue with 232 once SHUTDOWN(RECV) arrives.
+        fake.then(call -> {
+            recvPending.countDown();
+            shutdownArrived.await();
+            return org.divert4j.api.spi.IoResult.failure(232);
+        });
+        fake.then(call -> {
+            shutdownArrived.countDown();
+            return IoResult(0);
+        });
+        AtomicReference<String> loopEnd = new AtomicReference<>();
+        Thread loop = new Thread(() -> {
+            try (h) {
+                int n = 0;
+                for (DivertPacket p : h) {
+                    n++;
+                }
+                loopEnd.set("loop ended after " + n);
+            }
+        });
+        loop.start();
+        recvPending.await();
+        Thread hook = new Thread(() -> h.onSignal(java.util.concurrent.TimeUnit.MINUTES.toNanos(5)));
+        hook.start();
+        hook.join();
+        loop.join();
+        assertThat(loopEnd.get()).isEqualTo("loop ended after 0");
+        assertThat(fake.calls.get(3).code).isEqualTo(Ioctl.SHUTDOWN.code());
+        assertThat(fake.calls.get(3).header).isEqualTo(hex("01000000" + "00".repeat(12))); // RECV
+        assertThat(h.isClosed()).isTrue();
+        assertThat(fake.closed).isTrue();
+        h.onSignal(0); // a signal after close: nothing to do
+    }
+
     private static org.divert4j.api.spi.IoResult IoResult(int bytes) {
         return org.divert4j.api.spi.IoResult.success(bytes);
     }
@@ -420,7 +598,7 @@ class DivertHandleTest {
                 sentAddr.set(call.sentAddresses());
                 return IoResult(call.dataIn.length);
             });
-            assertThat(h.send(batch)).isEqualTo(40 + 48 + 576);
+            assertThat(h.send(batch, DivertHandle.SendOption.NO_RECOMPUTE)).isEqualTo(40 + 48 + 576);
             FakeTransport.Call c = fake.calls.get(2);
             assertThat(c.headerLong(8)).isEqualTo(240L);
             ByteBuffer expect = ByteBuffer.allocate(664);

@@ -114,9 +114,12 @@ final class FakeTransport implements DeviceTransport {
     long frequency = 10_000_000L;
     long counter = 123_456_789_012L;
 
+    /** "linux" makes the client treat this as the Linux transport (its checks and texts). */
+    String name = "fake";
+
     @Override
     public String name() {
-        return "fake";
+        return name;
     }
 
     @Override

@@ -30,9 +30,9 @@ class ReadmeExampleTest {
         // ---- README begins (builder: DivertHandle.builder() there) ----
         try (DivertHandle h = builder.filter("outbound and tcp.DstPort == 80").open()) {
             for (DivertPacket p : h) {                                   // ends on shutdown or close
-                Packet pkt = Packet.wrap(p.data());                      // a view, no copy
+                Packet pkt = p.packet();                                 // its view, no copy
                 pkt.tcp().ifPresent(tcp -> tcp.setDstPort(8080));        // modify in place
-                h.send(p, DivertHandle.SendOption.RECOMPUTE_CHECKSUMS);  // reinject
+                h.send(p);                                               // reinject, checksums fixed
             }
         }
         // ---- README ends ----

@@ -70,7 +70,8 @@ final class PassthruCommand extends HandleCommand {
                     stats.packet(p.length());
                 }
                 try {
-                    stats.injected.addAndGet(handle.send(got) > 0 ? got.size() : 0);
+                    // Unchanged packets: their checksums need no second pass.
+                    stats.injected.addAndGet(handle.send(got, DivertHandle.SendOption.NO_RECOMPUTE) > 0 ? got.size() : 0);
                 } catch (DivertException.HostUnreachableException e) {
                     stats.drops.incrementAndGet();
                 }
