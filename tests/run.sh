@@ -93,6 +93,9 @@ mvn -B -ntp package
 say "Linux host end-to-end: the CLI in private network namespaces (root)"
 bash tests/e2e/linux-e2e.sh
 
+say "Library consumer: mvn install, then tests/consumer (BOM + divert4j-api only) rewrites UDP in namespaces"
+bash tests/consumer/run.sh
+
 say "Java API: Javadoc without warnings"
 mvn -B -ntp -pl java/api -am compile javadoc:javadoc > /tmp/divert4j-javadoc.log 2>&1 || { tail -40 /tmp/divert4j-javadoc.log; exit 1; }
 echo "java/api javadoc: no warnings"
