@@ -16,6 +16,8 @@ PACKAGES=(gcc clang llvm cmake make maven openjdk-17-jdk-headless mingw-w64 libn
           libpcap-dev iptables nftables iproute2 tcpdump procps ethtool)
 # ping for the Linux end-to-end tests (tests/e2e/linux-e2e.sh)
 PACKAGES+=(iputils-ping)
+# python3 reads clang's AST in tests/check-windows-driver.sh (tests/lint-uninit-aggregates.py)
+PACKAGES+=(python3)
 
 install_missing() {
   local missing=()
