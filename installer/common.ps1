@@ -7,7 +7,11 @@ $ErrorActionPreference = 'Stop'
 
 $Divert4jService = 'divert4j'
 $Divert4jDriverFile = 'divert4j.sys'
-$Divert4jInstalledPath = Join-Path $env:SystemRoot "System32\drivers\$Divert4jDriverFile"
+# A 32-bit PowerShell on 64-bit Windows sees SysWOW64 as System32 (file system redirection):
+# the driver would be copied where the service's ImagePath does not point. Sysnative is the
+# real System32 for such a process.
+$Divert4jSystemDir = if ([Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) { 'Sysnative' } else { 'System32' }
+$Divert4jInstalledPath = Join-Path $env:SystemRoot "$Divert4jSystemDir\drivers\$Divert4jDriverFile"
 $Divert4jImagePath = "System32\drivers\$Divert4jDriverFile"   # relative to %SystemRoot%
 $Divert4jServiceKey = "HKLM:\SYSTEM\CurrentControlSet\Services\$Divert4jService"
 # ExAllocatePool2, which the driver imports, exists from Windows 10 2004 (build 19041) on.
@@ -50,13 +54,14 @@ function Assert-Divert4jAdministrator {
     }
 }
 
-# 'x64' or 'arm64' for the operating system (not the PowerShell process, which may be 32-bit).
+# 'x64' or 'arm64' for the operating system, not the PowerShell process: a 32-bit process
+# reports x86, and an x64 process emulated on ARM64 reports AMD64 in every environment
+# variable (PROCESSOR_ARCHITEW6432 included), which would choose the x64 driver.
 function Get-Divert4jArchitecture {
-    $arch = $env:PROCESSOR_ARCHITEW6432
-    if (-not $arch) { $arch = $env:PROCESSOR_ARCHITECTURE }
+    $arch = [string][System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
     switch ($arch) {
-        'AMD64' { return 'x64' }
-        'ARM64' { return 'arm64' }
+        'X64'   { return 'x64' }
+        'Arm64' { return 'arm64' }
         default { return $null }
     }
 }

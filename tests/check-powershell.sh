@@ -24,3 +24,16 @@ fi
 cp "$ROOT/tests/ps-syntax.mjs" "$WORK/ps-syntax.mjs"
 PS_SYNTAX_MODULES="$WORK/node_modules" node "$WORK/ps-syntax.mjs" \
   "$ROOT/build.ps1" "$ROOT"/installer/*.ps1
+
+# What a syntax check cannot see: where the installer puts the driver and which driver it
+# picks. A 32-bit PowerShell writing to System32 lands in SysWOW64, and an x64 PowerShell
+# emulated on ARM64 reports AMD64 in PROCESSOR_ARCHITECTURE/-W6432.
+ps_fail() { echo "check-powershell: $*" >&2; exit 1; }
+common="$ROOT/installer/common.ps1"
+grep -Eq '^\$Divert4jInstalledPath = .*\$Divert4jSystemDir\\drivers' "$common" \
+  || ps_fail "installer/common.ps1: the installed driver path must go through \$Divert4jSystemDir"
+grep -Eq "Is64BitOperatingSystem -and -not \[Environment\]::Is64BitProcess\) \{ 'Sysnative' \}" "$common" \
+  || ps_fail "installer/common.ps1: a 32-bit PowerShell on 64-bit Windows must copy through Sysnative"
+grep -q 'RuntimeInformation\]::OSArchitecture' "$common" \
+  || ps_fail "installer/common.ps1: the driver must be chosen by RuntimeInformation.OSArchitecture"
+echo "installer: driver path through Sysnative for 32-bit PowerShell, architecture from RuntimeInformation.OSArchitecture"

@@ -8,6 +8,7 @@ set -euo pipefail
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 CC=${MINGW_CC:-x86_64-w64-mingw32-gcc}
+CLANG=${CLANG:-clang}
 DLLTOOL=${MINGW_DLLTOOL:-x86_64-w64-mingw32-dlltool}
 OBJDUMP=${MINGW_OBJDUMP:-x86_64-w64-mingw32-objdump}
 DDK=${MINGW_DDK:-/usr/share/mingw-w64/include/ddk}
@@ -42,6 +43,30 @@ for src in "${SOURCES[@]}"; do
   objs+=("$obj")
 done
 echo "compiled ${#objs[@]} sources with -Wall -Wextra -Werror"
+
+# The WDK builds with MSVC /W4 /WX, whose C4701/C4703 ("potentially uninitialized local")
+# do not correlate branch conditions. gcc's -Wmaybe-uninitialized (on in -Wall at -O2) proves
+# such paths infeasible and stays silent, so the glue is also compiled by clang, whose
+# -Wconditional-uninitialized is path-insensitive like MSVC for scalars, and clang's AST is
+# checked for the struct form of the same pattern (tests/lint-uninit-aggregates.py).
+command -v "$CLANG" >/dev/null || fail "$CLANG not found"
+CLANG_FLAGS=(--target=x86_64-w64-windows-gnu -fsyntax-only
+             -Wconditional-uninitialized -Wsometimes-uninitialized -Wuninitialized
+             "${CFLAGS[@]}")
+mkdir -p "$OUT/ast"
+asts=()
+for src in "$ROOT"/driver/windows/*.c "$ROOT"/driver/windows/shim/*.c; do
+  rel=${src#"$ROOT"/}
+  # Every function of the glue is named Divert*, but for DriverEntry.
+  for decls in Divert DriverEntry; do
+    ast="$OUT/ast/$(echo "$rel" | tr '/' '_' | sed 's/\.c$//').$decls.json"
+    "$CLANG" "${CLANG_FLAGS[@]}" -Xclang -ast-dump=json -Xclang -ast-dump-filter="$decls" \
+      "$src" > "$ast" || fail "clang (uninitialised-use warnings) failed: $rel"
+    asts+=("$ast")
+  done
+done
+python3 "$ROOT/tests/lint-uninit-aggregates.py" "${asts[@]}" \
+  || fail "a local may be used uninitialised as MSVC /W4 sees it (C4701)"
 
 for def in "$ROOT"/driver/windows/shim/*.def; do
   name=$(basename "$def" .def)

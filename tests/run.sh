@@ -18,6 +18,8 @@ PACKAGES=(gcc clang llvm cmake make maven openjdk-17-jdk-headless mingw-w64 libn
 PACKAGES+=(iputils-ping)
 # clang's ASan/UBSan/libFuzzer runtimes: a recommends of clang, which --no-install-recommends skips
 PACKAGES+=(libclang-rt-14-dev)
+# python3 reads clang's AST in tests/check-windows-driver.sh (tests/lint-uninit-aggregates.py)
+PACKAGES+=(python3)
 
 install_missing() {
   local missing=()

@@ -35,10 +35,13 @@ static DIVERT_INJECTION *DivertInjectionAllocate(_In_ UINT32 length)
 {
     DIVERT_INJECTION *injection;
 
-    injection = (DIVERT_INJECTION *)ExAllocatePool2(POOL_FLAG_NON_PAGED,
+    /* The data is written whole by the caller (a copy of the packet, or the ICMP reply, whose
+     * Length is then cut to what was built); only the record is cleared. */
+    injection = (DIVERT_INJECTION *)ExAllocatePool2(POOL_FLAG_NON_PAGED | POOL_FLAG_UNINITIALIZED,
                                                     sizeof(*injection) + length, DIVERT_POOL_TAG);
     if (injection != NULL)
     {
+        RtlZeroMemory(injection, sizeof(*injection));
         injection->Length = length;
     }
     return injection;

@@ -13,10 +13,13 @@ DIVERT_PACKET *DivertPacketAllocate(UINT32 length)
     {
         return NULL;
     }
-    packet = (DIVERT_PACKET *)ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*packet) + length,
-                                              DIVERT_POOL_TAG);
+    /* Up to 64 KiB per packet at DISPATCH_LEVEL: not zeroed by the pool, since every caller
+     * writes all `length` data bytes (or frees the record); only the record is cleared. */
+    packet = (DIVERT_PACKET *)ExAllocatePool2(POOL_FLAG_NON_PAGED | POOL_FLAG_UNINITIALIZED,
+                                              sizeof(*packet) + length, DIVERT_POOL_TAG);
     if (packet != NULL)
     {
+        RtlZeroMemory(packet, sizeof(*packet));
         packet->Entry.length = length;
     }
     return packet;

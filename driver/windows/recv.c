@@ -94,7 +94,7 @@ VOID DivertRecvService(DIVERT_HANDLE *handle)
         KLOCK_QUEUE_HANDLE lock;
         divert_queue_entry *expired;
         divert_recv_action action;
-        divert_recv_batch batch;
+        divert_recv_batch batch = { 0 }; /* filled only for DELIVER: see DivertRecvStart */
         UINT64 now = DivertNow();
         PIRP irp;
 
@@ -175,7 +175,9 @@ NTSTATUS DivertRecvStart(DIVERT_HANDLE *handle, PIRP irp, const divert_request *
     UINT32 addressLength = 0, maxPackets = 0;
     divert_queue_entry *expired;
     divert_recv_action action;
-    divert_recv_batch batch;
+    /* Filled only when the action is DELIVER; MSVC (C4701, /W4 /WX) does not correlate the
+     * two tests of the action and would reject the build if it were left uninitialised. */
+    divert_recv_batch batch = { 0 };
     UINT64 now;
     PVOID data;
     ULONG dataLength;
