@@ -41,6 +41,27 @@ fig() { printf '%s: %s\n' "$1" "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 get() { awk -F': ' -v k="$1" '$1 == k { print $2 }' "$2"; }
 
+# Starts divert4j passthru FILTER in $NS_A (output to LOG); PT is its pid. Returns once the host's
+# NFQUEUE rules are in or the process has ended (a failing open ends it).
+start_passthru() {
+  ip netns exec "$NS_A" java -jar java/cli/target/divert4j.jar passthru --batch 64 --threads 1 \
+    "$1" >"$2" 2>&1 & PIDS+=($!); PT=$!
+  local t
+  for t in $(seq 150); do
+    kill -0 "$PT" 2>/dev/null || break
+    ip netns exec "$NS_A" iptables-save -t mangle 2>/dev/null | grep -q NFQUEUE && break
+    sleep 0.2
+  done
+}
+
+# A worker blocked in recv may not see SIGTERM at once: give it 5 s, then SIGKILL.
+stop_passthru() {
+  kill "$1" 2>/dev/null || true
+  local t
+  for t in $(seq 25); do kill -0 "$1" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
 # passthru vs a C NFQUEUE accepter: UDP blast from namespace A to B, counted at B.
 passthru() {
   if [ "$(id -u)" -ne 0 ] || ! ip netns add "$NS_A" 2>/dev/null; then
@@ -71,15 +92,7 @@ passthru() {
   ip netns exec "$NS_A" iptables -t mangle -F OUTPUT
   fig nfqueue_c_pps "$nfq"
   fig no_queue_pps "$plain"
-  ip netns exec "$NS_A" java -jar java/cli/target/divert4j.jar passthru --batch 64 --threads 1 \
-    "outbound and udp.DstPort == 9999" >"$WORK/passthru.log" 2>&1 & PIDS+=($!); local pt=$!
-  # Ready once the host's NFQUEUE rules are in; a failing open ends the process.
-  local t
-  for t in $(seq 150); do
-    kill -0 "$pt" 2>/dev/null || break
-    ip netns exec "$NS_A" iptables-save -t mangle 2>/dev/null | grep -q NFQUEUE && break
-    sleep 0.2
-  done
+  local pt; start_passthru "outbound and udp.DstPort == 9999" "$WORK/passthru.log"; pt=$PT
   if ! kill -0 "$pt" 2>/dev/null; then
     fig passthru_vs_nfqueue "unavailable (passthru failed: $(grep -m1 -i 'error\|remedy\|no divert' "$WORK/passthru.log" \
       || tail -1 "$WORK/passthru.log"))"; return
@@ -88,10 +101,7 @@ passthru() {
   if ! kill -0 "$pt" 2>/dev/null; then
     fig passthru_vs_nfqueue "unavailable (passthru ended during the run: $(tail -1 "$WORK/passthru.log"))"; return
   fi
-  # A worker blocked in recv may not see SIGTERM at once: give it 5 s, then SIGKILL.
-  kill "$pt" 2>/dev/null || true
-  for t in $(seq 25); do kill -0 "$pt" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$pt" 2>/dev/null || true
+  stop_passthru "$pt"
   fig passthru_vs_nfqueue "$(ratio "$java" "$nfq")"
   fig passthru_pps "$java"
   passthru_tcp
@@ -117,21 +127,12 @@ passthru_tcp() {
   kill "$acc" 2>/dev/null || true; wait "$acc" 2>/dev/null || true
   ip netns exec "$NS_A" iptables -t mangle -F OUTPUT
   ip netns exec "$NS_A" iptables -t mangle -F INPUT
-  ip netns exec "$NS_A" java -jar java/cli/target/divert4j.jar passthru --batch 64 --threads 1 \
-    "tcp" >"$WORK/passthru_tcp.log" 2>&1 & PIDS+=($!); local pt=$!
-  local t
-  for t in $(seq 150); do
-    kill -0 "$pt" 2>/dev/null || break
-    ip netns exec "$NS_A" iptables-save -t mangle 2>/dev/null | grep -q NFQUEUE && break
-    sleep 0.2
-  done
+  local pt; start_passthru "tcp" "$WORK/passthru_tcp.log"; pt=$PT
   if ! kill -0 "$pt" 2>/dev/null; then
     fig passthru_tcp_ratio "unavailable (passthru failed: $(tail -1 "$WORK/passthru_tcp.log"))"; return
   fi
   local jbytes; jbytes=$(tcp_traffic)
-  kill "$pt" 2>/dev/null || true
-  for t in $(seq 25); do kill -0 "$pt" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$pt" 2>/dev/null || true
+  stop_passthru "$pt"
   fig passthru_tcp_ratio "$(ratio "$jbytes" "$cbytes")"
   fig passthru_tcp_bytes_per_s "$jbytes"
   fig nfqueue_c_batch_tcp_bytes_per_s "$cbytes"
