@@ -1,5 +1,5 @@
 /*
- * WinDivert 2.2 filter language: the raw lexemes (filter-language.md §2.1, §2.2).
+ * WinDivert 2.2 filter language: the raw lexemes (docs/spec/filter-language.md §2.1, §2.2).
  *
  * This lexer only cuts the byte string (one char per byte, ISO-8859-1) into punctuation,
  * whitespace and words. Classifying a word (name table, the discarded `b`, decimal/hex/IPv4/IPv6
@@ -35,7 +35,7 @@ BAD_OR   : '|' ~'|'? ;
 WORD     : ( [A-Za-z0-9._] | '::' ) [A-Za-z0-9._:]* ;
 COLON    : ':' ;
 
-// Exactly these six bytes are whitespace (§2.1).
+// Exactly these six bytes are whitespace (docs/spec/filter-language.md §2.1).
 WS       : [ \t\n\r\f\u000B]+ -> skip ;
 
 // Any other byte: a bad token (the tokenizer reports it at offset + 1).

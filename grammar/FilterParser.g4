@@ -1,5 +1,5 @@
 /*
- * WinDivert 2.2 filter language: the grammar (filter-language.md §3).
+ * WinDivert 2.2 filter language: the grammar (docs/spec/filter-language.md §3).
  *
  *   filter  = expr END
  *   chain   = operand { "and" operand } [ "or" chain ]      -- and: left-nested, or: right-nested
@@ -8,7 +8,7 @@
  *
  * Every decision is LL(1), so the first token no rule accepts is exactly where WinDivert's
  * recursive-descent parser stops. The int argument of expr/chain/operand is the depth budget
- * of §3.3 (checked by enter()); parenBody applies the error overwriting of §3.4. Errors are
+ * of docs/spec/filter-language.md §3.3 (checked by enter()); parenBody applies the error overwriting of §3.4. Errors are
  * thrown by FailFastErrorStrategy: no recovery, no console output.
  */
 parser grammar FilterParser;

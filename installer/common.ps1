@@ -1,5 +1,5 @@
 # Shared helpers of install.ps1, uninstall.ps1 and status.ps1 (dot-sourced; not run directly).
-# divert4j's names are fixed by the project (spec README section 1): service "divert4j",
+# divert4j's names are fixed by the project (docs/spec/README.md section 1): service "divert4j",
 # kernel driver, demand start, file divert4j.sys, user device \\.\Divert4j.
 
 Set-StrictMode -Version 3.0

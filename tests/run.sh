@@ -47,6 +47,15 @@ check_vectors() {
     done
     echo "vectors: identical to ../shared/vectors"
   fi
+  # The spec the comments cite (docs/spec/) is the shared contract's, verbatim.
+  local spec="$ROOT/../shared/spec"
+  if [ -d "$spec" ]; then
+    for f in "$spec"/*.md; do
+      cmp -s "$f" "docs/spec/$(basename "$f")" || {
+        echo "docs/spec/$(basename "$f") differs from ../shared/spec: re-copy it" >&2; exit 1; }
+    done
+    echo "docs/spec: identical to ../shared/spec"
+  fi
 }
 
 # Root and network namespaces, needed by the end-to-end tests.
@@ -66,6 +75,9 @@ check_capabilities() {
 install_missing
 check_vectors
 check_capabilities
+
+say "Spec references: every docs/spec citation in a comment names a file and section that exist"
+python3 tests/check-spec-refs.py
 
 say "C core: unit tests with AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S driver -B driver/build-asan -DDIVERT4J_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \

@@ -1,5 +1,5 @@
 /*
- * 128-bit address words of the address record (device-abi.md 7): four u32, word 0 least
+ * 128-bit address words of the address record (docs/spec/device-abi.md 7): four u32, word 0 least
  * significant; IPv4 stored IPv4-mapped.
  */
 #ifndef DIVERT_CORE_ADDRESS_H

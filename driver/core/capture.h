@@ -1,5 +1,5 @@
 /*
- * What a handle does with traffic (device-abi.md 6.2, 7.1, 7.2, 12): which network packets
+ * What a handle does with traffic (docs/spec/device-abi.md 6.2, 7.1, 7.2, 12): which network packets
  * are candidates at all, what a match does (queue, block), and the address fields derived
  * from the layer, event and open flags.
  */

@@ -1,6 +1,6 @@
 /*
- * Checksum recomputation (helpers.md 4, WinDivertHelperCalcChecksums) and the driver's choice
- * of which checksums to recompute before injecting (device-abi.md 9.1 step 1).
+ * Checksum recomputation (docs/spec/helpers.md 4, WinDivertHelperCalcChecksums) and the driver's choice
+ * of which checksums to recompute before injecting (docs/spec/device-abi.md 9.1 step 1).
  */
 #ifndef DIVERT_CORE_CHECKSUM_H
 #define DIVERT_CORE_CHECKSUM_H

@@ -232,7 +232,7 @@ static bool packet_value(context *c, uint32_t field, number *v)
         if (!v6) {
             return false;
         }
-        /* The reference's byte-order slip, reproduced (filter-language.md 5.4). */
+        /* The reference's byte-order slip, reproduced (docs/spec/filter-language.md 5.4). */
         *w = (uint32_t)ip[2] << 24 | (uint32_t)ip[3] << 16 | (uint32_t)(ip[1] & 0x0Fu) << 8;
         return true;
     case DIVERT_FIELD_TCP_PAYLOADLENGTH:

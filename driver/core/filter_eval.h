@@ -1,5 +1,5 @@
 /*
- * The bounded filter evaluator (filter-object.md a.4, filter-language.md 5 and 8): runs a
+ * The bounded filter evaluator (docs/spec/filter-object.md a.4, docs/spec/filter-language.md 5 and 8): runs a
  * loaded program against an address and, at the network layers, a decomposed packet.
  * Reentrant, no side effects; at most 257 steps.
  */

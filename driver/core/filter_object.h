@@ -1,7 +1,7 @@
 /*
- * The object string encoder (filter-object.md b): a loaded program as `@WinDiv_...`, exactly
+ * The object string encoder (docs/spec/filter-object.md b): a loaded program as `@WinDiv_...`, exactly
  * as the reference library writes it (b.6 quirks included). The driver side needs it for the
- * data of REFLECT events (device-abi.md 8, 12).
+ * data of REFLECT events (docs/spec/device-abi.md 8, 12).
  */
 #ifndef DIVERT_CORE_FILTER_OBJECT_H
 #define DIVERT_CORE_FILTER_OBJECT_H

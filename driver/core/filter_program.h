@@ -1,5 +1,5 @@
 /*
- * Filter programs (filter-object.md a.1-a.3, a.7): the field table, decoding the n x 24-byte
+ * Filter programs (docs/spec/filter-object.md a.1-a.3, a.7): the field table, decoding the n x 24-byte
  * records and the driver's validation of an untrusted program.
  *
  * Copy-then-validate: the loaders read every byte of the caller's buffer exactly once into
@@ -16,7 +16,7 @@
 #include "divert_abi.h"
 #include "status.h"
 
-/* Field ids (filter-object.md a.2). */
+/* Field ids (docs/spec/filter-object.md a.2). */
 enum divert_field
 {
     DIVERT_FIELD_ZERO = 0, DIVERT_FIELD_INBOUND, DIVERT_FIELD_OUTBOUND, DIVERT_FIELD_IFIDX,

@@ -1,5 +1,5 @@
 /*
- * The handle state machine (device-abi.md 4-6, 8, 9): OPENING -> (INITIALIZE) -> OPENING and
+ * The handle state machine (docs/spec/device-abi.md 4-6, 8, 9): OPENING -> (INITIALIZE) -> OPENING and
  * initialized -> (STARTUP) -> OPEN -> (SHUTDOWN RECV/SEND/BOTH: flags, still OPEN) ->
  * CLOSING (host cleanup). Every request check runs here in the spec's order; each function
  * returns the status to complete the request with (SUCCESS = go on).

@@ -1,5 +1,5 @@
 /*
- * WinDivertHelperEvalFilter semantics (filter-language.md 8.5) on a compiled program: the
+ * WinDivertHelperEvalFilter semantics (docs/spec/filter-language.md 8.5) on a compiled program: the
  * user library's variant of evaluation, as opposed to the driver's capture-time filtering.
  */
 #ifndef DIVERT_CORE_HELPER_EVAL_H
@@ -18,7 +18,7 @@ typedef enum divert_helper_error
     DIVERT_HELPER_NULL_ARGUMENT,      /* no program or no address */
     DIVERT_HELPER_BAD_LAYER,          /* layer outside 0..4 */
     DIVERT_HELPER_NO_PACKET,          /* NETWORK/NETWORK_FORWARD without a packet */
-    DIVERT_HELPER_BAD_PACKET,         /* not an IPv4/IPv6 packet (helpers.md 3.1) */
+    DIVERT_HELPER_BAD_PACKET,         /* not an IPv4/IPv6 packet (docs/spec/helpers.md 3.1) */
     DIVERT_HELPER_IPV6_MISMATCH,      /* address IPv6 flag disagrees with the packet */
     DIVERT_HELPER_UNEXPECTED_PACKET,  /* FLOW/SOCKET with a packet */
     DIVERT_HELPER_EXECUTION           /* a field illegal for the layer ran, or the step limit */

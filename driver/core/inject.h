@@ -1,5 +1,5 @@
 /*
- * The SEND request's packet loop (device-abi.md 9) and the per-packet preparation before
+ * The SEND request's packet loop (docs/spec/device-abi.md 9) and the per-packet preparation before
  * injection (9.1 steps 1-2).
  *
  * The host drives the loop: divert_send_begin, then while divert_send_next gives a packet:

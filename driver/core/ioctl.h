@@ -1,5 +1,5 @@
 /*
- * IOCTL request decoding (device-abi.md 2, 3) and the request checks that need no handle
+ * IOCTL request decoding (docs/spec/device-abi.md 2, 3) and the request checks that need no handle
  * state: the RECV/SEND address-array lengths (8, 9), the handshake record (5), the
  * parameter ranges (6.3) and the SEND packet framing (9). The state-dependent checks, in the
  * spec's order, are in handle.h, which uses these.

@@ -1,6 +1,6 @@
 /*
- * WinDivert's 64-bit packet hash (helpers.md 7), bit-exact, and the random8/16/32 filter
- * values derived from it (filter-language.md 8.4).
+ * WinDivert's 64-bit packet hash (docs/spec/helpers.md 7), bit-exact, and the random8/16/32 filter
+ * values derived from it (docs/spec/filter-language.md 8.4).
  */
 #ifndef DIVERT_CORE_PACKET_HASH_H
 #define DIVERT_CORE_PACKET_HASH_H

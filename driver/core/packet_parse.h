@@ -1,5 +1,5 @@
 /*
- * Packet decomposition (helpers.md 3.1 user variant, 3.2 driver variant).
+ * Packet decomposition (docs/spec/helpers.md 3.1 user variant, 3.2 driver variant).
  *
  * The result points at the fixed IP header and the first bytes of the transport header
  * (everything field values and the packet hash need): straight into the bytes of a flat view,

@@ -1,5 +1,5 @@
 /*
- * The per-handle packet queue (device-abi.md 6.3 limits, 8 batch framing).
+ * The per-handle packet queue (docs/spec/device-abi.md 6.3 limits, 8 batch framing).
  *
  * Memory: entries are intrusive. The host embeds a divert_queue_entry in its own packet
  * record (allocated and freed by the host) and the queue only links and unlinks them. Every
@@ -64,7 +64,7 @@ divert_queue_entry *divert_queue_expire(divert_queue *q, uint64_t now);
 /* Removes everything (handle close); returns all entries, oldest first. */
 divert_queue_entry *divert_queue_drain(divert_queue *q);
 
-/* What one RECV completion takes from the queue (device-abi.md 8, "batch framing"). */
+/* What one RECV completion takes from the queue (docs/spec/device-abi.md 8, "batch framing"). */
 typedef struct divert_recv_batch
 {
     divert_queue_entry *entries;  /* taken entries, FIFO order: packet i <-> address i */

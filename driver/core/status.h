@@ -1,7 +1,7 @@
 /*
  * Status codes of the portable core. The core never sees NTSTATUS or errno: the Windows glue
  * maps each value to the NTSTATUS named beside it, the Linux host to the Win32 error the
- * client would see (device-abi.md 11.2), which divert_status_win32_error() gives.
+ * client would see (docs/spec/device-abi.md 11.2), which divert_status_win32_error() gives.
  */
 #ifndef DIVERT_CORE_STATUS_H
 #define DIVERT_CORE_STATUS_H

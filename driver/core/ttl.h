@@ -1,4 +1,4 @@
-/* TTL / hop-limit decrement (helpers.md 5), applied by the driver to impostor packets. */
+/* TTL / hop-limit decrement (docs/spec/helpers.md 5), applied by the driver to impostor packets. */
 #ifndef DIVERT_CORE_TTL_H
 #define DIVERT_CORE_TTL_H
 

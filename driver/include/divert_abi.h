@@ -1,6 +1,6 @@
 /*
  * divert4j device ABI: the user <-> driver protocol of WinDivert 2.2, byte for byte,
- * under divert4j's names (spec: shared/spec/device-abi.md, filter-object.md a.1).
+ * under divert4j's names (spec: docs/spec/device-abi.md, docs/spec/filter-object.md a.1).
  *
  * Shared by the Windows driver, the portable core, the Linux host and the tests. It must
  * compile unchanged with MSVC, mingw-w64 (-mms-bitfields) and gcc/clang, and needs nothing
@@ -26,7 +26,7 @@
 #define DIVERT_DRIVER_FILE_W         L"divert4j.sys"
 #define DIVERT_INSTALL_MUTEX_W       L"Divert4jDriverInstallMutex"
 
-/* ---- Version handshake (device-abi.md section 5) ---------------------------------------- */
+/* ---- Version handshake (docs/spec/device-abi.md section 5) ---------------------------------------- */
 #define DIVERT_MAGIC_DLL             UINT64_C(0x4C4C447669645724) /* "$WdivDLL" */
 #define DIVERT_MAGIC_SYS             UINT64_C(0x5359537669645723) /* "#WdivSYS" */
 #define DIVERT_VERSION_MAJOR         2
@@ -64,7 +64,7 @@
 #define DIVERT_FLAG_FRAGMENTS        UINT64_C(0x0020)
 #define DIVERT_FLAGS_ALL             UINT64_C(0x003F)
 
-/* ---- Filter flags (filter-object.md (c), device-abi.md 4.2) ----------------------------- */
+/* ---- Filter flags (docs/spec/filter-object.md (c), docs/spec/device-abi.md 4.2) ----------------------------- */
 #define DIVERT_FILTER_FLAG_INBOUND               UINT64_C(0x0010)
 #define DIVERT_FILTER_FLAG_OUTBOUND              UINT64_C(0x0020)
 #define DIVERT_FILTER_FLAG_IP                    UINT64_C(0x0040)
@@ -110,7 +110,7 @@
 #define DIVERT_FILTER_COMPILE_MAXLEN 256    /* instructions the compiler may emit */
 #define DIVERT_WORK_QUEUE_LENGTH_MAX 4096
 
-/* ---- Filter instruction record (filter-object.md a.1, a.2) ------------------------------ */
+/* ---- Filter instruction record (docs/spec/filter-object.md a.1, a.2) ------------------------------ */
 #define DIVERT_FILTER_TEST_EQ        0
 #define DIVERT_FILTER_TEST_NEQ       1
 #define DIVERT_FILTER_TEST_LT        2
@@ -224,7 +224,7 @@ DIVERT_STATIC_ASSERT(offsetof(DIVERT_ADDRESS, Timestamp) == 0, "Address.Timestam
 DIVERT_STATIC_ASSERT(offsetof(DIVERT_ADDRESS, Reserved2) == 12, "Address.Reserved2");
 DIVERT_STATIC_ASSERT(offsetof(DIVERT_ADDRESS, Network) == 16, "Address union");
 
-/* ---- Filter instruction (filter-object.md a.1): 24 bytes --------------------------------- */
+/* ---- Filter instruction (docs/spec/filter-object.md a.1): 24 bytes --------------------------------- */
 typedef struct
 {
     uint32_t field:11;

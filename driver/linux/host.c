@@ -400,7 +400,7 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-/* The netfilter hooks of the core's interception points (device-abi.md 4.2). */
+/* The netfilter hooks of the core's interception points (docs/spec/device-abi.md 4.2). */
 static unsigned capture_hooks(uint32_t layer, uint64_t filter_flags)
 {
     static const struct { divert_hook hook; unsigned rule; } map[] = {
@@ -476,7 +476,7 @@ static uint32_t start_capture(handle *h)
     return 0;
 }
 
-/* ---- REFLECT (device-abi.md 12): the handles of this process ------------------------------ */
+/* ---- REFLECT (docs/spec/device-abi.md 12): the handles of this process ------------------------------ */
 
 /* Queues one event about `about` on REFLECT handle `r` if its filter matches. table_mu held. */
 static void reflect_report(handle *r, const handle *about, uint8_t event)

@@ -20,12 +20,12 @@ DIVERT4J_EXPORT uint32_t divert4j_abi_version(void)
 
 /*
  * WinDivertHelperEvalFilter on a compiled program, with the core the driver runs:
- *   program/program_len: n x 24-byte instruction records (filter-object.md a.1), loaded with
+ *   program/program_len: n x 24-byte instruction records (docs/spec/filter-object.md a.1), loaded with
  *     the user library's checks only (no layer or range validation: that happens at run time);
  *   layer: the layer to evaluate for (the Layer bits of addr are ignored);
  *   packet/packet_len: the IP packet for NETWORK/NETWORK_FORWARD, NULL for FLOW/SOCKET,
  *     ignored for REFLECT;
- *   addr: the 80-byte address record (device-abi.md 7).
+ *   addr: the 80-byte address record (docs/spec/device-abi.md 7).
  * Returns 1 (match), 0 (no match) or a negative error (all of them WinDivert's
  * ERROR_INVALID_PARAMETER): -1 the program does not load (count, field, test or label), else
  * -(1 + divert_helper_error): -2 no program/address, -3 layer outside 0..4, -4 no packet,

@@ -1,5 +1,5 @@
 /*
- * Injection of packets the application sends (device-abi.md 9.1) through raw IP sockets that
+ * Injection of packets the application sends (docs/spec/device-abi.md 9.1) through raw IP sockets that
  * carry the injecting handle's skb mark (rules.h), so that only lower-priority handles see
  * them. Outbound packets leave through the normal output path; inbound packets are sent to
  * their (local) destination and arrive through loopback, flagged as an inbound injection so

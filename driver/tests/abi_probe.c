@@ -1,8 +1,8 @@
 /*
  * Layout probe: compiled by the Windows cross compiler (x86_64-w64-mingw32-gcc -mms-bitfields,
  * the layout MSVC uses) and natively. Each object sits in its own section; the build extracts
- * the sections' bytes with objcopy and abi_probe_check compares them with device-abi.md and
- * filter-object.md, written down there independently of divert_abi.h. Nothing here runs.
+ * the sections' bytes with objcopy and abi_probe_check compares them with docs/spec/device-abi.md and
+ * docs/spec/filter-object.md, written down there independently of divert_abi.h. Nothing here runs.
  */
 #include "divert_abi.h"
 

@@ -1,6 +1,6 @@
 /*
  * Compares the sections extracted from abi_probe.c's object with the byte layout the specs
- * give (device-abi.md 2, 3, 5, 7; filter-object.md a.1). Usage:
+ * give (docs/spec/device-abi.md 2, 3, 5, 7; docs/spec/filter-object.md a.1). Usage:
  *   abi_probe_check DIR   (DIR holds dnums.bin daddr.bin dfilt.bin dioctl.bin dver.bin)
  */
 #include <stdio.h>

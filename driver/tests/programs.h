@@ -1,4 +1,4 @@
-/* Builds small test programs record by record (filter-object.md a.1 encoding). */
+/* Builds small test programs record by record (docs/spec/filter-object.md a.1 encoding). */
 #ifndef DIVERT_TEST_PROGRAMS_H
 #define DIVERT_TEST_PROGRAMS_H
 

@@ -39,12 +39,12 @@ int test_finish(const char *name);
 int hex_decode(const char *hex, uint8_t *out, size_t cap);
 
 /*
- * Decodes an object string (filter-object.md b) into n x 24-byte records in out (capacity
+ * Decodes an object string (docs/spec/filter-object.md b) into n x 24-byte records in out (capacity
  * cap bytes); returns the byte length, or -1 when the object is invalid.
  */
 int object_decode(const char *object, uint8_t *out, size_t cap);
 
-/* The sample packets P1..P11 of filter-language.md 11.1 (index 1..11), hex. */
+/* The sample packets P1..P11 of docs/spec/filter-language.md 11.1 (index 1..11), hex. */
 extern const char *const SAMPLE_PACKETS[12];
 
 /* A zeroed address with the given layer and outbound flag. */

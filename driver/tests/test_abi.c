@@ -1,5 +1,5 @@
 /*
- * Pins the byte layout of divert_abi.h to device-abi.md: bit-field positions cannot be
+ * Pins the byte layout of divert_abi.h to docs/spec/device-abi.md: bit-field positions cannot be
  * checked with offsetof, so each field is set in a zeroed record and the bytes compared.
  */
 #include <stdio.h>
@@ -71,7 +71,7 @@ static void test_address_bits(void)
 
 static void test_filter_record(void)
 {
-    /* filter-object.md a.1: field 39, test 0, success 0x7FFE gives W0 = 0x7FFE0027. */
+    /* docs/spec/filter-object.md a.1: field 39, test 0, success 0x7FFE gives W0 = 0x7FFE0027. */
     DIVERT_FILTER f;
     memset(&f, 0, sizeof f);
     f.field = 39;

@@ -1,4 +1,4 @@
-/* Checksums (helpers.md 4), TTL decrement (5), injection preparation and ICMP too-big (9.1). */
+/* Checksums (docs/spec/helpers.md 4), TTL decrement (5), injection preparation and ICMP too-big (9.1). */
 #include <string.h>
 
 #include "checksum.h"
@@ -56,7 +56,7 @@ static void test_recompute_samples(void)
         CHECK(divert_calc_checksums(pkt, (uint32_t)n, NULL, 0));
         CHECK(memcmp(pkt, orig, (size_t)n) == 0);
     }
-    /* the reference value of helpers.md 7.5: P4c = P4 with TCP checksum 0xfe52 */
+    /* the reference value of docs/spec/helpers.md 7.5: P4c = P4 with TCP checksum 0xfe52 */
     int n = load(4);
     CHECK(divert_calc_checksums(pkt, (uint32_t)n, NULL, 0));
     CHECK_EQ(pkt[56], 0xfe);

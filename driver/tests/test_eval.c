@@ -1,7 +1,7 @@
 /*
  * The evaluator and the WinDivertHelperEvalFilter entry: the worked examples of
- * filter-language.md 11.2 (folded filters given in their folded form), the object strings of
- * filter-object.md b.7, FLOW/SOCKET/REFLECT values and the 8.5 input rules.
+ * docs/spec/filter-language.md 11.2 (folded filters given in their folded form), the object strings of
+ * docs/spec/filter-object.md b.7, FLOW/SOCKET/REFLECT values and the 8.5 input rules.
  */
 #include <string.h>
 
@@ -140,7 +140,7 @@ static void test_worked_examples(void)
     }
 }
 
-/* The object strings of filter-object.md b.7 with a packet or address that decides them. */
+/* The object strings of docs/spec/filter-object.md b.7 with a packet or address that decides them. */
 static int object(uint32_t layer, int id, int flags, const char *obj)
 {
     int n = object_decode(obj, code, sizeof code);

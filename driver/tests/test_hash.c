@@ -1,4 +1,4 @@
-/* The packet hash against the reference values of helpers.md 7.5. */
+/* The packet hash against the reference values of docs/spec/helpers.md 7.5. */
 #include <string.h>
 
 #include "packet_hash.h"

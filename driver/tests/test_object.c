@@ -1,5 +1,5 @@
 /*
- * The object string encoder (filter-object.md b): the b.2 number table, the b.7 examples and
+ * The object string encoder (docs/spec/filter-object.md b): the b.2 number table, the b.7 examples and
  * every object in oracle-syntax.jsonl re-encode byte for byte after decoding and loading, the
  * 256-instruction quirk (b.6), and a too-small buffer.
  */

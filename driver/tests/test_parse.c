@@ -1,4 +1,4 @@
-/* Packet decomposition (helpers.md 3.1, 3.2) on the sample packets and on malformed input. */
+/* Packet decomposition (docs/spec/helpers.md 3.1, 3.2) on the sample packets and on malformed input. */
 #include <string.h>
 
 #include "packet_parse.h"

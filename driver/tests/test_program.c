@@ -1,5 +1,5 @@
 /*
- * Program loading: the driver's validation rules of filter-object.md a.7 one by one, the
+ * Program loading: the driver's validation rules of docs/spec/filter-object.md a.7 one by one, the
  * user-mode load, copy-then-validate, and every accepted object of oracle-syntax.jsonl.
  */
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* The per-handle queue: limits, expiry with a fake clock, batch framing (device-abi.md 8). */
+/* The per-handle queue: limits, expiry with a fake clock, batch framing (docs/spec/device-abi.md 8). */
 #include <string.h>
 
 #include "divert_abi.h"

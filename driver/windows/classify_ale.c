@@ -1,6 +1,6 @@
 /*
  * Classify for the ALE layers: FLOW (flow established, and flow deletion through an
- * associated flow context) and SOCKET (bind, connect, listen, accept, close), device-abi.md
+ * associated flow context) and SOCKET (bind, connect, listen, accept, close), docs/spec/device-abi.md
  * 7.1, 7.2 and 12. The event's address record is built from WFP's values and completed by
  * the core; the core's program decides whether it matches and the core's capture rules what
  * a match does (FLOW never blocks; SOCKET blocks all but CLOSE unless SNIFF).
@@ -244,7 +244,7 @@ VOID NTAPI DivertClassifyAle(const FWPS_INCOMING_VALUES0 *inFixedValues,
     if ((event == DIVERT_EVENT_SOCKET_CONNECT || event == DIVERT_EVENT_SOCKET_ACCEPT)
         && (flags & FWP_CONDITION_FLAG_IS_REAUTHORIZE))
     {
-        return;   /* re-authorizations are not new events (device-abi.md 7.2) */
+        return;   /* re-authorizations are not new events (docs/spec/device-abi.md 7.2) */
     }
     if (!ExAcquireRundownProtection(&handle->Rundown))
     {

@@ -1,6 +1,6 @@
 /*
  * Classify for the IP packet layers (NETWORK, in/out, v4/v6) and the forward layers
- * (NETWORK_FORWARD), device-abi.md 12 "Capture decision". Each NET_BUFFER is read in place
+ * (NETWORK_FORWARD), docs/spec/device-abi.md 12 "Capture decision". Each NET_BUFFER is read in place
  * through the core's packet view, parsed and evaluated by the core; matching buffers are
  * copied (inline, here) into packet records and queued, or dropped (DROP); when the core says
  * the original is blocked (not SNIFF), the other buffers of the list are re-injected and the
@@ -28,7 +28,7 @@ static UINT32 DivertValueU32(_In_ const FWPS_INCOMING_VALUES0 *values, _In_ UINT
 }
 
 /*
- * Fills what the address says about the whole list (device-abi.md 7.1). The checksum bits
+ * Fills what the address says about the whole list (docs/spec/device-abi.md 7.1). The checksum bits
  * come from the NBL's offload information, with the original's sense: outbound 1 = the stack
  * already computed it (no offload requested); inbound 1 = the NIC did not report success.
  */
@@ -116,7 +116,7 @@ static VOID DivertFromIpHeader(_In_ const DIVERT_NETWORK_CONTEXT *context, _Inou
 
 /*
  * Parses one buffer (at its IP header); the core says whether it is a candidate for this
- * handle at all (fragments, loopback, fragment groups: device-abi.md 12) and whether the
+ * handle at all (fragments, loopback, fragment groups: docs/spec/device-abi.md 12) and whether the
  * handle's program matches it.
  */
 _IRQL_requires_max_(DISPATCH_LEVEL)

@@ -2,7 +2,7 @@
  * IRP dispatch: create/cleanup/close manage the handle's lifetime; device-control lets the
  * core decode the 16-byte request header straight from the I/O manager's system buffer (a
  * kernel copy the caller cannot change) and hands the decoded request to ioctl.c.
- * Also the mapping between the core's status codes and NTSTATUS (device-abi.md 11.2).
+ * Also the mapping between the core's status codes and NTSTATUS (docs/spec/device-abi.md 11.2).
  */
 #include "driver.h"
 

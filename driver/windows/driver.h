@@ -30,7 +30,7 @@
 
 #define DIVERT_POOL_TAG        ((ULONG)0x6A347644)  /* 'j4vD': "Dv4j" in pool dumps */
 
-/* One callout + filter per WFP layer a handle can need (device-abi.md 4.2): at most 12 for a
+/* One callout + filter per WFP layer a handle can need (docs/spec/device-abi.md 4.2): at most 12 for a
  * SOCKET handle (bind/connect/listen/accept x 2 families + 2 close layers x 2 families). */
 #define DIVERT_MAX_CALLOUTS    12
 
@@ -39,7 +39,7 @@
 #define DIVERT_EXPIRY_PERIOD_MS 250
 
 /* Constant keys (guids.c): ours, generated once; never WinDivert's. Indexed by divert_hook
- * (driver/core/callouts.h), the order of the sub-layer table of device-abi.md 1.2. */
+ * (driver/core/callouts.h), the order of the sub-layer table of docs/spec/device-abi.md 1.2. */
 extern const GUID DIVERT_PROVIDER_KEY;
 extern const GUID DIVERT_SUBLAYER_KEYS[DIVERT_HOOK_COUNT];
 /* The built-in WFP layer each hook registers in. */
@@ -57,7 +57,7 @@ typedef struct DIVERT_GLOBALS
     EX_RUNDOWN_REF InjectRundown;  /* one reference per injection still in flight */
     KSPIN_LOCK HandlesLock;        /* guards Handles and every handle's ReflectListed */
     LIST_ENTRY Handles;            /* every open DIVERT_HANDLE, for REFLECT */
-    volatile LONG InitializeCounter; /* low 16 bits of internal priorities (device-abi.md 6.4) */
+    volatile LONG InitializeCounter; /* low 16 bits of internal priorities (docs/spec/device-abi.md 6.4) */
     LARGE_INTEGER QpcFrequency;
     UINT64 TicksPerMs;
 } DIVERT_GLOBALS;
@@ -114,7 +114,7 @@ struct DIVERT_HANDLE
     divert_handle Core;            /* state machine, queue and program (driver/core) */
 };
 
-/* A FLOW context (device-abi.md 12, FLOW layer): the 5-tuple to report at deletion. */
+/* A FLOW context (docs/spec/device-abi.md 12, FLOW layer): the 5-tuple to report at deletion. */
 typedef struct DIVERT_FLOW
 {
     LIST_ENTRY Link;               /* in DIVERT_HANDLE.Flows while associated */
@@ -143,7 +143,7 @@ VOID DivertHandleReference(_Inout_ DIVERT_HANDLE *handle);
 _IRQL_requires_max_(DISPATCH_LEVEL)
 VOID DivertHandleRelease(_Inout_ DIVERT_HANDLE *handle);
 
-/* Cleanup: stop capturing, flush the queue, cancel pending RECVs (device-abi.md 12, Close). */
+/* Cleanup: stop capturing, flush the queue, cancel pending RECVs (docs/spec/device-abi.md 12, Close). */
 _IRQL_requires_(PASSIVE_LEVEL)
 VOID DivertHandleCleanup(_Inout_ DIVERT_HANDLE *handle);
 /* Close: unregister callouts and drop the file object's reference. */
@@ -157,7 +157,7 @@ _IRQL_requires_(PASSIVE_LEVEL)
 NTSTATUS DivertIoctl(_Inout_ DIVERT_HANDLE *handle, _Inout_ PIRP irp,
                      _In_ const divert_request *request, _Out_ ULONG_PTR *information);
 
-/* ---- dispatch.c: status mapping (device-abi.md 11.2) -------------------------------------- */
+/* ---- dispatch.c: status mapping (docs/spec/device-abi.md 11.2) -------------------------------------- */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 NTSTATUS DivertNtStatus(_In_ divert_status status);
 /* For injection outcomes the core's SEND loop classifies (hard vs soft). */

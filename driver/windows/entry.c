@@ -1,5 +1,5 @@
 /*
- * Driver entry and unload, and the control device (device-abi.md 1; names in spec README 1).
+ * Driver entry and unload, and the control device (docs/spec/device-abi.md 1; names in docs/spec/README.md 1).
  *
  * Load order: globals -> device + DOS link -> injection (handles, NBL pool) -> WFP (engine,
  * provider, sub-layers). Unload runs the reverse and first waits for every injection still in
@@ -9,7 +9,7 @@
 
 DIVERT_GLOBALS g_divert;
 
-/* SYSTEM and Administrators: full access; nobody else (device-abi.md 1). */
+/* SYSTEM and Administrators: full access; nobody else (docs/spec/device-abi.md 1). */
 #define DIVERT_DEVICE_SDDL L"D:P(A;;GA;;;SY)(A;;GA;;;BA)"
 
 /* Device class for IoCreateDeviceSecure's registry override key; ours, generated once. */
@@ -82,7 +82,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registryPath)
     InitializeListHead(&g_divert.Handles);
     ExInitializeRundownProtection(&g_divert.InjectRundown);
     KeQueryPerformanceCounter(&g_divert.QpcFrequency);
-    /* The core keeps QUEUE_TIME in performance-counter ticks (device-abi.md 6.3). */
+    /* The core keeps QUEUE_TIME in performance-counter ticks (docs/spec/device-abi.md 6.3). */
     g_divert.TicksPerMs = (UINT64)g_divert.QpcFrequency.QuadPart / 1000;
 
     driver->MajorFunction[IRP_MJ_CREATE] = DivertDispatchCreate;

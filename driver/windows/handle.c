@@ -3,7 +3,7 @@
  * enumerates them), reference counted (the file object, plus one per FLOW context), with
  * rundown protection for the classify paths that may still run when cleanup starts.
  *
- * Teardown (device-abi.md 12, "Close"):
+ * Teardown (docs/spec/device-abi.md 12, "Close"):
  *   IRP_MJ_CLEANUP  REFLECT close event -> delete the filters (no new classify) -> wait for
  *                   running classifies -> detach FLOW contexts -> stop the expiry timer ->
  *                   the core empties the queue: re-inject or free -> cancel pending RECVs

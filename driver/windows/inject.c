@@ -1,5 +1,5 @@
 /*
- * Injection (device-abi.md 9.1): one injection handle per address family (network and forward
+ * Injection (docs/spec/device-abi.md 9.1): one injection handle per address family (network and forward
  * injection), the NBL pool injected packets are built from, and the asynchronous injection
  * of a private copy of each packet. The injection context is the injecting handle's internal
  * priority, which classify reads back to apply the priority rule (6.4).

@@ -1,11 +1,11 @@
 /*
- * The seven requests of device-abi.md 2. Each one: the core checks the request and the
- * handle state under the handle's lock (device-abi.md 5, 6, 8, 9 order lives in the core);
+ * The seven requests of docs/spec/device-abi.md 2. Each one: the core checks the request and the
+ * handle state under the handle's lock (docs/spec/device-abi.md 5, 6, 8, 9 order lives in the core);
  * the glue copies user data in or out and owns the kernel objects.
  */
 #include "driver.h"
 
-/* The driver's pointer width, reported in the handshake (device-abi.md 5). */
+/* The driver's pointer width, reported in the handshake (docs/spec/device-abi.md 5). */
 #define DIVERT_DRIVER_BITS ((UINT32)(sizeof(void *) * 8))
 
 _IRQL_requires_(PASSIVE_LEVEL)
@@ -38,7 +38,7 @@ static NTSTATUS DivertInitialize(_Inout_ DIVERT_HANDLE *handle, _In_ PIRP irp,
                                                      DIVERT_DRIVER_BITS, counter));
     KeReleaseInStackQueuedSpinLock(&lock);
 
-    /* The reply is written even when a later check failed (device-abi.md 5, step 2). */
+    /* The reply is written even when a later check failed (docs/spec/device-abi.md 5, step 2). */
     if (data != NULL && length == sizeof(version))
     {
         RtlCopyMemory(data, version, sizeof(version));
@@ -143,7 +143,7 @@ NTSTATUS DivertIoctl(DIVERT_HANDLE *handle, PIRP irp, const divert_request *requ
         KeReleaseInStackQueuedSpinLock(&lock);
         if (NT_SUCCESS(status))
         {
-            /* Waiting RECVs may now be due PIPE_EMPTY (device-abi.md 6.5). */
+            /* Waiting RECVs may now be due PIPE_EMPTY (docs/spec/device-abi.md 6.5). */
             DivertRecvService(handle);
         }
         return status;

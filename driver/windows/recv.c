@@ -1,5 +1,5 @@
 /*
- * RECV (device-abi.md 8): validating a request, pending it, and completing it with a batch
+ * RECV (docs/spec/device-abi.md 8): validating a request, pending it, and completing it with a batch
  * the core takes from the handle's queue; and queueing captured packets/events, which then
  * completes whatever RECV is waiting (the "fast path" falls out of this: a waiting request
  * and an empty queue give a batch of exactly that one packet).

@@ -1,10 +1,10 @@
 /*
- * REFLECT (device-abi.md 12): every non-REFLECT handle's STARTUP produces an OPEN event and
+ * REFLECT (docs/spec/device-abi.md 12): every non-REFLECT handle's STARTUP produces an OPEN event and
  * its cleanup a CLOSE event for every started REFLECT handle whose program matches; a new
  * REFLECT handle first receives OPEN events for the handles already open. REFLECT handles do
  * not report each other. g_divert.HandlesLock orders all of this, so no handle is reported
  * twice or missed while a REFLECT handle starts. The event's data is the reported handle's
- * program as an object string plus NUL (device-abi.md 8), encoded by the core.
+ * program as an object string plus NUL (docs/spec/device-abi.md 8), encoded by the core.
  */
 #include "driver.h"
 

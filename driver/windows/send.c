@@ -1,5 +1,5 @@
 /*
- * SEND (device-abi.md 9): the core checks the request and drives the packet loop (framing,
+ * SEND (docs/spec/device-abi.md 9): the core checks the request and drives the packet loop (framing,
  * hard and soft errors, the byte count); the glue copies the address array in once, hands
  * each packet to inject.c and reports each outcome back.
  */

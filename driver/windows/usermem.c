@@ -1,5 +1,5 @@
 /*
- * Access to user memory named by pointers inside the request header (device-abi.md 3):
+ * Access to user memory named by pointers inside the request header (docs/spec/device-abi.md 3):
  * probe-then-copy for small values, probe-and-lock into an MDL for buffers used at
  * completion time. Pointers travel as u64; a 32-bit (WOW64) caller can only own addresses
  * below 4 GiB, so larger values from it are rejected rather than truncated.

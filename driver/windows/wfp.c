@@ -1,6 +1,6 @@
 /*
  * WFP management: the driver-owned engine session with divert4j's provider and its 20
- * sub-layers (device-abi.md 1.2), and per handle a dynamic session with one callout and one
+ * sub-layers (docs/spec/device-abi.md 1.2), and per handle a dynamic session with one callout and one
  * filter per needed layer, weighted by the handle's internal priority (6.4). Every change is
  * made inside a transaction that is aborted on the first failure.
  */

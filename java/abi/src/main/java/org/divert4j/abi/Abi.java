@@ -1,6 +1,6 @@
 package org.divert4j.abi;
 
-/** Sizes, magics and limits of the device ABI (device-abi.md §5, §6.4, §6.6). */
+/** Sizes, magics and limits of the device ABI (docs/spec/device-abi.md §5, §6.4, §6.6). */
 public final class Abi {
     /** Size of one address record. */
     public static final int ADDRESS_SIZE = 80;

@@ -1,7 +1,7 @@
 package org.divert4j.abi;
 
 /**
- * The 80-byte address record that accompanies every packet or event (device-abi.md §7):
+ * The 80-byte address record that accompanies every packet or event (docs/spec/device-abi.md §7):
  * common flags plus layer-specific data. Immutable.
  *
  * @param timestamp performance-counter time of capture (signed 64-bit)

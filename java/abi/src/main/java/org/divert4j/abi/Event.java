@@ -1,6 +1,6 @@
 package org.divert4j.abi;
 
-/** The event an address record reports (device-abi.md §6.1). */
+/** The event an address record reports (docs/spec/device-abi.md §6.1). */
 public enum Event {
     /** A network packet (NETWORK, NETWORK_FORWARD). */
     NETWORK_PACKET(0, Layer.NETWORK),

@@ -1,6 +1,6 @@
 package org.divert4j.abi;
 
-/** Bits of the filter-flags word sent with STARTUP (filter-object.md (c)). */
+/** Bits of the filter-flags word sent with STARTUP (docs/spec/filter-object.md (c)). */
 public enum FilterFlag {
     /** The filter may match inbound packets. */
     INBOUND(0x0010),

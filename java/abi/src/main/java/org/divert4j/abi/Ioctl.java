@@ -1,6 +1,6 @@
 package org.divert4j.abi;
 
-/** The device control codes (device-abi.md §2). */
+/** The device control codes (docs/spec/device-abi.md §2). */
 public enum Ioctl {
     /** Version handshake. */
     INITIALIZE(0x921, Ioctl.METHOD_OUT_DIRECT, Ioctl.ACCESS_READ | Ioctl.ACCESS_WRITE),

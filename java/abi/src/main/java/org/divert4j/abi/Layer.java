@@ -2,7 +2,7 @@ package org.divert4j.abi;
 
 /**
  * The layer a handle is opened at; it decides which events are delivered and which filter
- * fields are legal (device-abi.md §6.1).
+ * fields are legal (docs/spec/device-abi.md §6.1).
  */
 public enum Layer {
     /** Network packets to and from the local host. */

@@ -3,7 +3,7 @@ package org.divert4j.abi;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** Flags given when a handle is opened (device-abi.md §6.2). */
+/** Flags given when a handle is opened (docs/spec/device-abi.md §6.2). */
 public enum OpenFlag {
     /** Copy matching packets instead of diverting them. */
     SNIFF(0x01),

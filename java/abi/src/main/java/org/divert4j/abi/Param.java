@@ -1,6 +1,6 @@
 package org.divert4j.abi;
 
-/** Handle parameters (device-abi.md §6.3). */
+/** Handle parameters (docs/spec/device-abi.md §6.3). */
 public enum Param {
     /** Maximum number of queued packets. */
     QUEUE_LENGTH(0, 4096, 32, 16384, true),

@@ -1,6 +1,6 @@
 package org.divert4j.abi;
 
-/** What {@code shutdown} stops (device-abi.md §6.5). */
+/** What {@code shutdown} stops (docs/spec/device-abi.md §6.5). */
 public enum Shutdown {
     /** No new packets are queued; receiving drains the queue, then reports no data. */
     RECV(1),

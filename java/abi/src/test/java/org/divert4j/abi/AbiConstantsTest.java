@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
-/** Pins the Java constants to the numbers of device-abi.md. */
+/** Pins the Java constants to the numbers of docs/spec/device-abi.md. */
 class AbiConstantsTest {
 
     @Test

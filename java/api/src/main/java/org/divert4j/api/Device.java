@@ -1,7 +1,7 @@
 package org.divert4j.api;
 
 /**
- * Which driver a handle talks to. Both speak the same protocol (shared/spec README §1).
+ * Which driver a handle talks to. Both speak the same protocol (docs/spec/README.md §1).
  */
 public enum Device {
     /** divert4j's own driver ({@code \\.\Divert4j}); falls back to WinDivert when only that one is present. */

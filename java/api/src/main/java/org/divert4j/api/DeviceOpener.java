@@ -7,7 +7,7 @@ import org.divert4j.api.spi.DeviceTransport;
 import org.divert4j.api.spi.DriverManager;
 
 /**
- * Opens the device as device-abi.md §4.1 step 4 describes, with our names: {@code \\.\Divert4j}
+ * Opens the device as docs/spec/device-abi.md §4.1 step 4 describes, with our names: {@code \\.\Divert4j}
  * (or {@code \\.\WinDivert} when asked, or when only that one is present); if the driver is not
  * loaded, install it on demand unless NO_INSTALL, then retry once.
  */

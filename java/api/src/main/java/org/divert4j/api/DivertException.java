@@ -1,7 +1,7 @@
 package org.divert4j.api;
 
 /**
- * A divert operation failed. Carries the Windows error code (device-abi.md §11; the Linux
+ * A divert operation failed. Carries the Windows error code (docs/spec/device-abi.md §11; the Linux
  * transport reports the same codes), the operation, and a remedy. Subclasses group the codes by
  * what a caller does about them; {@link #of} picks the right one.
  */

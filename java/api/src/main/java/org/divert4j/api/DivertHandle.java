@@ -165,7 +165,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
 
     /**
      * Receives up to {@code max} packets with one request, blocking until at least one is
-     * available. The driver fills the batch with what is queued and fits (device-abi.md §8).
+     * available. The driver fills the batch with what is queued and fits (docs/spec/device-abi.md §8).
      *
      * @param max 1 … 255
      * @return one or more packets, in queue order
@@ -406,7 +406,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     // ---- control ------------------------------------------------------------------------------
 
     /**
-     * Stops receiving and/or sending (device-abi.md §6.5): after RECV no new packets are queued,
+     * Stops receiving and/or sending (docs/spec/device-abi.md §6.5): after RECV no new packets are queued,
      * queued ones can still be received, then receives end with
      * {@link DivertException.NoDataException}; after SEND sends fail with it.
      *
@@ -741,7 +741,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
 
     /**
      * Opens a handle: validates the arguments, opens the device (installing the driver on demand),
-     * performs the version handshake and starts the filter (device-abi.md §4.1).
+     * performs the version handshake and starts the filter (docs/spec/device-abi.md §4.1).
      */
     public static final class Builder {
         private FilterProgram filter;

@@ -11,7 +11,7 @@ import org.divert4j.filter.object.FilterFlags;
 
 /**
  * A compiled filter as the driver receives it at STARTUP: the instruction program and the filter
- * flags computed from it (filter-object.md (a), (c)).
+ * flags computed from it (docs/spec/filter-object.md (a), (c)).
  *
  * @param instructions the program, 1 … 255 instructions, instruction 0 the entry
  * @param filterFlags the filter flags (bits of {@link FilterFlag}, within {@link FilterFlag#ALL})
@@ -55,7 +55,7 @@ public record FilterProgram(List<Instruction> instructions, long filterFlags, St
 
     /**
      * The program of {@code true} at a layer: one instruction that accepts, and every flag the
-     * layer can use (filter-object.md (c): NETWORK layers 0xF0, FLOW 0x1C0, SOCKET 0x3EC0,
+     * layer can use (docs/spec/filter-object.md (c): NETWORK layers 0xF0, FLOW 0x1C0, SOCKET 0x3EC0,
      * REFLECT 0).
      *
      * @param layer the layer

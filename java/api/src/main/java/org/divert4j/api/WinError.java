@@ -1,7 +1,7 @@
 package org.divert4j.api;
 
 /**
- * The Windows error codes a divert handle can report (device-abi.md §11), each with what it
+ * The Windows error codes a divert handle can report (docs/spec/device-abi.md §11), each with what it
  * means here and what to do about it. The Linux transport reports the same codes.
  */
 public enum WinError {

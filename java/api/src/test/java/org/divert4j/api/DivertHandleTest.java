@@ -745,7 +745,7 @@ class DivertHandleTest {
         fake.then(FakeTransport.handshake(Abi.MAGIC_SYS, 2)).then(FakeTransport.ok(0));
         try (DivertHandle h = DivertHandle.builder().transport(fake).filter("tcp.DstPort == 80 and outbound").open()) {
             FakeTransport.Call startup = fake.calls.get(1);
-            // filter-object.md (c): outbound and tcp at layer 0 -> OUTBOUND|IP|IPV6.
+            // docs/spec/filter-object.md (c): outbound and tcp at layer 0 -> OUTBOUND|IP|IPV6.
             assertThat(startup.header).isEqualTo(hex("E000000000000000 0000000000000000"));
             assertThat(startup.dataIn.length).isEqualTo(48);
             assertThat(h.filter().text()).isEqualTo("tcp.DstPort == 80 and outbound");

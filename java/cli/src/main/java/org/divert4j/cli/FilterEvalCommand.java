@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code divert4j filter eval --batch FILE [--engine java|native]}: evaluates every vector line
- * of FILE (specs README §2) and prints {@code match}, {@code nomatch} or {@code error: MESSAGE}
+ * of FILE (docs/spec/README.md §2) and prints {@code match}, {@code nomatch} or {@code error: MESSAGE}
  * per line, in one JVM. Blank lines are skipped. A line that is not a valid vector prints
  * {@code error: line N: ...} and makes the exit status 1.
  */

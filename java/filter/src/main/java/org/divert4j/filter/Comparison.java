@@ -1,6 +1,6 @@
 package org.divert4j.filter;
 
-/** The test (comparison) of an instruction (filter-object.md a.2). */
+/** The test (comparison) of an instruction (docs/spec/filter-object.md a.2). */
 public enum Comparison {
     /** {@code ==}. */
     EQ("="),

@@ -8,8 +8,8 @@ import org.divert4j.abi.Layer;
  *
  * @param layer the layer it was compiled for
  * @param object the canonical object string ({@code @WinDiv_…})
- * @param instructions the program (filter-object.md (a)); instruction 0 is the entry
- * @param flags the filter flags word for the layer (filter-object.md (c)), as sent to the driver
+ * @param instructions the program (docs/spec/filter-object.md (a)); instruction 0 is the entry
+ * @param flags the filter flags word for the layer (docs/spec/filter-object.md (c)), as sent to the driver
  * @param warnings lint warnings about surprising semantics (for object input only
  *     {@link FilterWarning.Kind#DRIVER_REFUSES})
  */

@@ -4,7 +4,7 @@ import org.divert4j.abi.Layer;
 
 /**
  * The filter fields with their numbers in compiled programs, their names in filter text and
- * the layers they are legal in (filter-object.md a.2, filter-language.md §5).
+ * the layers they are legal in (docs/spec/filter-object.md a.2, docs/spec/filter-language.md §5).
  */
 public enum Field {
     /** {@code zero} (id 0). */

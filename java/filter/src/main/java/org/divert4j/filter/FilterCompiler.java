@@ -24,7 +24,7 @@ import org.divert4j.filter.optimize.ProgramOptimizer;
 
 /**
  * Compiles WinDivert 2.2 filters exactly as {@code WinDivertHelperCompileFilter} does
- * (filter-language.md, filter-object.md): the same filters are accepted, with the same error
+ * (docs/spec/filter-language.md, docs/spec/filter-object.md): the same filters are accepted, with the same error
  * codes and positions, and (unoptimized) the same programs and object strings are produced.
  *
  * <pre>{@code
@@ -90,7 +90,7 @@ public final class FilterCompiler {
 
     /**
      * The filter as {@code WinDivertHelperFormatFilter} prints it: compiled (and folded) for the
-     * layer, then decompiled (filter-object.md (d)).
+     * layer, then decompiled (docs/spec/filter-object.md (d)).
      *
      * @throws FilterException if the filter does not compile, or its text would be too long
      */

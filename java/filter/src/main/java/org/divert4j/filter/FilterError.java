@@ -1,6 +1,6 @@
 package org.divert4j.filter;
 
-/** The compile error codes and messages of WinDivert 2.2 (filter-language.md §10). */
+/** The compile error codes and messages of WinDivert 2.2 (docs/spec/filter-language.md §10). */
 public enum FilterError {
     /** 1. */
     OUT_OF_MEMORY(1, "Out of memory"),

@@ -2,7 +2,7 @@ package org.divert4j.filter;
 
 /**
  * A lint warning: a filter that compiles but whose WinDivert semantics are likely not what was
- * meant (README §1, "Lint").
+ * meant (docs/spec/README.md §1, "Lint").
  *
  * @param kind what is surprising
  * @param start byte offset of the test the warning is about
@@ -26,7 +26,7 @@ public record FilterWarning(Kind kind, int start, int end, String message) {
         /** An array index that lies outside every possible packet. */
         INDEX_NEVER_FITS,
         /**
-         * The program compiles but a driver refuses it (filter-object.md a.7): usable with the
+         * The program compiles but a driver refuses it (docs/spec/filter-object.md a.7): usable with the
          * helper functions only, e.g. {@code ip.TOS == 300} or 256 instructions.
          */
         DRIVER_REFUSES

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * One 24-byte filter instruction as the driver executes it (filter-object.md a.1): compare
+ * One 24-byte filter instruction as the driver executes it (docs/spec/filter-object.md a.1): compare
  * {@code field} with the sign-magnitude constant (neg, arg0..arg3; arg0 least significant) and
  * continue at {@code success} or {@code failure}: an instruction index, {@link #ACCEPT} or
  * {@link #REJECT}. For array fields {@code arg1} is the signed byte index.

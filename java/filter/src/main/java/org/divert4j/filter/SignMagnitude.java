@@ -1,7 +1,7 @@
 package org.divert4j.filter;
 
 /**
- * The comparison of filter values and constants (filter-language.md §4.2, filter-object.md a.4):
+ * The comparison of filter values and constants (docs/spec/filter-language.md §4.2, docs/spec/filter-object.md a.4):
  * sign + 128-bit magnitude, where the sign alone decides when the signs differ ({@code -0 < 0}).
  * Magnitudes are given as two unsigned 64-bit halves.
  */

@@ -8,7 +8,7 @@ import java.util.List;
 import org.divert4j.abi.Layer;
 import org.junit.jupiter.api.Test;
 
-/** Pins the field table and the instruction record to filter-object.md a.1–a.3. */
+/** Pins the field table and the instruction record to docs/spec/filter-object.md a.1–a.3. */
 class FieldAndInstructionTest {
 
     @Test

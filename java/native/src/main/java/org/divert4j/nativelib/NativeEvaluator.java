@@ -9,7 +9,7 @@ import org.divert4j.filter.eval.Verdict;
 
 /**
  * Evaluates compiled filter programs with the C core, the code the driver runs, through
- * {@code libdivert4j.so}: {@code WinDivertHelperEvalFilter} semantics (filter-language.md §8.5) on
+ * {@code libdivert4j.so}: {@code WinDivertHelperEvalFilter} semantics (docs/spec/filter-language.md §8.5) on
  * instructions the Java compiler produced. The program is loaded with the user library's checks
  * only (instruction count, field, test and forward labels); layer legality is checked as the
  * program runs, as WinDivert does for objects.
@@ -25,7 +25,7 @@ public final class NativeEvaluator {
      * @param program the instructions (1 to 256)
      * @param layer the layer to evaluate for (the layer bits inside {@code address} are not used)
      * @param packet the IP packet at NETWORK/NETWORK_FORWARD; null at FLOW/SOCKET; ignored at REFLECT
-     * @param address the 80-byte address record (device-abi.md §7)
+     * @param address the 80-byte address record (docs/spec/device-abi.md §7)
      * @return match, no match, or an error saying why (WinDivert's ERROR_INVALID_PARAMETER)
      * @throws NativeLibraryException if the library cannot be loaded
      * @throws IllegalArgumentException if {@code address} is not 80 bytes

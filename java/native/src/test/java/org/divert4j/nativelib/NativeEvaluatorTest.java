@@ -15,9 +15,9 @@ import org.divert4j.filter.eval.Outcome;
 import org.divert4j.filter.eval.Verdict;
 import org.junit.jupiter.api.Test;
 
-/** The C core's evaluator through JNA, on programs from the Java compiler (filter-language.md §11.2). */
+/** The C core's evaluator through JNA, on programs from the Java compiler (docs/spec/filter-language.md §11.2). */
 class NativeEvaluatorTest {
-    /** P1 of filter-language.md §11.1: IPv4 ICMP echo 10.0.0.1 -> 8.8.8.8. */
+    /** P1 of docs/spec/filter-language.md §11.1: IPv4 ICMP echo 10.0.0.1 -> 8.8.8.8. */
     private static final byte[] P1 = HexFormat.of().parseHex("4500003c1234400040010e7d0a00000108080808080000000d560001"
             + "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f");
     /** P2: IPv4 TCP 10.10.10.10:41754 -> 93.184.216.119:80 with an HTTP GET. */
@@ -88,7 +88,7 @@ class NativeEvaluatorTest {
 
     @Test
     void objectsLoadWithoutLayerChecksAndFailWhenTheIllegalFieldRuns() throws FilterException {
-        // packet[1b] == 5, decoded for FLOW without a layer check (filter-object.md d.6)
+        // packet[1b] == 5, decoded for FLOW without a layer check (docs/spec/filter-object.md d.6)
         Verdict v = eval("@WinDiv_WX_2dWWb200WAX", Layer.FLOW, null, address(Layer.FLOW, 0, false, false));
         assertThat(v.outcome()).isEqualTo(Outcome.ERROR);
         assertThat(v.message()).contains("not legal at layer FLOW");

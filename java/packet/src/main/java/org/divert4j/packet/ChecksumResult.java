@@ -3,7 +3,7 @@ package org.divert4j.packet;
 import org.divert4j.abi.Address;
 
 /**
- * The outcome of {@link Packet#recalculateChecksums(int)} (helpers.md §4).
+ * The outcome of {@link Packet#recalculateChecksums(int)} (docs/spec/helpers.md §4).
  *
  * @param ok the C function's result: false if the packet is not an IP packet, or a transport
  *     checksum was due but could not be computed (truncated packet, fragment, TCP data offset
@@ -16,7 +16,7 @@ public record ChecksumResult(boolean ok, boolean ipChecksum, boolean tcpChecksum
 
     /**
      * The address record with the checksum bits of the checksums that were computed set to 1;
-     * bits are never cleared (helpers.md §4). ICMP and ICMPv6 have no bit.
+     * bits are never cleared (docs/spec/helpers.md §4). ICMP and ICMPv6 have no bit.
      */
     public Address applyTo(Address a) {
         return new Address(a.timestamp(), a.layer(), a.event(), a.sniffed(), a.outbound(), a.loopback(),

@@ -3,7 +3,7 @@ package org.divert4j.packet;
 import java.nio.ByteBuffer;
 
 /**
- * WinDivert's checksum calculation (helpers.md §4) and the Internet checksum it is built on.
+ * WinDivert's checksum calculation (docs/spec/helpers.md §4) and the Internet checksum it is built on.
  * The flag constants are the {@code WINDIVERT_HELPER_NO_*_CHECKSUM} bits.
  */
 public final class Checksums {
@@ -77,7 +77,7 @@ public final class Checksums {
                 }
                 int n = payload + 4 * (PacketParser.u8(p, t + 12) >>> 4);
                 // The reference reads past the parsed bytes when the data offset exceeds them
-                // (helpers.md §4); failing is the safe choice the spec allows.
+                // (docs/spec/helpers.md §4); failing is the safe choice the spec allows.
                 if (incomplete || t + n > d.presentLength()) {
                     return result(false, same, verify, ip, false, false);
                 }

@@ -26,7 +26,7 @@ public final class Decomposer {
 
     /**
      * Decomposes the packet that starts at absolute index {@code offset} of {@code buf}, with
-     * {@code length} bytes available (helpers.md §3.1).
+     * {@code length} bytes available (docs/spec/helpers.md §3.1).
      *
      * @param buf the buffer (only absolute reads are made)
      * @param offset index of the packet's first byte

@@ -2,7 +2,7 @@ package org.divert4j.packet;
 
 /**
  * Where the headers of one IP packet lie in a buffer, as WinDivert's packet parser finds them
- * (helpers.md §3.1, filter-language.md §8.2). Offsets are relative to the packet's first byte.
+ * (docs/spec/helpers.md §3.1, docs/spec/filter-language.md §8.2). Offsets are relative to the packet's first byte.
  *
  * @param ipVersion 4 or 6
  * @param ipHeaderLength IPv4: 4 × IHL; IPv6: 40 (extension headers not included)

@@ -9,21 +9,21 @@ import java.util.OptionalInt;
 import org.divert4j.abi.U128;
 
 /**
- * WinDivert's IPv4/IPv6 address text helpers (helpers.md §6) and conversions to and from
+ * WinDivert's IPv4/IPv6 address text helpers (docs/spec/helpers.md §6) and conversions to and from
  * {@link InetAddress}.
  *
  * <p>Representation: an IPv4 address is a host-order {@code int} ({@code a.b.c.d} =
  * {@code a<<24 | b<<16 | c<<8 | d}); an IPv6 address is a {@link U128} holding the 128-bit
  * big-endian number (word 0 least significant, as in the address record).
  *
- * <p>Use by the filter tokenizer (filter-language.md §2.3): a word is first tried with
+ * <p>Use by the filter tokenizer (docs/spec/filter-language.md §2.3): a word is first tried with
  * {@link #parseIpv4} — a match means the IPv4-<em>mapped</em> value
  * {@code U128.ipv4Mapped(addr)} — and only then with {@link #parseIpv6}. Calling
  * {@link #parseIpv6} on a plain dotted quad yields the IPv4-<em>compatible</em> value
  * {@code ::a.b.c.d}, which is what {@code WinDivertHelperParseIPv6Address} returns.
  *
- * <p>Decision where the specs differ: filter-language.md §2.5 rejects a component ≥ 2^128
- * before reducing it modulo 2^32, helpers.md §6.1 mentions no such limit. Here every component
+ * <p>Decision where the specs differ: docs/spec/filter-language.md §2.5 rejects a component ≥ 2^128
+ * before reducing it modulo 2^32, docs/spec/helpers.md §6.1 mentions no such limit. Here every component
  * is reduced modulo 2^32 regardless of its length. A filter word has at most 39 bytes, so a
  * component of a valid-looking literal has at most 33 digits (&lt; 2^128) and the filter's
  * behaviour is the same either way.
@@ -35,7 +35,7 @@ public final class IpAddresses {
     }
 
     /**
-     * {@code WinDivertHelperParseIPv4Address} (helpers.md §6.1, filter-language.md §2.5): exactly
+     * {@code WinDivertHelperParseIPv4Address} (docs/spec/helpers.md §6.1, docs/spec/filter-language.md §2.5): exactly
      * four dot-separated runs of ASCII decimal digits, nothing else; each component is reduced
      * modulo 2^32 and must then be ≤ 255 ({@code 4294967306.0.0.1} is {@code 10.0.0.1}).
      *
@@ -71,8 +71,8 @@ public final class IpAddresses {
     }
 
     /**
-     * {@code WinDivertHelperParseIPv6Address} (helpers.md §6.2): the exact algorithm of
-     * filter-language.md §2.6 — groups of 1–4 hex digits, at most one {@code ::}, an IPv4 tail
+     * {@code WinDivertHelperParseIPv6Address} (docs/spec/helpers.md §6.2): the exact algorithm of
+     * docs/spec/filter-language.md §2.6 — groups of 1–4 hex digits, at most one {@code ::}, an IPv4 tail
      * only while fewer than six groups precede the gap and only giving {@code ::a.b.c.d} or
      * {@code ::ffff:a.b.c.d}, and any text after the eighth group ignored
      * ({@code 1:2:3:4:5:6:7:8:9} is {@code 1:2:3:4:5:6:7:8}). A plain dotted quad gives the
@@ -162,7 +162,7 @@ public final class IpAddresses {
     }
 
     /**
-     * {@code WinDivertHelperFormatIPv4Address} (helpers.md §6.3): {@code a.b.c.d} in decimal
+     * {@code WinDivertHelperFormatIPv4Address} (docs/spec/helpers.md §6.3): {@code a.b.c.d} in decimal
      * without leading zeros.
      */
     public static String formatIpv4(int addr) {
@@ -170,7 +170,7 @@ public final class IpAddresses {
     }
 
     /**
-     * {@code WinDivertHelperFormatIPv6Address} (helpers.md §6.4, filter-object.md d.5): an
+     * {@code WinDivertHelperFormatIPv6Address} (docs/spec/helpers.md §6.4, docs/spec/filter-object.md d.5): an
      * IPv4-mapped address ({@code ::ffff:a.b.c.d}) prints as the bare dotted quad; otherwise the
      * eight groups in lower-case hex without leading zeros, with the longest run of zero groups
      * — even a single zero group, the leftmost on ties — replaced by {@code ::}

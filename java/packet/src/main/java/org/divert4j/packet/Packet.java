@@ -19,7 +19,7 @@ import org.divert4j.packet.header.UdpHeader;
  * through to it.
  *
  * <p>Where the headers are is decided by WinDivert's decomposition ({@link PacketParser},
- * helpers.md §3.1), computed lazily and recomputed after any write through a view. Malformed
+ * docs/spec/helpers.md §3.1), computed lazily and recomputed after any write through a view. Malformed
  * packets are represented, never rejected: a header that is not there is an empty
  * {@link Optional}, and {@link #validate()} says what is wrong. Nothing here throws on bad
  * packet bytes. Views taken before a write that moves headers (IHL, data offset, next header,
@@ -58,7 +58,7 @@ public final class Packet {
     }
 
     /**
-     * {@code WinDivertHelperParsePacket} (helpers.md §3.3) at {@code offset} of {@code buf} with
+     * {@code WinDivertHelperParsePacket} (docs/spec/helpers.md §3.3) at {@code offset} of {@code buf} with
      * {@code length} bytes available.
      *
      * @return empty if the bytes are not an IP packet or the packet is truncated; otherwise the
@@ -146,7 +146,7 @@ public final class Packet {
         decomposition = null;
     }
 
-    /** Where the headers are (helpers.md §3.1); empty if the bytes are not an IP packet. */
+    /** Where the headers are (docs/spec/helpers.md §3.1); empty if the bytes are not an IP packet. */
     public Optional<Decomposition> decomposition() {
         if (!parsed) {
             decomposition = PacketParser.decompose(data, 0, data.limit()).orElse(null);
@@ -255,7 +255,7 @@ public final class Packet {
     }
 
     /**
-     * {@code WinDivertHelperCalcChecksums} (helpers.md §4): recomputes and stores the IPv4 header
+     * {@code WinDivertHelperCalcChecksums} (docs/spec/helpers.md §4): recomputes and stores the IPv4 header
      * checksum and the ICMP/ICMPv6/TCP/UDP checksum, except those named in {@code flags}
      * ({@link Checksums#NO_IP_CHECKSUM} …). Checksums of fragments and truncated packets are
      * not computed (and the result is not ok); a computed UDP checksum of 0 is stored as 0xFFFF.
@@ -283,7 +283,7 @@ public final class Packet {
     }
 
     /**
-     * {@code WinDivertHelperDecrementTTL} (helpers.md §5): decrements the IPv4 TTL with the
+     * {@code WinDivertHelperDecrementTTL} (docs/spec/helpers.md §5): decrements the IPv4 TTL with the
      * incremental checksum update of the reference, or the IPv6 hop limit.
      *
      * @return false (packet unchanged) if the packet is shorter than 20 bytes (40 for IPv6), the
@@ -301,7 +301,7 @@ public final class Packet {
             }
             data.put(8, (byte) (ttl - 1));
             // The reference adds 1 to the checksum read as a little-endian word, with this
-            // wrap-around (helpers.md §5); the stored bytes must match it exactly.
+            // wrap-around (docs/spec/helpers.md §5); the stored bytes must match it exactly.
             int c = PacketParser.u8(data, 10) | PacketParser.u8(data, 11) << 8;
             c = c >= 0xFFFE ? c - 0xFFFE : c + 1;
             data.put(10, (byte) c);
@@ -318,7 +318,7 @@ public final class Packet {
         return true;
     }
 
-    /** {@code WinDivertHelperHashPacket} (helpers.md §7): 0 if not IP or truncated. */
+    /** {@code WinDivertHelperHashPacket} (docs/spec/helpers.md §7): 0 if not IP or truncated. */
     public long hash(long seed) {
         return PacketHash.hashPacket(data, 0, length(), seed);
     }

@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
- * WinDivert's 64-bit packet hash (helpers.md §7), bit-identical to the reference, and the
- * {@code random8/16/32} filter values derived from it (filter-language.md §8.4).
+ * WinDivert's 64-bit packet hash (docs/spec/helpers.md §7), bit-identical to the reference, and the
+ * {@code random8/16/32} filter values derived from it (docs/spec/filter-language.md §8.4).
  */
 public final class PacketHash {
     private static final long P1 = 0x9E3779B185EBCA87L;

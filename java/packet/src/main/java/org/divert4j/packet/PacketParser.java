@@ -5,7 +5,7 @@ import java.nio.ByteOrder;
 import java.util.Optional;
 
 /**
- * WinDivert's user-mode packet decomposition (helpers.md §3.1): the one parser every Java
+ * WinDivert's user-mode packet decomposition (docs/spec/helpers.md §3.1): the one parser every Java
  * component uses to find headers (through {@link Decomposer}, which callers decomposing every
  * packet of a stream reuse). It never throws on bad input: a buffer that is not an IP packet
  * gives {@link Optional#empty()}, a truncated or padded one a decomposition that says so.

@@ -1,12 +1,12 @@
 /**
- * WinDivert's packet helpers (helpers.md), in Java.
+ * WinDivert's packet helpers (docs/spec/helpers.md), in Java.
  *
  * <ul>
  *   <li>{@link org.divert4j.packet.Packet}: one IP packet in a heap or direct buffer, with lazy
  *       mutable header views ({@link org.divert4j.packet.header}), {@code validate()},
  *       checksums, TTL decrement, the packet hash, payload resizing and batch parsing.</li>
  *   <li>{@link org.divert4j.packet.PacketParser} / {@link org.divert4j.packet.Decomposition}:
- *       the single decomposition (helpers.md §3.1) everything else builds on.</li>
+ *       the single decomposition (docs/spec/helpers.md §3.1) everything else builds on.</li>
  *   <li>{@link org.divert4j.packet.Checksums}, {@link org.divert4j.packet.PacketHash}: §4 and
  *       §7.</li>
  *   <li>{@link org.divert4j.packet.IpAddresses}: address text parse/format (§6) and

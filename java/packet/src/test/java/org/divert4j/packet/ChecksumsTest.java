@@ -8,7 +8,7 @@ import java.util.Map;
 import org.divert4j.abi.Address;
 import org.junit.jupiter.api.Test;
 
-/** helpers.md §4 and §5: checksum recalculation and the TTL decrement. */
+/** docs/spec/helpers.md §4 and §5: checksum recalculation and the TTL decrement. */
 class ChecksumsTest {
 
     private static Packet packet(String hex) {
@@ -247,7 +247,7 @@ class ChecksumsTest {
         assertThat(ttl1.toString()).isEqualTo(h.substring(0, 16) + "01" + h.substring(18));
         assertThat(packet(h.substring(0, 16) + "00" + h.substring(18)).decrementTtl()).isFalse();
         assertThat(packet(h.substring(0, 38)).decrementTtl()).isFalse();
-        // No IHL/length validation (helpers.md §5): a malformed IPv4 header is still decremented.
+        // No IHL/length validation (docs/spec/helpers.md §5): a malformed IPv4 header is still decremented.
         assertThat(packet("41" + h.substring(2, 40)).decrementTtl()).isTrue();
         assertThat(packet("70" + h.substring(2)).decrementTtl()).isFalse();
         Packet v6 = packet(SamplePackets.P5);

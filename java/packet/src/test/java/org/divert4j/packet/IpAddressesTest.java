@@ -30,7 +30,7 @@ class IpAddressesTest {
         assertThat(IpAddresses.parseIpv4("001.002.0003.4")).isEqualTo(OptionalInt.of(0x01020304));
         assertThat(IpAddresses.parseIpv4("255.255.255.255")).isEqualTo(OptionalInt.of(0xFFFFFFFF));
         assertThat(IpAddresses.parseIpv4("0.0.0.0")).isEqualTo(OptionalInt.of(0));
-        // Components are reduced modulo 2^32 before the range check (§2.5/§6.1 quirk).
+        // Components are reduced modulo 2^32 before the range check (docs/spec/filter-language.md §2.5, docs/spec/helpers.md §6.1 quirk).
         assertThat(IpAddresses.parseIpv4("4294967306.0.0.1")).isEqualTo(OptionalInt.of(0x0A000001));
         assertThat(IpAddresses.parseIpv4("1.2.3.4294967296")).isEqualTo(OptionalInt.of(0x01020300));
         assertThat(IpAddresses.parseIpv4("0000000000000000000000000000000000000000010.0.0.1"))
@@ -75,7 +75,7 @@ class IpAddressesTest {
         // A plain dotted quad is IPv4-compatible here (the filter tokenizer tries IPv4 first).
         assertThat(parsed6("1.2.3.4")).isEqualTo(v6(0, 0x01020304));
         assertThat(parsed6("8.8.4.4")).isEqualTo(v6(0, 0x08080404));
-        // n = 9: the first tail group is dropped (filter-language.md §11.4).
+        // n = 9: the first tail group is dropped (docs/spec/filter-language.md §11.4).
         assertThat(parsed6("::5:0:0:0:0:0:ffff:1.2.3.4")).isEqualTo(U128.ipv4Mapped(0x01020304));
         assertThat(parsed6("::4294967306.0.0.1")).isEqualTo(v6(0, 0x0A000001));
     }

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-/** The verified hash values of helpers.md §7.5. */
+/** The verified hash values of docs/spec/helpers.md §7.5. */
 class PacketHashTest {
 
     @ParameterizedTest(name = "{0} seed {1}")

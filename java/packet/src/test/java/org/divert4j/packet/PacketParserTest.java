@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Decomposition of the spec's sample packets (filter-language.md §8.2, §11). */
+/** Decomposition of the spec's sample packets (docs/spec/filter-language.md §8.2, §11). */
 class PacketParserTest {
 
     private static Decomposition parse(String hex) {

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Payload replacement with length fixes (IPv4, IPv6, UDP) and batch iteration (helpers.md §3.3). */
+/** Payload replacement with length fixes (IPv4, IPv6, UDP) and batch iteration (docs/spec/helpers.md §3.3). */
 class PacketResizeAndBatchTest {
 
     private static Packet packet(String hex) {

@@ -1,6 +1,6 @@
 package org.divert4j.packet;
 
-/** The sample packets of filter-language.md §11.1 and helpers.md §7.5. */
+/** The sample packets of docs/spec/filter-language.md §11.1 and docs/spec/helpers.md §7.5. */
 final class SamplePackets {
     static final String P1 = "4500003c1234400040010e7d0a00000108080808080000000d560001202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
     static final String P2 = "45000046482d40004006a8410a0a0a0a5db8d877a31a00505338ccc25637b35580180073000000000101080a002c851b1b7f3a71474554202f20485454502f312e310d0a0d0a";

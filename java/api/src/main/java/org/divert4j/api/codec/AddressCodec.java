@@ -9,7 +9,7 @@ import org.divert4j.abi.LayerData;
 import org.divert4j.abi.U128;
 
 /**
- * Converts {@link Address} values to and from the 80-byte address record of device-abi.md §7:
+ * Converts {@link Address} values to and from the 80-byte address record of docs/spec/device-abi.md §7:
  * little-endian, a u32 bit-field word at offset 8 (layer, event, then the flag bits LSB first),
  * reserved words written as zero, and the layer-specific union at offset 16. Addresses in the
  * FLOW/SOCKET variant are four u32 words, word 0 least significant (IPv4 stored IPv4-mapped).

@@ -9,7 +9,7 @@ import org.divert4j.abi.Shutdown;
 
 /**
  * The 16-byte request header passed as the input buffer of every device request
- * (device-abi.md §3). Each factory returns a fresh, fully zeroed header with only the member
+ * (docs/spec/device-abi.md §3). Each factory returns a fresh, fully zeroed header with only the member
  * of its request filled in, little-endian; pointers are 64-bit values.
  */
 public final class RequestHeader {

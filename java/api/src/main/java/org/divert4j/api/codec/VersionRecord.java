@@ -5,7 +5,7 @@ import java.nio.ByteOrder;
 import org.divert4j.abi.Abi;
 
 /**
- * The 64-byte version record exchanged by INITIALIZE (device-abi.md §5): magic, major, minor,
+ * The 64-byte version record exchanged by INITIALIZE (docs/spec/device-abi.md §5): magic, major, minor,
  * pointer width; the reserved words are zero when sent and ignored when received.
  *
  * @param magic {@link Abi#MAGIC_DLL} from the client, {@link Abi#MAGIC_SYS} from the driver
@@ -49,7 +49,7 @@ public record VersionRecord(long magic, int major, int minor, int bits) {
 
     /**
      * True if this is a driver reply the client accepts: the driver magic and major version 2
-     * or later (device-abi.md §4.1 step 5).
+     * or later (docs/spec/device-abi.md §4.1 step 5).
      *
      * @return whether the client may proceed
      */

@@ -30,7 +30,7 @@ public interface DriverManager {
 
     /**
      * Installs and starts the driver as a demand-start kernel service, then marks it for
-     * deletion so it unloads once its last handle closes (device-abi.md §1.1, with our names).
+     * deletion so it unloads once its last handle closes (docs/spec/device-abi.md §1.1, with our names).
      * Succeeds if the service already runs.
      *
      * @param driverFile the driver binary to register if the service does not exist yet

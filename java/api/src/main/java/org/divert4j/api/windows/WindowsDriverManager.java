@@ -17,7 +17,7 @@ import org.divert4j.api.DivertException;
 import org.divert4j.api.spi.DriverManager;
 
 /**
- * The driver service through the service control manager (device-abi.md §1.1 with our names):
+ * The driver service through the service control manager (docs/spec/device-abi.md §1.1 with our names):
  * install under the install mutex as a demand-start kernel service, start it, and mark it for
  * deletion at once so it unloads when its last handle closes.
  */

@@ -21,7 +21,7 @@ import org.divert4j.api.spi.IoSlot;
 /**
  * The Windows transport: the device is opened with {@code CreateFileW} (overlapped), requests
  * go through {@code DeviceIoControl} with a per-slot OVERLAPPED and auto-reset event and are
- * awaited with {@code GetOverlappedResult} (device-abi.md §10); {@code CancelIoEx} cancels.
+ * awaited with {@code GetOverlappedResult} (docs/spec/device-abi.md §10); {@code CancelIoEx} cancels.
  */
 public final class WindowsTransport implements DeviceTransport {
     static final int ERROR_IO_PENDING = 997;

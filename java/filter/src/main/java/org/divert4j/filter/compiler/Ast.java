@@ -3,7 +3,7 @@ package org.divert4j.filter.compiler;
 import org.divert4j.filter.Comparison;
 import org.divert4j.filter.Field;
 
-/** The parse tree of filter-language.md §3.2 ({@code not} already absorbed into the test). */
+/** The parse tree of docs/spec/filter-language.md §3.2 ({@code not} already absorbed into the test). */
 public final class Ast {
     private Ast() {
     }

@@ -4,7 +4,7 @@ import org.antlr.v4.runtime.Token;
 import org.divert4j.filter.Comparison;
 import org.divert4j.filter.Field;
 
-/** Turns the parse tree into the {@link Ast}: and left-nested, or right-nested (§3.2). */
+/** Turns the parse tree into the {@link Ast}: and left-nested, or right-nested (docs/spec/filter-language.md §3.2). */
 public final class AstFactory {
     private AstFactory() {
     }

@@ -9,7 +9,7 @@ import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
 
 /**
- * Code generation exactly as filter-object.md a.5: labels in creation order, right/else parts
+ * Code generation exactly as docs/spec/filter-object.md a.5: labels in creation order, right/else parts
  * generated before left/condition parts, folded tests short-circuiting to their continuation,
  * dead code below the root kept, at most 256 labels.
  */

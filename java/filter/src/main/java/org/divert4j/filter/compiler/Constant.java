@@ -5,7 +5,7 @@ import org.divert4j.abi.U128;
 import org.divert4j.filter.SignMagnitude;
 
 /**
- * A filter constant: sign and 128-bit magnitude (filter-language.md §4.1). {@code -0} exists and
+ * A filter constant: sign and 128-bit magnitude (docs/spec/filter-language.md §4.1). {@code -0} exists and
  * differs from {@code 0}.
  *
  * @param negative the sign flag
@@ -28,7 +28,7 @@ public record Constant(boolean negative, U128 magnitude) {
     }
 
     /**
-     * Sign-magnitude comparison over all 128 bits (§4.2 as constant folding uses it): a negative
+     * Sign-magnitude comparison over all 128 bits (docs/spec/filter-language.md §4.2 as constant folding uses it): a negative
      * value is below every non-negative one ({@code -0 < 0}); two negatives compare inverted.
      */
     public int compareTo(Constant o) {

@@ -10,8 +10,8 @@ import org.divert4j.filter.FilterException;
 
 /**
  * The semantic checks the grammar runs while it parses, in the order the reference performs
- * them: the depth budget (filter-language.md §3.3), the error overwriting inside parentheses
- * (§3.4) and the array index bounds (§5.2).
+ * them: the depth budget (docs/spec/filter-language.md §3.3), the error overwriting inside parentheses
+ * (docs/spec/filter-language.md §3.4) and the array index bounds (§5.2).
  */
 public abstract class FilterParserBase extends Parser {
     /** The largest index number written in brackets. */
@@ -39,7 +39,7 @@ public abstract class FilterParserBase extends Parser {
     }
 
     /**
-     * §3.4: the expression inside {@code (} failed. At {@code )} the original error stands; at
+     * docs/spec/filter-language.md §3.4: the expression inside {@code (} failed. At {@code )} the original error stands; at
      * {@code ?} the branches are parsed on (their errors win; if they parse, the original error
      * stands, where the reference would crash); anywhere else the error becomes a parse error at
      * the current token.
@@ -64,7 +64,7 @@ public abstract class FilterParserBase extends Parser {
                 + " inside parentheses (after: " + inner.getMessage() + ")"));
     }
 
-    /** §5.2 rule 1: the number in brackets, checked before it is consumed. */
+    /** docs/spec/filter-language.md §5.2 rule 1: the number in brackets, checked before it is consumed. */
     protected final void checkIndexNumber() {
         Token t = getCurrentToken();
         if (t.getType() != FilterLexer.NUMBER) {
@@ -79,7 +79,7 @@ public abstract class FilterParserBase extends Parser {
         }
     }
 
-    /** §5.2 rule 2: the scaled byte offset, checked at the token after the index. */
+    /** docs/spec/filter-language.md §5.2 rule 2: the scaled byte offset, checked at the token after the index. */
     protected final void checkIndex(Token fieldToken, Token minus, Token number, Token bytes) {
         Field field = ((FilterToken) fieldToken).field();
         int size = field.elementSize();

@@ -7,7 +7,7 @@ import org.divert4j.filter.Field;
  * A token of the filter language as the parser sees it: ANTLR's token plus what the word
  * classification found (the field of a FIELD/ARRAY_FIELD, the value of a NUMBER) and the
  * position WinDivert reports for it, which differs from the start offset for the implicit BYTES
- * token of {@code 80b} (always 0, filter-language.md §2.3).
+ * token of {@code 80b} (always 0, docs/spec/filter-language.md §2.3).
  */
 public final class FilterToken extends CommonToken {
     private static final long serialVersionUID = 1L;

@@ -15,16 +15,16 @@ import org.divert4j.filter.FilterException;
 import org.divert4j.packet.IpAddresses;
 
 /**
- * Turns filter text into the parser's tokens (filter-language.md §2): runs the generated
+ * Turns filter text into the parser's tokens (docs/spec/filter-language.md §2): runs the generated
  * {@link FilterLexer} for the raw lexemes and classifies words by the name table of the layer,
  * the discarded {@code b}, and the decimal, hex, IPv4 and IPv6 literal rules, with the token
  * budget and WinDivert's error positions. Tokenizing completes before parsing, so a lexical error
  * anywhere wins over a parse error earlier in the text.
  */
 public final class FilterTokenizer {
-    /** Tokens the reference stores at most (END not counted, §2.4). */
+    /** Tokens the reference stores at most (END not counted, docs/spec/filter-language.md §2.4). */
     static final int MAX_TOKENS = 1277;
-    /** The longest word in bytes (§2.3). */
+    /** The longest word in bytes (docs/spec/filter-language.md §2.3). */
     static final int MAX_WORD = 39;
 
     private static final BigInteger LIMIT = BigInteger.ONE.shiftLeft(128);
@@ -97,7 +97,7 @@ public final class FilterTokenizer {
         if (n >= 2 && word.charAt(n - 1) == ':' && word.charAt(n - 2) != ':') {
             word = word.substring(0, n - 1);
             colon = start + n - 1;
-            errorPos = start - 1; // QUIRK reproduced from the reference (§2.3)
+            errorPos = start - 1; // QUIRK reproduced from the reference (docs/spec/filter-language.md §2.3)
         }
         int stop = start + word.length() - 1;
         Field field = Field.byText(word);
@@ -126,7 +126,7 @@ public final class FilterTokenizer {
                 out.add(token(FilterLexer.NOT, word, start, stop));
                 return colon;
             case "b":
-                return colon; // QUIRK: a lone b is dropped (§2.3)
+                return colon; // QUIRK: a lone b is dropped (docs/spec/filter-language.md §2.3)
             default:
                 break;
         }

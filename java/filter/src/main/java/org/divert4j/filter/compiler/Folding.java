@@ -7,7 +7,7 @@ import org.divert4j.abi.U128;
 import org.divert4j.filter.Field;
 
 /**
- * Constant folding (filter-language.md §7): a test whose outcome follows from the field's fold
+ * Constant folding (docs/spec/filter-language.md §7): a test whose outcome follows from the field's fold
  * range is replaced by {@code τ == 1} or {@code τ == 0}, τ being the constant {@code true} or a
  * protocol field. This changes semantics (e.g. {@code tcp.DstPort > 65535} becomes
  * {@code tcp == 0}) and is reproduced exactly.

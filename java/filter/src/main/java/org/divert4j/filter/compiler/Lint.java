@@ -7,7 +7,7 @@ import org.divert4j.filter.FilterWarning;
 import org.divert4j.filter.FilterWarning.Kind;
 
 /**
- * Warnings about WinDivert semantics that surprise (README §1): folded tests, constants wider
+ * Warnings about WinDivert semantics that surprise (docs/spec/README.md §1): folded tests, constants wider
  * than the field, negative constants on unsigned fields, {@code ipv6.FlowLabel}, {@code not} on
  * a header that may be absent, and payload indexes no packet can reach.
  */

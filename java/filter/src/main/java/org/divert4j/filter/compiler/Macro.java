@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.divert4j.abi.Layer;
 
-/** The upper-case macros that stand for numbers (filter-language.md §6). */
+/** The upper-case macros that stand for numbers (docs/spec/filter-language.md §6). */
 enum Macro {
     TRUE(1, 0x1F), FALSE(0, 0x1F), TCP(6, 0x1F), UDP(17, 0x1F), ICMP(1, 0x1F), ICMPV6(58, 0x1F),
     NETWORK(0, 0x1F), NETWORK_FORWARD(1, 0x1F), FLOW(2, 0x1F), SOCKET(3, 0x1F), REFLECT(4, 0x1F),

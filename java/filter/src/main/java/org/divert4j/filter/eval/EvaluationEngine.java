@@ -4,7 +4,7 @@ import org.divert4j.abi.Address;
 
 /**
  * Something that evaluates a filter like {@code WinDivertHelperEvalFilter}
- * (filter-language.md §8.5): the Java evaluator, or the C core through JNA. All engines must
+ * (docs/spec/filter-language.md §8.5): the Java evaluator, or the C core through JNA. All engines must
  * agree on every case.
  */
 public interface EvaluationEngine {

@@ -11,7 +11,7 @@ import org.divert4j.packet.Decomposer;
 
 /**
  * Executes compiled filter programs over a packet and its address exactly as WinDivert does
- * (filter-object.md a.4, filter-language.md §5 and §8), quirks included: narrow fields compare
+ * (docs/spec/filter-object.md a.4, docs/spec/filter-language.md §5 and §8), quirks included: narrow fields compare
  * only the constant's low 32 bits, an irrelevant test is false, {@code ip}/{@code ipv6} are 0 at
  * FLOW and SOCKET, {@code ipv6.FlowLabel} has its byte-order slip, {@code length} is the buffer
  * length, and {@code random*} come from the packet hash seeded with the timestamp.
@@ -24,7 +24,7 @@ public final class FilterEvaluator {
     }
 
     /**
-     * The entry point of {@code WinDivertHelperEvalFilter} (filter-language.md §8.5) for an
+     * The entry point of {@code WinDivertHelperEvalFilter} (docs/spec/filter-language.md §8.5) for an
      * already compiled program: the layer is the address's; at NETWORK and NETWORK_FORWARD the
      * packet must decompose and agree with the address's IPv6 flag; at FLOW and SOCKET there must
      * be no packet; at REFLECT the packet is ignored. Prepares the program on every call: to
@@ -44,7 +44,7 @@ public final class FilterEvaluator {
     }
 
     /**
-     * {@code WinDivertHelperEvalFilter} (filter-language.md §8.5): checks the packet against the
+     * {@code WinDivertHelperEvalFilter} (docs/spec/filter-language.md §8.5): checks the packet against the
      * address's layer, compiles the filter (text is folded; an object string is decoded without
      * layer checks) for that layer and runs it. Every failure is an {@link Outcome#ERROR} verdict
      * saying why: WinDivert's FALSE with ERROR_INVALID_PARAMETER.
@@ -93,7 +93,7 @@ public final class FilterEvaluator {
     }
 
     /**
-     * Runs a program (filter-object.md a.4) without the entry-point checks of §8.5.
+     * Runs a program (docs/spec/filter-object.md a.4) without the entry-point checks of docs/spec/filter-language.md §8.5.
      *
      * @param program the compiled program
      * @param layer the layer the program runs at; decides which fields are legal

@@ -156,7 +156,7 @@ public final class FilterProgram {
         }
 
         /**
-         * The table (filter-language.md §5) for the packet fields at the network layers; null
+         * The table (docs/spec/filter-language.md §5) for the packet fields at the network layers; null
          * for the fields read by {@link FilterProgram#narrow} and {@link FilterProgram#compareWide}.
          */
         static Load of(Field f) {
@@ -277,7 +277,7 @@ public final class FilterProgram {
     }
 
     /**
-     * Prepares a program (filter-object.md (a)); instruction 0 is the entry.
+     * Prepares a program (docs/spec/filter-object.md (a)); instruction 0 is the entry.
      *
      * @param program the instructions, possibly invalid ones (they fail when executed)
      * @return the prepared program
@@ -301,7 +301,7 @@ public final class FilterProgram {
 
     /**
      * {@link FilterEvaluator#evaluate(List, ByteBuffer, int, int, Address)} for this program:
-     * the entry checks of filter-language.md §8.5, then the program at the address's layer.
+     * the entry checks of docs/spec/filter-language.md §8.5, then the program at the address's layer.
      *
      * @param packet the packet bytes, or null
      * @param offset index of the packet's first byte in {@code packet}
@@ -385,7 +385,7 @@ public final class FilterProgram {
     }
 
     /**
-     * The entry checks of §8.5 step 2; at the network layers decomposes the packet into
+     * The entry checks of docs/spec/filter-language.md §8.5 step 2; at the network layers decomposes the packet into
      * {@code d} and returns true, elsewhere returns false.
      */
     static boolean entry(ByteBuffer packet, int offset, int length, Address address, Decomposer d)
@@ -411,7 +411,7 @@ public final class FilterProgram {
     }
 
     /**
-     * filter-object.md a.4. {@code b}, {@code off}, {@code len} and {@code d} are the packet at
+     * docs/spec/filter-object.md a.4. {@code b}, {@code off}, {@code len} and {@code d} are the packet at
      * the network layers (d its decomposition); unused elsewhere.
      */
     boolean run(Layer layer, ByteBuffer b, int off, int len, Decomposer d, Address a)
@@ -506,7 +506,7 @@ public final class FilterProgram {
     }
 
     /**
-     * The ordered key of a narrow field's value (filter-language.md §5), or {@link #IRRELEVANT}.
+     * The ordered key of a narrow field's value (docs/spec/filter-language.md §5), or {@link #IRRELEVANT}.
      * {@code off} is the packet's first byte in {@code b}.
      */
     private static long narrow(Field field, Layer layer, ByteBuffer b, int off, int len, Decomposer d, Address a) {
@@ -524,7 +524,7 @@ public final class FilterProgram {
             case UDP: return flag(a.endpoint().protocol() == 17);
             case ICMPV6: return flag(a.ipv6() && a.endpoint().protocol() == 58);
             case IPV6_FLOWLABEL:
-                // WinDivert's byte-order slip, reproduced (filter-language.md §5.4).
+                // WinDivert's byte-order slip, reproduced (docs/spec/filter-language.md §5.4).
                 return d.ipVersion() == 6 ? (long) u8(b, off + 2) << 24 | u8(b, off + 3) << 16 | (u8(b, off + 1) & 0x0F) << 8
                         : IRRELEVANT;
             case TCP_PAYLOADLENGTH: return d.transport() == Transport.TCP ? d.payloadLength() : IRRELEVANT;

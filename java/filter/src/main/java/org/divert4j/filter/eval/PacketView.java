@@ -19,7 +19,7 @@ public record PacketView(ByteBuffer buffer, int offset, int length, Decompositio
     /**
      * Decomposes {@code length} bytes of {@code buffer} from {@code offset}.
      *
-     * @return empty if the bytes are not an IP packet (filter-language.md §8.2)
+     * @return empty if the bytes are not an IP packet (docs/spec/filter-language.md §8.2)
      * @throws IndexOutOfBoundsException if the range is outside the buffer
      */
     public static Optional<PacketView> of(ByteBuffer buffer, int offset, int length) {

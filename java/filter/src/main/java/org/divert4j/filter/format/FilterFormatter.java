@@ -14,7 +14,7 @@ import org.divert4j.filter.Instruction;
 import org.divert4j.packet.IpAddresses;
 
 /**
- * The decompiler of {@code WinDivertHelperFormatFilter} (filter-object.md (d)): turns a program
+ * The decompiler of {@code WinDivertHelperFormatFilter} (docs/spec/filter-object.md (d)): turns a program
  * back into filter text by local merging of instructions into and/or/ternary nodes (d.2),
  * rebuilding the tree from instruction 0 (d.3) and printing it (d.4, d.5). The output for a
  * given program is exactly the reference's.

@@ -9,7 +9,7 @@ import org.divert4j.filter.Field;
 import org.divert4j.filter.Instruction;
 
 /**
- * The filter-flags word {@code WinDivertOpen} sends with STARTUP (filter-object.md (c)): which
+ * The filter-flags word {@code WinDivertOpen} sends with STARTUP (docs/spec/filter-object.md (c)): which
  * directions, IP versions and events a program could possibly accept, by a conservative
  * backward analysis. The driver uses it only to skip callouts, so "possible" errs towards true.
  */

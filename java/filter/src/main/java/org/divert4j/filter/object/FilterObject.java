@@ -8,7 +8,7 @@ import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
 
 /**
- * The printable object string {@code @WinDiv_…} of a compiled program (filter-object.md (b)):
+ * The printable object string {@code @WinDiv_…} of a compiled program (docs/spec/filter-object.md (b)):
  * encoding exactly as the reference library writes it, and decoding with the reference
  * decoder's validation (syntax, field/test/neg/label ranges; no layer or constant-range checks).
  */

@@ -1,7 +1,7 @@
 package org.divert4j.filter.object;
 
 /**
- * An instruction array that a driver must refuse (filter-object.md a.7): which of the eight
+ * An instruction array that a driver must refuse (docs/spec/filter-object.md a.7): which of the eight
  * rules is broken, by which instruction, and how.
  */
 public final class InvalidProgramException extends Exception {
@@ -21,7 +21,7 @@ public final class InvalidProgramException extends Exception {
         this.instruction = instruction;
     }
 
-    /** The rule of filter-object.md a.7 that is broken (1…8). */
+    /** The rule of docs/spec/filter-object.md a.7 that is broken (1…8). */
     public int rule() {
         return rule;
     }

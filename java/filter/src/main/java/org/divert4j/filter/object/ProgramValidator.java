@@ -13,7 +13,7 @@ import org.divert4j.filter.SignMagnitude;
 
 /**
  * The checks a driver performs on a program received from user mode before it trusts it
- * (filter-object.md a.7, all eight rules). A program that passes terminates within n steps,
+ * (docs/spec/filter-object.md a.7, all eight rules). A program that passes terminates within n steps,
  * uses only fields of its layer and only constants the evaluator's narrow/wide rules can
  * compare meaningfully. Used by the API before STARTUP and as the reference for the C core.
  */

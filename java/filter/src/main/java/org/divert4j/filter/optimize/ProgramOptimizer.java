@@ -19,7 +19,7 @@ import org.divert4j.filter.object.ProgramValidator;
  * effects, so an instruction may be skipped whenever its outcome is already known.
  *
  * <p>First, passes that keep the straightforward program's instruction order, so jumps stay
- * forward (filter-object.md a.7):
+ * forward (docs/spec/filter-object.md a.7):
  * <ul>
  * <li>facts: every edge knows the outcomes of the tests on all paths to it (a test's outcome
  *     holds on an edge if it holds on every path reaching the edge's source, or is the
@@ -86,7 +86,7 @@ public final class ProgramOptimizer {
                 ins.arg1(), ins.arg2(), ins.arg3());
     }
 
-    /** The first instruction a driver refuses on its own at the layer (filter-object.md a.7), or null. */
+    /** The first instruction a driver refuses on its own at the layer (docs/spec/filter-object.md a.7), or null. */
     private static Instruction firstRefused(List<Instruction> program, Layer layer) {
         for (Instruction ins : program) {
             try {

@@ -14,7 +14,7 @@ import org.divert4j.filter.Instruction;
  * IPv6, and a header field is relevant exactly when its header is there ({@code tcp.*} and
  * {@code tcp.Payload*} only for TCP, {@code ip.*} only for IPv4 ...). At FLOW and SOCKET
  * {@code ip} and {@code ipv6} are always 0, {@code tcp} and {@code udp} are {@code protocol}
- * 6 and 17, and {@code icmp}/{@code icmpv6} imply {@code protocol} 1/58 (filter-language.md
+ * 6 and 17, and {@code icmp}/{@code icmpv6} imply {@code protocol} 1/58 (docs/spec/filter-language.md
  * §5.4). At every layer where they exist, {@code inbound} is 1 - {@code outbound}.
  */
 final class Protocols {

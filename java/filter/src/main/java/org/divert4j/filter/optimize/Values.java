@@ -10,10 +10,10 @@ import org.divert4j.filter.Instruction;
 /**
  * A set of values a field can have, as sorted, disjoint closed intervals of integers.
  *
- * <p>{@link #domain} is every value the evaluator can load for the field (filter-language.md
- * §5, device-abi.md §7): the width of the header bits or address member it comes from, so a
+ * <p>{@link #domain} is every value the evaluator can load for the field (docs/spec/filter-language.md
+ * §5, docs/spec/device-abi.md §7): the width of the header bits or address member it comes from, so a
  * larger domain than the real one is only less precise, never wrong. {@link #of} is the part of
- * the domain a test passes, following COMPARE (filter-object.md a.4) exactly: narrow fields
+ * the domain a test passes, following COMPARE (docs/spec/filter-object.md a.4) exactly: narrow fields
  * compare only {@code arg0}; a constant {@code -m} with m &gt; 0 is the integer -m, and {@code -0}
  * lies between -1 and 0 (no value equals it, every value from 0 up is greater).
  */

@@ -22,7 +22,7 @@ import org.divert4j.packet.Hex;
 import org.divert4j.packet.IpAddresses;
 
 /**
- * One line of a test-vector file (specs README §2): an evaluation case ({@code packet},
+ * One line of a test-vector file (docs/spec/README.md §2): an evaluation case ({@code packet},
  * {@code addr}, {@code expect}) or a syntax case ({@code accept}, {@code object} or
  * {@code errorPos}/{@code error}).
  *

@@ -4,7 +4,7 @@ import org.divert4j.filter.FilterError;
 import org.divert4j.filter.FilterException;
 
 /**
- * The one way formatted text (filter-object.md d.4, printed exactly as the reference does) can
+ * The one way formatted text (docs/spec/filter-object.md d.4, printed exactly as the reference does) can
  * fail to compile again: the ternary's {@code ": "} is glued to the value before it, so an
  * address ending in {@code ::} becomes the word {@code :::} and a 39-digit number becomes a
  * 40-byte word.

@@ -10,7 +10,7 @@ import org.divert4j.filter.FilterWarning;
 import org.divert4j.filter.FilterWarning.Kind;
 import org.junit.jupiter.api.Test;
 
-/** One test per trap of README §1 "Lint", plus filters that must stay silent. */
+/** One test per trap of docs/spec/README.md §1 "Lint", plus filters that must stay silent. */
 class LintTest {
 
     private static List<FilterWarning> warnings(String filter) throws FilterException {

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** Every example of filter-language.md §11.3/§11.4 and filter-object.md b.7/d.6. */
+/** Every example of docs/spec/filter-language.md §11.3/§11.4 and docs/spec/filter-object.md b.7/d.6. */
 class SpecExamplesTest {
 
     private static FilterException error(String filter, Layer layer) {

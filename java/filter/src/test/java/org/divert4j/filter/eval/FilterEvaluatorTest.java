@@ -19,7 +19,7 @@ import org.divert4j.packet.Hex;
 import org.junit.jupiter.api.Test;
 
 /**
- * The evaluator on hand-built programs over the sample packets of filter-language.md §11.1:
+ * The evaluator on hand-built programs over the sample packets of docs/spec/filter-language.md §11.1:
  * the value model, relevance, quirks and the entry-point checks, independent of the compiler.
  */
 class FilterEvaluatorTest {

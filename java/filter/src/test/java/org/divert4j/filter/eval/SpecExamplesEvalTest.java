@@ -10,7 +10,7 @@ import org.divert4j.packet.Hex;
 import org.junit.jupiter.api.Test;
 
 /**
- * filter-language.md §11.2, examples 1–67, through the public text entry point (compiler +
+ * docs/spec/filter-language.md §11.2, examples 1–67, through the public text entry point (compiler +
  * evaluator): {@code # ; layer ; packet ; address flags ; filter ; result}.
  */
 class SpecExamplesEvalTest {

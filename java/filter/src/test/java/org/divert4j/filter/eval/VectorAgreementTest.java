@@ -91,7 +91,7 @@ class VectorAgreementTest {
         assertThat(evaluations).isGreaterThan(10000L);
     }
 
-    /** The program as the object string carries it (filter-object.md b.4): dropped bits cleared. */
+    /** The program as the object string carries it (docs/spec/filter-object.md b.4): dropped bits cleared. */
     private static List<Instruction> carried(List<Instruction> program) {
         List<Instruction> out = new ArrayList<>();
         for (Instruction i : program) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Flags and driver validation on programs from the compiler: the examples of filter-object.md
+ * Flags and driver validation on programs from the compiler: the examples of docs/spec/filter-object.md
  * (c) and the "compiles but the driver refuses" consequences listed after a.7.
  */
 class CompiledProgramsTest {

@@ -10,7 +10,7 @@ import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
 import org.junit.jupiter.api.Test;
 
-/** The filter flags of filter-object.md (c), on the spec's examples and edge cases of POSSIBLE. */
+/** The filter flags of docs/spec/filter-object.md (c), on the spec's examples and edge cases of POSSIBLE. */
 class FilterFlagsTest {
 
     private static long flags(String object, Layer layer) throws FilterException {

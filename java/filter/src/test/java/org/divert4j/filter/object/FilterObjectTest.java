@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The object string of filter-object.md (b): every example of b.2, b.5, b.6, b.7 and b.8. */
+/** The object string of docs/spec/filter-object.md (b): every example of b.2, b.5, b.6, b.7 and b.8. */
 class FilterObjectTest {
     private static final int A = Instruction.ACCEPT;
     private static final int X = Instruction.REJECT;

@@ -10,7 +10,7 @@ import org.divert4j.filter.Field;
 import org.divert4j.filter.Instruction;
 import org.junit.jupiter.api.Test;
 
-/** Every rule of filter-object.md a.7, accepted and refused at its edges. */
+/** Every rule of docs/spec/filter-object.md a.7, accepted and refused at its edges. */
 class ProgramValidatorTest {
     private static final int A = Instruction.ACCEPT;
     private static final int X = Instruction.REJECT;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The vector-line model of specs README §2. */
+/** The vector-line model of docs/spec/README.md §2. */
 class VectorCaseTest {
 
     @Test

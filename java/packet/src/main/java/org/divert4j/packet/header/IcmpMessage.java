@@ -2,7 +2,7 @@ package org.divert4j.packet.header;
 
 import java.nio.ByteBuffer;
 
-/** The 8-byte ICMP and ICMPv6 header (helpers.md §1.3): type, code, checksum, 32-bit body. */
+/** The 8-byte ICMP and ICMPv6 header (docs/spec/helpers.md §1.3): type, code, checksum, 32-bit body. */
 public abstract sealed class IcmpMessage extends HeaderView permits IcmpHeader, Icmpv6Header {
     /** Bytes of the header. */
     public static final int LENGTH = 8;

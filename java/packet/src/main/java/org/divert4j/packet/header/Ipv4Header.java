@@ -2,7 +2,7 @@ package org.divert4j.packet.header;
 
 import java.nio.ByteBuffer;
 
-/** The IPv4 header (helpers.md §1.1): 20 fixed bytes plus options up to 4 × IHL bytes. */
+/** The IPv4 header (docs/spec/helpers.md §1.1): 20 fixed bytes plus options up to 4 × IHL bytes. */
 public final class Ipv4Header extends HeaderView {
     /** Bytes of the fixed part. */
     public static final int MIN_LENGTH = 20;

@@ -3,7 +3,7 @@ package org.divert4j.packet.header;
 import java.nio.ByteBuffer;
 
 /**
- * One IPv6 extension header of the chain WinDivert walks (helpers.md §3.1 step 4): Hop-by-hop
+ * One IPv6 extension header of the chain WinDivert walks (docs/spec/helpers.md §3.1 step 4): Hop-by-hop
  * (0), Routing (43), Fragment (44), AH (51), Destination options (60) or Mobility (135). Every
  * one starts with the next-header byte; the length rule depends on the type.
  */
@@ -44,7 +44,7 @@ public final class Ipv6ExtensionHeader extends HeaderView {
         return lengthOf(type, u8(1));
     }
 
-    /** The header length rule of helpers.md §3.1 for {@code type} given its byte 1. */
+    /** The header length rule of docs/spec/helpers.md §3.1 for {@code type} given its byte 1. */
     public static int lengthOf(int type, int byte1) {
         return switch (type) {
             case 44 -> 8;

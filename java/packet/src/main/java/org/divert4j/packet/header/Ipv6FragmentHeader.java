@@ -2,7 +2,7 @@ package org.divert4j.packet.header;
 
 import java.nio.ByteBuffer;
 
-/** The 8-byte IPv6 fragment extension header (helpers.md §1.6). */
+/** The 8-byte IPv6 fragment extension header (docs/spec/helpers.md §1.6). */
 public final class Ipv6FragmentHeader extends HeaderView {
     /** Bytes of the header. */
     public static final int LENGTH = 8;

@@ -3,7 +3,7 @@ package org.divert4j.packet.header;
 import java.nio.ByteBuffer;
 import org.divert4j.abi.U128;
 
-/** The 40-byte IPv6 header (helpers.md §1.2). */
+/** The 40-byte IPv6 header (docs/spec/helpers.md §1.2). */
 public final class Ipv6Header extends HeaderView {
     /** Bytes of the header. */
     public static final int LENGTH = 40;
@@ -42,7 +42,7 @@ public final class Ipv6Header extends HeaderView {
 
     /**
      * The 20-bit flow label as a number (bytes 1–3 big-endian; not the C header's mixed-order
-     * value of helpers.md §1.2).
+     * value of docs/spec/helpers.md §1.2).
      */
     public int flowLabel() {
         return (u8(1) & 0x0F) << 16 | u16(2);

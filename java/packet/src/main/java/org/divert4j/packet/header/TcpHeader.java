@@ -2,7 +2,7 @@ package org.divert4j.packet.header;
 
 import java.nio.ByteBuffer;
 
-/** The TCP header (helpers.md §1.4): 20 fixed bytes plus options up to 4 × data offset. */
+/** The TCP header (docs/spec/helpers.md §1.4): 20 fixed bytes plus options up to 4 × data offset. */
 public final class TcpHeader extends HeaderView {
     /** Bytes of the fixed part. */
     public static final int MIN_LENGTH = 20;

@@ -2,7 +2,7 @@ package org.divert4j.packet.header;
 
 import java.nio.ByteBuffer;
 
-/** The 8-byte UDP header (helpers.md §1.5). */
+/** The 8-byte UDP header (docs/spec/helpers.md §1.5). */
 public final class UdpHeader extends HeaderView {
     /** Bytes of the header. */
     public static final int LENGTH = 8;
