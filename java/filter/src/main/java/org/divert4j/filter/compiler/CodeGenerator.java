@@ -70,14 +70,24 @@ public final class CodeGenerator {
         for (int k = 0; k <= root; k++) {
             Labelled t = g.labels.get(root - k);
             index.put(t.source(), k);
-            int[] w = words(t.constant());
-            if (t.field().isArray()) {
-                w[1] = t.index();
-            }
-            program.add(new Instruction(t.field().id(), t.op().id(), target(t.yes(), root),
-                    target(t.no(), root), t.constant().negative(), w[0], w[1], w[2], w[3]));
+            program.add(instruction(t.field(), t.op(), t.constant(), t.index(), target(t.yes(), root),
+                    target(t.no(), root)));
         }
         return new Program(List.copyOf(program), index);
+    }
+
+    /** The test as written, before folding, as an instruction whose continuations are 0. */
+    public static Instruction unfolded(Ast.Test t) {
+        return instruction(t.field(), t.op(), t.constant(), t.index(), 0, 0);
+    }
+
+    private static Instruction instruction(Field field, Comparison op, Constant constant, int index, int yes,
+            int no) {
+        int[] w = words(constant);
+        if (field.isArray()) {
+            w[1] = index;
+        }
+        return new Instruction(field.id(), op.id(), yes, no, constant.negative(), w[0], w[1], w[2], w[3]);
     }
 
     private static int target(int label, int root) {

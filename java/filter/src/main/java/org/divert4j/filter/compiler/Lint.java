@@ -25,6 +25,7 @@ public final class Lint {
 
     private final String text;
     private final CodeGenerator.Program program;
+    private final Layer layer;
     /** Per instruction: whether the tests before it establish its field's header. */
     private final boolean[] hasHeader;
     private final List<FilterWarning> out = new ArrayList<>();
@@ -32,6 +33,7 @@ public final class Lint {
     private Lint(String text, CodeGenerator.Program program, Layer layer) {
         this.text = text;
         this.program = program;
+        this.layer = layer;
         List<Instruction> queries = new ArrayList<>(Arrays.asList(
                 new Instruction[program.instructions().size()]));
         program.index().forEach((t, i) -> {
@@ -109,6 +111,11 @@ public final class Lint {
     }
 
     private void folded(Ast.Test t, Folding.Decision d, String src, Context context) {
+        if (d.type() == null && leftOut(d.value(), context)
+                && ProgramOptimizer.constant(CodeGenerator.unfolded(t), layer) == (d.value() ? 1 : 0)) {
+            // Every value the field can have gives that outcome, which its 'and'/'or' ignores.
+            return;
+        }
         if (d.type() == null) {
             warn(t, Kind.FOLDED, src + " is always " + d.value() + ": every packet's "
                     + t.field().text() + " " + (d.value() ? "passes" : "fails") + " it, so "
@@ -133,11 +140,16 @@ public final class Lint {
         if (context == Context.COND) {
             return "it is a constant " + value + " in this '?:'";
         }
-        if (value == (context == Context.OR)) {
+        if (!leftOut(value, context)) {
             return "this '" + (value ? "or" : "and") + "' is always " + value + (value
                     ? ": it matches every packet" : ": it matches no packet");
         }
         return "it is left out of this '" + (value ? "and" : "or") + "'";
+    }
+
+    /** Whether a test always {@code value} is the neutral operand of its 'and' (true) or 'or' (false). */
+    private static boolean leftOut(boolean value, Context context) {
+        return context == (value ? Context.AND : Context.OR);
     }
 
     private void neverFits(Ast.Test t, String src) {

@@ -298,11 +298,11 @@ public final class ProgramOptimizer {
     }
 
     /**
-     * 1 or 0 if the test has that outcome on every input at {@code layer}; else UNKNOWN. A test
+     * 1 or 0 if the test has that outcome on every input at {@code layer}; else -1. A test
      * no value passes always fails; one every value passes always succeeds if the field is
      * always relevant. {@code zero}, and {@code ip}/{@code ipv6} at FLOW and SOCKET, are 0.
      */
-    static int constant(Instruction test, Layer layer) {
+    public static int constant(Instruction test, Layer layer) {
         Field field = Field.of(test.field());
         Values pass = Values.of(test);
         if (field == Field.ZERO || Protocols.constantZero(field, layer)) {

@@ -54,6 +54,20 @@ class LintTest {
     }
 
     @Test
+    void alwaysTrueTestsTheirAndIgnoresAreSilent() throws FilterException {
+        // localPort is always there and never above 65535: the 'and' ignores the always-true test.
+        assertThat(warnings("tcp and localPort >= 1024 and localPort <= 65535")).isEmpty();
+        assertThat(FilterCompiler.compile("(tcp or udp) and localPort >= 49152 and localPort <= 65535", Layer.FLOW)
+                .warnings()).isEmpty();
+        assertThat(FilterCompiler.compile("tcp and processId <= 0xFFFFFFFF", Layer.SOCKET).warnings()).isEmpty();
+        // Still warn: the test decides its 'and', or the fold differs from the comparison.
+        assertThat(kinds("tcp and localPort > 65535")).containsExactly(Kind.FOLDED);
+        assertThat(kinds("udp and packet[0] <= 255")).containsExactly(Kind.FOLDED);
+        assertThat(FilterCompiler.compile("processId <= 0xFFFFFFFF", Layer.SOCKET).warnings().get(0).message())
+                .contains("the filter matches every packet");
+    }
+
+    @Test
     void alwaysTrueOrFalseSaysWhatHappensToTheFilter() throws FilterException {
         assertThat(warnings("length > 0").get(0).message()).contains("the filter matches every packet");
         assertThat(warnings("length > 0 or tcp").get(0).message())
