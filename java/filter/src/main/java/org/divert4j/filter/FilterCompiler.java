@@ -71,8 +71,9 @@ public final class FilterCompiler {
             program = FilterObject.decode(filter);
         } else {
             Ast.Node tree = parse(text, layer);
-            warnings.addAll(Lint.check(tree, text));
-            program = CodeGenerator.generate(tree);
+            CodeGenerator.Program generated = CodeGenerator.program(tree);
+            warnings.addAll(Lint.check(tree, text, generated, layer));
+            program = generated.instructions();
         }
         try {
             ProgramValidator.validate(program, layer);

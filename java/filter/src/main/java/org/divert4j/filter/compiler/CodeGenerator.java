@@ -1,7 +1,9 @@
 package org.divert4j.filter.compiler;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.divert4j.filter.Comparison;
 import org.divert4j.filter.Field;
 import org.divert4j.filter.FilterError;
@@ -18,8 +20,19 @@ public final class CodeGenerator {
     public static final int MAX_LABELS = 256;
     private static final int FAILED = -1;
 
-    /** A generated test and its continuations (labels, ACCEPT or REJECT). */
-    private record Labelled(Field field, Comparison op, Constant constant, int index, int yes, int no) {
+    /** A generated test, the test of the tree it comes from and its continuations (labels, ACCEPT or REJECT). */
+    private record Labelled(Ast.Test source, Field field, Comparison op, Constant constant, int index, int yes,
+            int no) {
+    }
+
+    /**
+     * A generated program.
+     *
+     * @param instructions the program, as {@link #generate} returns it
+     * @param index the instruction each test of the tree became, by identity; a test with
+     *     none is never asked (folded away, or in a branch a folded test cut off)
+     */
+    public record Program(List<Instruction> instructions, Map<Ast.Test, Integer> index) {
     }
 
     private final List<Labelled> labels = new ArrayList<>();
@@ -33,6 +46,15 @@ public final class CodeGenerator {
      * @throws FilterException "too long" at 0 if more than 256 instructions would be needed
      */
     public static List<Instruction> generate(Ast.Node tree) throws FilterException {
+        return program(tree).instructions();
+    }
+
+    /**
+     * The program of a parse tree, with the instruction of each of its tests.
+     *
+     * @throws FilterException "too long" at 0 if more than 256 instructions would be needed
+     */
+    public static Program program(Ast.Node tree) throws FilterException {
         CodeGenerator g = new CodeGenerator();
         int root = g.gen(tree, Instruction.ACCEPT, Instruction.REJECT);
         if (root == FAILED) {
@@ -40,20 +62,32 @@ public final class CodeGenerator {
                     "the filter needs more than " + MAX_LABELS + " instructions");
         }
         List<Instruction> program = new ArrayList<>();
+        Map<Ast.Test, Integer> index = new IdentityHashMap<>();
         if (root == Instruction.ACCEPT || root == Instruction.REJECT) {
             program.add(new Instruction(Field.ZERO.id(), Comparison.EQ.id(), root, root, false, 0, 0, 0, 0));
-            return List.copyOf(program);
+            return new Program(List.copyOf(program), index);
         }
         for (int k = 0; k <= root; k++) {
             Labelled t = g.labels.get(root - k);
-            int[] w = words(t.constant());
-            if (t.field().isArray()) {
-                w[1] = t.index();
-            }
-            program.add(new Instruction(t.field().id(), t.op().id(), target(t.yes(), root),
-                    target(t.no(), root), t.constant().negative(), w[0], w[1], w[2], w[3]));
+            index.put(t.source(), k);
+            program.add(instruction(t.field(), t.op(), t.constant(), t.index(), target(t.yes(), root),
+                    target(t.no(), root)));
         }
-        return List.copyOf(program);
+        return new Program(List.copyOf(program), index);
+    }
+
+    /** The test as written, before folding, as an instruction whose continuations are 0. */
+    public static Instruction unfolded(Ast.Test t) {
+        return instruction(t.field(), t.op(), t.constant(), t.index(), 0, 0);
+    }
+
+    private static Instruction instruction(Field field, Comparison op, Constant constant, int index, int yes,
+            int no) {
+        int[] w = words(constant);
+        if (field.isArray()) {
+            w[1] = index;
+        }
+        return new Instruction(field.id(), op.id(), yes, no, constant.negative(), w[0], w[1], w[2], w[3]);
     }
 
     private static int target(int label, int root) {
@@ -99,7 +133,7 @@ public final class CodeGenerator {
         if (labels.size() >= MAX_LABELS) {
             return FAILED;
         }
-        labels.add(new Labelled(field, op, constant, field.isArray() ? t.index() : 0, yes, no));
+        labels.add(new Labelled(t, field, op, constant, field.isArray() ? t.index() : 0, yes, no));
         return labels.size() - 1;
     }
 }

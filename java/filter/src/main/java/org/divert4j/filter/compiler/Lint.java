@@ -1,10 +1,16 @@
 package org.divert4j.filter.compiler;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.divert4j.abi.Layer;
+import org.divert4j.filter.Comparison;
 import org.divert4j.filter.Field;
 import org.divert4j.filter.FilterWarning;
 import org.divert4j.filter.FilterWarning.Kind;
+import org.divert4j.filter.Instruction;
+import org.divert4j.filter.optimize.ProgramOptimizer;
+import org.divert4j.filter.optimize.Protocols;
 
 /**
  * Warnings about WinDivert semantics that surprise (docs/spec/README.md §1): folded tests, constants wider
@@ -18,19 +24,36 @@ public final class Lint {
     static final int MAX_UDP_PAYLOAD = 65575 - 48;
 
     private final String text;
+    private final CodeGenerator.Program program;
+    private final Layer layer;
+    /** Per instruction: whether the tests before it establish its field's header. */
+    private final boolean[] hasHeader;
     private final List<FilterWarning> out = new ArrayList<>();
 
-    private Lint(String text) {
+    private Lint(String text, CodeGenerator.Program program, Layer layer) {
         this.text = text;
+        this.program = program;
+        this.layer = layer;
+        List<Instruction> queries = new ArrayList<>(Arrays.asList(
+                new Instruction[program.instructions().size()]));
+        program.index().forEach((t, i) -> {
+            Field header = t.field() == null ? null : Protocols.header(t.field());
+            if (t.negated() && header != null) {
+                queries.set(i, new Instruction(header.id(), Comparison.EQ.id(), 0, 0, false, 1, 0, 0, 0));
+            }
+        });
+        hasHeader = ProgramOptimizer.established(program.instructions(), layer, queries);
     }
 
     /**
      * The warnings for a parse tree, in source order.
      *
      * @param text the filter text the tree's offsets refer to
+     * @param program the tree's program ({@link CodeGenerator#program})
+     * @param layer the layer it is compiled for
      */
-    public static List<FilterWarning> check(Ast.Node tree, String text) {
-        Lint lint = new Lint(text);
+    public static List<FilterWarning> check(Ast.Node tree, String text, CodeGenerator.Program program, Layer layer) {
+        Lint lint = new Lint(text, program, layer);
         lint.visit(tree, Context.FILTER);
         return List.copyOf(lint.out);
     }
@@ -80,13 +103,7 @@ public final class Lint {
                     + " of the constant, i.e. 0x" + Integer.toHexString(t.constant().magnitude().word(0)));
         }
         if (t.negated()) {
-            String header = header(f);
-            if (header != null) {
-                warn(t, Kind.NOT_ON_ABSENT_HEADER, src + ": 'not' does not match " + header
-                        + "; the test is false there like every test on " + f.text()
-                        + (header.startsWith("packets without") ? "; add 'not " + presence(f)
-                        + " or ...' to include them" : ""));
-            }
+            notMissing(t, src);
         }
         if (f.isArray()) {
             neverFits(t, src);
@@ -94,11 +111,16 @@ public final class Lint {
     }
 
     private void folded(Ast.Test t, Folding.Decision d, String src, Context context) {
+        if (d.type() == null && leftOut(d.value(), context)
+                && ProgramOptimizer.constant(CodeGenerator.unfolded(t), layer) == (d.value() ? 1 : 0)) {
+            // Every value the field can have gives that outcome, which its 'and'/'or' ignores.
+            return;
+        }
         if (d.type() == null) {
             warn(t, Kind.FOLDED, src + " is always " + d.value() + ": every packet's "
                     + t.field().text() + " " + (d.value() ? "passes" : "fails") + " it, so "
                     + effect(d.value(), context));
-        } else if (d.value() && d.type().text().equals(presence(t.field())) && !t.field().isArray()) {
+        } else if (d.value() && d.type() == Protocols.header(t.field()) && !t.field().isArray()) {
             // 'P' matches exactly what the test did: a test on a P field is false without P.
             return;
         } else {
@@ -118,11 +140,16 @@ public final class Lint {
         if (context == Context.COND) {
             return "it is a constant " + value + " in this '?:'";
         }
-        if (value == (context == Context.OR)) {
+        if (!leftOut(value, context)) {
             return "this '" + (value ? "or" : "and") + "' is always " + value + (value
                     ? ": it matches every packet" : ": it matches no packet");
         }
         return "it is left out of this '" + (value ? "and" : "or") + "'";
+    }
+
+    /** Whether a test always {@code value} is the neutral operand of its 'and' (true) or 'or' (false). */
+    private static boolean leftOut(boolean value, Context context) {
+        return context == (value ? Context.AND : Context.OR);
     }
 
     private void neverFits(Ast.Test t, String src) {
@@ -145,38 +172,27 @@ public final class Lint {
         }
     }
 
-    /** "packets without a TCP header" etc. for fields that are not always relevant, else null. */
-    private static String header(Field f) {
-        String presence = presence(f);
-        if (presence != null) {
-            return "packets without a " + presence + " header";
+    /**
+     * Warns if the packets a negated test can reach include ones it is false on because the
+     * field is missing: without its header, unless the tests asked before it establish the
+     * header (the optimizer's facts); too short for an array's index. A test never asked
+     * changes nothing.
+     */
+    private void notMissing(Ast.Test t, String src) {
+        Integer at = program.index().get(t);
+        if (at == null) {
+            return;
         }
-        return f.isArray() ? "packets too short for the index" : null;
-    }
-
-    private static String presence(Field f) {
-        int id = f.id();
-        if (id >= Field.IP_HDRLENGTH.id() && id <= Field.IP_DSTADDR.id()) {
-            return "ip";
+        Field f = t.field();
+        Field header = Protocols.header(f);
+        if (header != null && !hasHeader[at]) {
+            warn(t, Kind.NOT_ON_ABSENT_HEADER, src + ": 'not' does not match packets without a "
+                    + header.text() + " header; the test is false there like every test on " + f.text()
+                    + "; add 'not " + header.text() + " or ...' to include them");
+        } else if (f.isArray()) {
+            warn(t, Kind.NOT_ON_ABSENT_HEADER, src + ": 'not' does not match packets too short for"
+                    + " the index; the test is false there like every test on " + f.text());
         }
-        if (id >= Field.IPV6_TRAFFICCLASS.id() && id <= Field.IPV6_DSTADDR.id()) {
-            return "ipv6";
-        }
-        if (id >= Field.ICMP_TYPE.id() && id <= Field.ICMP_BODY.id()) {
-            return "icmp";
-        }
-        if (id >= Field.ICMPV6_TYPE.id() && id <= Field.ICMPV6_BODY.id()) {
-            return "icmpv6";
-        }
-        if (id >= Field.TCP_SRCPORT.id() && id <= Field.TCP_PAYLOADLENGTH.id()
-                || id >= Field.TCP_PAYLOAD.id() && id <= Field.TCP_PAYLOAD32.id()) {
-            return "tcp";
-        }
-        if (id >= Field.UDP_SRCPORT.id() && id <= Field.UDP_PAYLOADLENGTH.id()
-                || id >= Field.UDP_PAYLOAD.id() && id <= Field.UDP_PAYLOAD32.id()) {
-            return "udp";
-        }
-        return null;
     }
 
     private void warn(Ast.Test t, Kind kind, String message) {

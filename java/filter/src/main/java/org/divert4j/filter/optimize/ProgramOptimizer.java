@@ -81,6 +81,33 @@ public final class ProgramOptimizer {
         return List.copyOf(out);
     }
 
+    /**
+     * Which queries the tests asked before an instruction already decide true: entry i is true
+     * when on every arrival at instruction i of {@code program} the facts of the way there (the
+     * same ones {@link #optimize} threads jumps with, from the tests on every path to the
+     * arriving edge) decide {@code queries.get(i)}, a test whose continuations are ignored, to
+     * succeed. It is also true where nothing arrives, and false where the query is null.
+     *
+     * @param program a program whose fields are all legal at {@code layer}
+     * @param queries one test or null per instruction of {@code program}
+     */
+    public static boolean[] established(List<Instruction> program, Layer layer, List<Instruction> queries) {
+        int n = program.size();
+        if (queries.size() != n) {
+            throw new IllegalArgumentException(queries.size() + " queries for " + n + " instructions");
+        }
+        boolean[] known = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            known[i] = queries.get(i) != null;
+        }
+        forward(program, layer, (label, facts) -> {
+            if (known[label] && decide(facts, queries.get(label), layer) != 1) {
+                known[label] = false;
+            }
+        });
+        return known;
+    }
+
     private static Instruction dead(Instruction ins) {
         return new Instruction(ins.field(), ins.test(), Instruction.ACCEPT, Instruction.REJECT, ins.neg(), ins.arg0(),
                 ins.arg1(), ins.arg2(), ins.arg3());
@@ -101,49 +128,11 @@ public final class ProgramOptimizer {
     /** The passes of the class comment before the rebuild: jump threading, sharing, dead code. */
     private static List<Instruction> shorten(List<Instruction> program, Layer layer) {
         int n = program.size();
-        int[] succ = new int[n];
-        int[] fail = new int[n];
-        for (int i = 0; i < n; i++) {
-            succ[i] = program.get(i).success();
-            fail[i] = program.get(i).failure();
-        }
-        // Forward: thread every edge with the facts that hold on it.
-        List<Set<Fact>> in = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            in.add(null);
-        }
-        Set<Fact> start = new LinkedHashSet<>();
-        int entry = thread(program, start, 0, succ, fail, layer);
-        if (!isResult(entry)) {
-            in.set(entry, start);
-        }
-        for (int i = 0; i < n; i++) {
-            Set<Fact> facts = in.get(i);
-            if (facts == null) {
-                continue;
-            }
-            Instruction ins = program.get(i);
-            for (boolean outcome : new boolean[] {true, false}) {
-                Set<Fact> edge = new LinkedHashSet<>(facts);
-                if (edge.size() < MAX_FACTS) {
-                    edge.add(Fact.of(ins, outcome));
-                }
-                int t = thread(program, edge, outcome ? succ[i] : fail[i], succ, fail, layer);
-                if (outcome) {
-                    succ[i] = t;
-                } else {
-                    fail[i] = t;
-                }
-                if (!isResult(t)) {
-                    Set<Fact> known = in.get(t);
-                    if (known == null) {
-                        in.set(t, edge);
-                    } else {
-                        known.retainAll(edge);
-                    }
-                }
-            }
-        }
+        Forward pass = forward(program, layer, (label, facts) -> { });
+        List<Set<Fact>> in = pass.in();
+        int[] succ = pass.succ();
+        int[] fail = pass.fail();
+        int entry = pass.entry();
         // Backward: bypass tests with one continuation, share identical tests.
         int[] alias = new int[n];
         Map<List<Object>, Integer> shared = new HashMap<>();
@@ -194,6 +183,70 @@ public final class ProgramOptimizer {
         return out.size() <= n ? out : program;
     }
 
+    /** Told the facts that hold on one arrival at an instruction, before it is asked. */
+    private interface Arrival {
+        void at(int label, Set<Fact> facts);
+    }
+
+    /**
+     * After {@link #forward}: the entry, the threaded continuations and, per instruction, the
+     * facts on every path still reaching it (null: none does).
+     */
+    private record Forward(int entry, int[] succ, int[] fail, List<Set<Fact>> in) {
+    }
+
+    /**
+     * Threads every edge with the facts that hold on it: it jumps past every test those facts
+     * decide. {@code arrival} sees every arrival at an instruction of the program as it was,
+     * skipped ones included.
+     */
+    private static Forward forward(List<Instruction> program, Layer layer, Arrival arrival) {
+        int n = program.size();
+        int[] succ = new int[n];
+        int[] fail = new int[n];
+        for (int i = 0; i < n; i++) {
+            succ[i] = program.get(i).success();
+            fail[i] = program.get(i).failure();
+        }
+        List<Set<Fact>> in = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            in.add(null);
+        }
+        Set<Fact> start = new LinkedHashSet<>();
+        int entry = thread(program, start, 0, succ, fail, layer, arrival);
+        if (!isResult(entry)) {
+            in.set(entry, start);
+        }
+        for (int i = 0; i < n; i++) {
+            Set<Fact> facts = in.get(i);
+            if (facts == null) {
+                continue;
+            }
+            Instruction ins = program.get(i);
+            for (boolean outcome : new boolean[] {true, false}) {
+                Set<Fact> edge = new LinkedHashSet<>(facts);
+                if (edge.size() < MAX_FACTS) {
+                    edge.add(Fact.of(ins, outcome));
+                }
+                int t = thread(program, edge, outcome ? succ[i] : fail[i], succ, fail, layer, arrival);
+                if (outcome) {
+                    succ[i] = t;
+                } else {
+                    fail[i] = t;
+                }
+                if (!isResult(t)) {
+                    Set<Fact> known = in.get(t);
+                    if (known == null) {
+                        in.set(t, edge);
+                    } else {
+                        known.retainAll(edge);
+                    }
+                }
+            }
+        }
+        return new Forward(entry, succ, fail, in);
+    }
+
     private static boolean isResult(int label) {
         return label == Instruction.ACCEPT || label == Instruction.REJECT;
     }
@@ -213,9 +266,10 @@ public final class ProgramOptimizer {
 
     /** Follows a jump to {@code target} past every test the facts decide. */
     private static int thread(List<Instruction> program, Set<Fact> facts, int target, int[] succ, int[] fail,
-            Layer layer) {
+            Layer layer, Arrival arrival) {
         int t = target;
         while (!isResult(t)) {
+            arrival.at(t, facts);
             int decided = decide(facts, program.get(t), layer);
             if (decided == UNKNOWN) {
                 break;
@@ -244,11 +298,11 @@ public final class ProgramOptimizer {
     }
 
     /**
-     * 1 or 0 if the test has that outcome on every input at {@code layer}; else UNKNOWN. A test
+     * 1 or 0 if the test has that outcome on every input at {@code layer}; else -1. A test
      * no value passes always fails; one every value passes always succeeds if the field is
      * always relevant. {@code zero}, and {@code ip}/{@code ipv6} at FLOW and SOCKET, are 0.
      */
-    static int constant(Instruction test, Layer layer) {
+    public static int constant(Instruction test, Layer layer) {
         Field field = Field.of(test.field());
         Values pass = Values.of(test);
         if (field == Field.ZERO || Protocols.constantZero(field, layer)) {

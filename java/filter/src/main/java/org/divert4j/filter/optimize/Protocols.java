@@ -17,7 +17,7 @@ import org.divert4j.filter.Instruction;
  * 6 and 17, and {@code icmp}/{@code icmpv6} imply {@code protocol} 1/58 (docs/spec/filter-language.md
  * §5.4). At every layer where they exist, {@code inbound} is 1 - {@code outbound}.
  */
-final class Protocols {
+public final class Protocols {
     private static final int UNKNOWN = -1;
     private static final Field[] TRANSPORTS = {Field.TCP, Field.UDP, Field.ICMP, Field.ICMPV6};
 
@@ -25,7 +25,7 @@ final class Protocols {
     }
 
     /** The protocol test whose value 1 makes {@code field} relevant; null for other fields. */
-    static Field header(Field field) {
+    public static Field header(Field field) {
         return switch (field) {
             case IP_HDRLENGTH, IP_TOS, IP_LENGTH, IP_ID, IP_DF, IP_MF, IP_FRAGOFF, IP_TTL, IP_PROTOCOL,
                     IP_CHECKSUM, IP_SRCADDR, IP_DSTADDR -> Field.IP;

@@ -1,6 +1,7 @@
 package org.divert4j.filter.compiler;
 
 import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
 
 import java.util.List;
 import org.divert4j.abi.Layer;
@@ -53,6 +54,20 @@ class LintTest {
     }
 
     @Test
+    void alwaysTrueTestsTheirAndIgnoresAreSilent() throws FilterException {
+        // localPort is always there and never above 65535: the 'and' ignores the always-true test.
+        assertThat(warnings("tcp and localPort >= 1024 and localPort <= 65535")).isEmpty();
+        assertThat(FilterCompiler.compile("(tcp or udp) and localPort >= 49152 and localPort <= 65535", Layer.FLOW)
+                .warnings()).isEmpty();
+        assertThat(FilterCompiler.compile("tcp and processId <= 0xFFFFFFFF", Layer.SOCKET).warnings()).isEmpty();
+        // Still warn: the test decides its 'and', or the fold differs from the comparison.
+        assertThat(kinds("tcp and localPort > 65535")).containsExactly(Kind.FOLDED);
+        assertThat(kinds("udp and packet[0] <= 255")).containsExactly(Kind.FOLDED);
+        assertThat(FilterCompiler.compile("processId <= 0xFFFFFFFF", Layer.SOCKET).warnings().get(0).message())
+                .contains("the filter matches every packet");
+    }
+
+    @Test
     void alwaysTrueOrFalseSaysWhatHappensToTheFilter() throws FilterException {
         assertThat(warnings("length > 0").get(0).message()).contains("the filter matches every packet");
         assertThat(warnings("length > 0 or tcp").get(0).message())
@@ -102,6 +117,43 @@ class LintTest {
         assertThat(kinds("not not tcp.Syn")).isEmpty();
         assertThat(kinds("not tcp")).isEmpty();
         assertThat(kinds("not outbound")).isEmpty();
+    }
+
+    @Test
+    void notAfterTestsThatEstablishTheHeaderIsSilent() throws FilterException {
+        // Issue 18: the earlier conjuncts already require a TCP header.
+        assertThat(warnings("tcp.DstPort == 22 && tcp.Syn && !tcp.Ack")).isEmpty();
+        assertThat(warnings("tcp and not tcp.Ack")).isEmpty();
+        assertThat(warnings("outbound and tcp.PayloadLength > 0 and !tcp.Syn and !tcp.Rst")).isEmpty();
+        // Every way into the test carries a fact that requires TCP.
+        assertThat(warnings("(tcp.SrcPort == 80 or tcp.DstPort == 80) and !tcp.Syn")).isEmpty();
+        assertThat(warnings("(tcp ? !tcp.Ack : udp)")).isEmpty();
+        assertThat(warnings("(not tcp ? udp : !tcp.Ack)")).isEmpty();
+        assertThat(warnings("icmp and not icmp.Type == 8")).isEmpty();
+        // At NETWORK a packet that is not IPv6 is IPv4, and the other way round.
+        assertThat(warnings("ipv6 or not ip.TTL == 64")).isEmpty();
+        assertThat(warnings("ip or not ipv6.HopLimit == 1")).isEmpty();
+        // Never asked: the folded 'false' decides the 'and' first.
+        assertThat(warnings("false and !tcp.Ack")).isEmpty();
+    }
+
+    @Test
+    void notWhereTheHeaderMayBeMissingStillWarns() throws FilterException {
+        for (String filter : List.of("!tcp.Ack", "udp or !tcp.Ack", "tcp.Syn or !tcp.Ack", "udp and !tcp.Ack",
+                "(tcp ? udp : !tcp.Ack)", "(tcp.DstPort == 443 or udp.DstPort == 443) and !tcp.Syn",
+                "udp or not ipv6.HopLimit == 1")) {
+            List<FilterWarning> w = warnings(filter);
+            assertWithMessage(filter).that(w.stream().map(FilterWarning::kind).toList())
+                    .containsExactly(Kind.NOT_ON_ABSENT_HEADER);
+            assertWithMessage(filter).that(w.get(0).message()).contains("packets without a");
+        }
+        // Facts come from the tests asked before it, as the optimizer threads jumps with them.
+        assertThat(kinds("!tcp.Ack and tcp.Syn")).containsExactly(Kind.NOT_ON_ABSENT_HEADER);
+        // With the header there, an array index can still miss a short payload.
+        List<FilterWarning> w = warnings("tcp and not tcp.Payload[0] == 0x16");
+        assertThat(w).hasSize(1);
+        assertThat(w.get(0).message()).contains("packets too short for the index");
+        assertThat(w.get(0).message()).doesNotContain("without a tcp header");
     }
 
     @Test
