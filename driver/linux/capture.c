@@ -15,10 +15,10 @@
 
 #include <linux/netfilter.h>
 
-#include "callouts.h"
-#include "filter_eval.h"
-#include "packet_parse.h"
-#include "queue.h"
+#include "core/hooks.h"
+#include "core/filter_eval.h"
+#include "core/packet_parse.h"
+#include "core/queue.h"
 
 static char owner_tag[RULES_OWNER_TAG_LEN + 1];
 static int owner_ready;

@@ -13,12 +13,12 @@
 #include <stdint.h>
 
 #include "divert_abi.h"
-#include "handle.h"
+#include "core/handle.h"
 #include "hold.h"
 #include "nfq.h"
 #include "rawsock.h"
 #include "rules.h"
-#include "status.h"
+#include "core/status.h"
 
 #define ERR_ACCESS_DENIED       5u
 #define ERR_INVALID_HANDLE      6u

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "filter_eval.h"
-#include "filter_object.h"
-#include "queue.h"
+#include "core/filter_eval.h"
+#include "core/filter_object.h"
+#include "core/queue.h"
 
 /* Queues one event about `about` on REFLECT handle `r` if its filter matches. table_mu held. */
 static void reflect_report(handle *r, const handle *about, uint8_t event)

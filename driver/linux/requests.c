@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "capture.h"
-#include "inject.h"
-#include "queue.h"
+#include "core/inject.h"
+#include "core/queue.h"
 #include "reflect.h"
 
 static atomic_uint init_counter;

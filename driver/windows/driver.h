@@ -15,18 +15,18 @@
 
 #include "divert_abi.h"
 
-#include "address.h"
-#include "callouts.h"
-#include "capture.h"
-#include "filter_eval.h"
-#include "filter_object.h"
-#include "handle.h"
-#include "inject.h"
-#include "ioctl.h"
-#include "packet_parse.h"
-#include "packet_view.h"
-#include "queue.h"
-#include "status.h"
+#include "core/address.h"
+#include "core/hooks.h"
+#include "core/capture.h"
+#include "core/filter_eval.h"
+#include "core/filter_object.h"
+#include "core/handle.h"
+#include "core/inject.h"
+#include "core/ioctl.h"
+#include "core/packet_parse.h"
+#include "core/packet_view.h"
+#include "core/queue.h"
+#include "core/status.h"
 
 #define DIVERT_POOL_TAG        ((ULONG)0x6A347644)  /* 'j4vD': "Dv4j" in pool dumps */
 
@@ -39,7 +39,7 @@
 #define DIVERT_EXPIRY_PERIOD_MS 250
 
 /* Constant keys (guids.c): ours, generated once; never WinDivert's. Indexed by divert_hook
- * (driver/core/callouts.h), the order of the sub-layer table of device-abi.md 1.2. */
+ * (driver/core/hooks.h), the order of the sub-layer table of device-abi.md 1.2. */
 extern const GUID DIVERT_PROVIDER_KEY;
 extern const GUID DIVERT_SUBLAYER_KEYS[DIVERT_HOOK_COUNT];
 /* The built-in WFP layer each hook registers in. */
