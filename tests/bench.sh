@@ -148,7 +148,7 @@ java -cp java/bench/target/benchmarks.jar org.divert4j.bench.BenchSetup "$ROOT" 
 PACKETS=$(get corpus_packets "$WORK/setup.txt")
 
 # C: core VM, bpf_filter, hand-written predicates.
-gcc -std=c11 -O2 -Wall -Wextra -Werror -Idriver/include -Idriver/core driver/bench/bench_filter.c \
+gcc -std=c11 -O2 -Wall -Wextra -Werror -Idriver/include -Idriver driver/bench/bench_filter.c \
   driver/core/*.c -lpcap -o "$WORK/bench_filter"
 "$WORK/bench_filter" "$WORK/in" $QUICK >"$WORK/c.txt"
 

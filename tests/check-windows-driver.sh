@@ -29,7 +29,7 @@ CFLAGS=(-std=c11 -Wall -Wextra -Werror -O2
         -mgeneral-regs-only            # kernel code must not touch FP/SIMD state
         -Wframe-larger-than=1024       # kernel stacks are small: no big locals
         -isystem "$DDK"
-        -I"$ROOT/driver/include" -I"$ROOT/driver/core" -I"$ROOT/driver/windows")
+        -I"$ROOT/driver/include" -I"$ROOT/driver" -I"$ROOT/driver/windows")
 
 shopt -s nullglob
 SOURCES=("$ROOT"/driver/windows/*.c "$ROOT"/driver/windows/shim/*.c "$ROOT"/driver/core/*.c)

@@ -16,10 +16,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "filter_eval.h"
-#include "filter_program.h"
-#include "packet_parse.h"
-#include "packet_view.h"
+#include "core/filter_eval.h"
+#include "core/filter_program.h"
+#include "core/packet_parse.h"
+#include "core/packet_view.h"
 
 #define MAX_PACKETS 4096
 #define RUNS 9

@@ -1,4 +1,4 @@
-#include "abi_version.h"
+#include "core/abi_version.h"
 
 #include "divert_abi.h"
 

@@ -1,4 +1,4 @@
-#include "address.h"
+#include "core/address.h"
 
 void divert_addr_from_ipv4(uint32_t host_order, uint32_t out[4])
 {

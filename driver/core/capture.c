@@ -1,4 +1,4 @@
-#include "capture.h"
+#include "core/capture.h"
 
 bool divert_network_candidate(const divert_handle *h, bool inbound, bool loopback, bool fragment,
                               bool reassembled, bool fragment_group)

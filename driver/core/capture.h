@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "callouts.h"
+#include "core/hooks.h"
 #include "divert_abi.h"
-#include "handle.h"
+#include "core/handle.h"
 
 /*
  * Is a packet seen at a NETWORK/NETWORK_FORWARD hook a candidate for this handle's filter

@@ -1,6 +1,6 @@
-#include "checksum.h"
+#include "core/checksum.h"
 
-#include "packet_parse.h"
+#include "core/packet_parse.h"
 
 /* One's-complement sum of big-endian 16-bit words (odd byte padded with zero), unfolded. */
 static uint64_t sum_words(const uint8_t *data, uint32_t len, uint64_t sum)

@@ -1,8 +1,8 @@
-#include "filter_eval.h"
+#include "core/filter_eval.h"
 
 #include <stdbool.h>
 
-#include "packet_hash.h"
+#include "core/packet_hash.h"
 
 typedef struct { uint8_t neg; uint32_t w[4]; } number;
 

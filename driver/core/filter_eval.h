@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "divert_abi.h"
-#include "filter_program.h"
-#include "packet_parse.h"
-#include "packet_view.h"
+#include "core/filter_program.h"
+#include "core/packet_parse.h"
+#include "core/packet_view.h"
 
 typedef enum divert_eval_result
 {

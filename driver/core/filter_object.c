@@ -1,4 +1,4 @@
-#include "filter_object.h"
+#include "core/filter_object.h"
 
 static const char DIGITS[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+=";
 

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "filter_program.h"
+#include "core/filter_program.h"
 
 /* An upper bound of an object string plus its NUL (b.6). */
 #define DIVERT_OBJECT_MAXLEN 10255

@@ -1,4 +1,4 @@
-#include "filter_program.h"
+#include "core/filter_program.h"
 
 enum { L_N = 1u << DIVERT_LAYER_NETWORK, L_F = 1u << DIVERT_LAYER_NETWORK_FORWARD,
        L_FL = 1u << DIVERT_LAYER_FLOW, L_S = 1u << DIVERT_LAYER_SOCKET,

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "divert_abi.h"
-#include "status.h"
+#include "core/status.h"
 
 /* Field ids (docs/spec/filter-object.md a.2). */
 enum divert_field

@@ -1,4 +1,4 @@
-#include "handle.h"
+#include "core/handle.h"
 
 void divert_handle_init(divert_handle *h, uint64_t ticks_per_ms, uint32_t queue_overhead)
 {

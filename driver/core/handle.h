@@ -28,10 +28,10 @@
 #include <stdint.h>
 
 #include "divert_abi.h"
-#include "filter_program.h"
-#include "ioctl.h"
-#include "queue.h"
-#include "status.h"
+#include "core/filter_program.h"
+#include "core/ioctl.h"
+#include "core/queue.h"
+#include "core/status.h"
 
 typedef enum divert_handle_state
 {

@@ -1,9 +1,9 @@
-#include "helper_eval.h"
+#include "core/helper_eval.h"
 
 #include <stddef.h>
 
-#include "packet_parse.h"
-#include "packet_view.h"
+#include "core/packet_parse.h"
+#include "core/packet_view.h"
 
 static divert_eval_result fail(divert_helper_error reason, divert_helper_error *why)
 {

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "divert_abi.h"
-#include "filter_eval.h"
-#include "filter_program.h"
+#include "core/filter_eval.h"
+#include "core/filter_program.h"
 
 /* Why an evaluation failed: all of them are WinDivert's ERROR_INVALID_PARAMETER. */
 typedef enum divert_helper_error

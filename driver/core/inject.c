@@ -1,7 +1,7 @@
-#include "inject.h"
+#include "core/inject.h"
 
-#include "checksum.h"
-#include "ttl.h"
+#include "core/checksum.h"
+#include "core/ttl.h"
 
 void divert_send_begin(divert_send_batch *b, const divert_request *req)
 {

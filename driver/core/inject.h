@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #include "divert_abi.h"
-#include "ioctl.h"
-#include "status.h"
+#include "core/ioctl.h"
+#include "core/status.h"
 
 typedef struct divert_send_batch
 {

@@ -1,4 +1,4 @@
-#include "ioctl.h"
+#include "core/ioctl.h"
 
 static uint32_t le32(const uint8_t *p)
 {

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "divert_abi.h"
-#include "status.h"
+#include "core/status.h"
 
 typedef enum divert_request_kind
 {

@@ -1,4 +1,4 @@
-#include "packet_hash.h"
+#include "core/packet_hash.h"
 
 #define P1 UINT64_C(0x9E3779B185EBCA87)
 #define P2 UINT64_C(0xC2B2AE3D27D4EB4F)

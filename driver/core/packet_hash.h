@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "packet_parse.h"
+#include "core/packet_parse.h"
 
 /* The core hash over a decomposition (the evaluator's variant: truncated packets hash too). */
 uint64_t divert_packet_hash(const divert_packet *packet, uint64_t seed);

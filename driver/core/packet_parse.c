@@ -1,4 +1,4 @@
-#include "packet_parse.h"
+#include "core/packet_parse.h"
 
 enum { PROTO_HOPOPT = 0, PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_ROUTING = 43,
        PROTO_FRAGMENT = 44, PROTO_AH = 51, PROTO_ICMPV6 = 58, PROTO_DSTOPTS = 60,

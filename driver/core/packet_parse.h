@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "packet_view.h"
+#include "core/packet_view.h"
 
 typedef enum divert_transport
 {

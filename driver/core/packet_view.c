@@ -1,4 +1,4 @@
-#include "packet_view.h"
+#include "core/packet_view.h"
 
 #include <stddef.h>
 

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "core/status.h"
 
 typedef struct divert_queue_entry
 {

@@ -1,4 +1,4 @@
-#include "status.h"
+#include "core/status.h"
 
 uint32_t divert_status_win32_error(divert_status status)
 {

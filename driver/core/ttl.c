@@ -1,4 +1,4 @@
-#include "ttl.h"
+#include "core/ttl.h"
 
 #include <stddef.h>
 

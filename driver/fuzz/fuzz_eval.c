@@ -7,12 +7,12 @@
  *     give the same answer;
  *   - a callback view gives the same answer as the flat buffer.
  */
-#include "filter_eval.h"
-#include "filter_object.h"
-#include "filter_program.h"
+#include "core/filter_eval.h"
+#include "core/filter_object.h"
+#include "core/filter_program.h"
 #include "fuzz_input.h"
-#include "helper_eval.h"
-#include "packet_parse.h"
+#include "core/helper_eval.h"
+#include "core/packet_parse.h"
 
 static bool chunk_read(void *ctx, uint32_t off, uint32_t len, uint8_t *out)
 {

@@ -3,11 +3,11 @@
  * arbitrary sequence of operations with a fake clock. Each operation: one op byte, then its
  * arguments from the input. Checks the queue's bookkeeping and the framing invariants.
  */
-#include "capture.h"
+#include "core/capture.h"
 #include "fuzz_input.h"
-#include "handle.h"
-#include "inject.h"
-#include "ioctl.h"
+#include "core/handle.h"
+#include "core/inject.h"
+#include "core/ioctl.h"
 
 #define POOL 64
 

@@ -3,12 +3,12 @@
  * a callback view split at an input-chosen point, the hash, checksums, TTL and ICMP
  * too-big. Input: one control byte, then the packet.
  */
-#include "checksum.h"
+#include "core/checksum.h"
 #include "fuzz_input.h"
-#include "inject.h"
-#include "packet_hash.h"
-#include "packet_parse.h"
-#include "ttl.h"
+#include "core/inject.h"
+#include "core/packet_hash.h"
+#include "core/packet_parse.h"
+#include "core/ttl.h"
 
 static bool fail_after_read(void *ctx, uint32_t off, uint32_t len, uint8_t *out)
 {

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "divert_abi.h"
-#include "ioctl.h"
+#include "core/ioctl.h"
 #include "support.h"
 
 #define MAX_PACKETS 600

@@ -1,3 +1,7 @@
+/*
+ * The held packets of one handle (hold.h): an intrusive list in capture order for ageing plus
+ * a hash on the delivery stamp for SEND's lookup, so that both are O(1) without allocation.
+ */
 #include "hold.h"
 
 #include <stddef.h>

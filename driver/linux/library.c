@@ -5,10 +5,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "abi_version.h"
+#include "core/abi_version.h"
 #include "divert_abi.h"
-#include "filter_program.h"
-#include "helper_eval.h"
+#include "core/filter_program.h"
+#include "core/helper_eval.h"
 
 #define DIVERT4J_EXPORT __attribute__((visibility("default")))
 

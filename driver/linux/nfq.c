@@ -1,3 +1,9 @@
+/*
+ * NFQUEUE over raw NETLINK_NETFILTER messages (nfq.h): building requests and verdicts, and
+ * parsing queued-packet messages. Written against the netlink wire format rather than
+ * libnetfilter_queue so that libdivert4j.so needs nothing beyond libc at run time, and so that
+ * the parser can be tested and fuzzed on crafted buffers.
+ */
 #define _GNU_SOURCE
 #include "nfq.h"
 

@@ -1,3 +1,8 @@
+/*
+ * Raw-socket injection (rawsock.h): one raw socket per IP version and direction, opened on
+ * first use and carrying the injecting handle's mark (rules.h), so that injected packets are
+ * seen only by lower-priority handles and never by the handle that sent them.
+ */
 #define _GNU_SOURCE
 #include "rawsock.h"
 

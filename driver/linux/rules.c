@@ -1,3 +1,10 @@
+/*
+ * The host's iptables/ip6tables rules (rules.h): the install and removal scripts, generated
+ * from iptables-save output and run through /bin/sh with a fixed environment, the owner tags
+ * that make every object attributable to one live process, and the watchdog that removes our
+ * rules when that process dies. Kept as text generation plus one runner so that the scripts
+ * can be unit-tested without root.
+ */
 #define _GNU_SOURCE
 #include "rules.h"
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "abi_version.h"
+#include "core/abi_version.h"
 #include "divert_abi.h"
 #include "support.h"
 

@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "address.h"
-#include "capture.h"
+#include "core/address.h"
+#include "core/capture.h"
 #include "support.h"
 
 static void test_addresses(void)

@@ -1,11 +1,11 @@
 /* Checksums (docs/spec/helpers.md 4), TTL decrement (5), injection preparation and ICMP too-big (9.1). */
 #include <string.h>
 
-#include "checksum.h"
-#include "inject.h"
-#include "packet_parse.h"
+#include "core/checksum.h"
+#include "core/inject.h"
+#include "core/packet_parse.h"
 #include "support.h"
-#include "ttl.h"
+#include "core/ttl.h"
 
 static uint8_t pkt[2048], orig[2048];
 

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "filter_eval.h"
-#include "helper_eval.h"
+#include "core/filter_eval.h"
+#include "core/helper_eval.h"
 #include "programs.h"
 #include "support.h"
 

@@ -5,10 +5,10 @@
  */
 #include <string.h>
 
-#include "callouts.h"
-#include "handle.h"
-#include "inject.h"
-#include "ioctl.h"
+#include "core/hooks.h"
+#include "core/handle.h"
+#include "core/inject.h"
+#include "core/ioctl.h"
 #include "programs.h"
 #include "support.h"
 

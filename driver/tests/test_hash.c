@@ -1,7 +1,7 @@
 /* The packet hash against the reference values of docs/spec/helpers.md 7.5. */
 #include <string.h>
 
-#include "packet_hash.h"
+#include "core/packet_hash.h"
 #include "support.h"
 
 static uint64_t hash_of(const char *hex, const char *suffix, int truncate_to, uint64_t seed)

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "divert_abi.h"
-#include "filter_object.h"
-#include "filter_program.h"
+#include "core/filter_object.h"
+#include "core/filter_program.h"
 #include "host.h"
 #include "programs.h"
 #include "support.h"

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "filter_object.h"
-#include "filter_program.h"
+#include "core/filter_object.h"
+#include "core/filter_program.h"
 #include "programs.h"
 #include "support.h"
 

@@ -1,7 +1,7 @@
 /* Packet decomposition (docs/spec/helpers.md 3.1, 3.2) on the sample packets and on malformed input. */
 #include <string.h>
 
-#include "packet_parse.h"
+#include "core/packet_parse.h"
 #include "support.h"
 
 static uint8_t buf[256];

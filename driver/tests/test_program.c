@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "filter_eval.h"
-#include "filter_program.h"
-#include "helper_eval.h"
+#include "core/filter_eval.h"
+#include "core/filter_program.h"
+#include "core/helper_eval.h"
 #include "programs.h"
 #include "support.h"
 

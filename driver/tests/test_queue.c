@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "divert_abi.h"
-#include "queue.h"
+#include "core/queue.h"
 #include "support.h"
 
 static divert_queue_entry e[400];

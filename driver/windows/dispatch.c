@@ -1,44 +1,10 @@
 /*
  * IRP dispatch: create/cleanup/close manage the handle's lifetime; device-control lets the
  * core decode the 16-byte request header straight from the I/O manager's system buffer (a
- * kernel copy the caller cannot change) and hands the decoded request to ioctl.c.
- * Also the mapping between the core's status codes and NTSTATUS (docs/spec/device-abi.md 11.2).
+ * kernel copy the caller cannot change) and hands the decoded request to ioctl.c. Cleanup
+ * and close hand over to teardown.c.
  */
 #include "driver.h"
-
-_Use_decl_annotations_
-NTSTATUS DivertNtStatus(divert_status status)
-{
-    switch (status)
-    {
-    case DIVERT_STATUS_SUCCESS:                return STATUS_SUCCESS;
-    case DIVERT_STATUS_INVALID_PARAMETER:      return STATUS_INVALID_PARAMETER;
-    case DIVERT_STATUS_BUFFER_TOO_SMALL:       return STATUS_BUFFER_TOO_SMALL;
-    case DIVERT_STATUS_PIPE_EMPTY:             return STATUS_PIPE_EMPTY;
-    case DIVERT_STATUS_HOPLIMIT_EXCEEDED:      return STATUS_HOPLIMIT_EXCEEDED;
-    case DIVERT_STATUS_INVALID_DEVICE_STATE:   return STATUS_INVALID_DEVICE_STATE;
-    case DIVERT_STATUS_INVALID_DEVICE_REQUEST: return STATUS_INVALID_DEVICE_REQUEST;
-    case DIVERT_STATUS_INSUFFICIENT_RESOURCES: return STATUS_INSUFFICIENT_RESOURCES;
-    case DIVERT_STATUS_CANCELLED:              return STATUS_CANCELLED;
-    }
-    return STATUS_INVALID_PARAMETER;
-}
-
-_Use_decl_annotations_
-divert_status DivertCoreStatus(NTSTATUS status)
-{
-    switch (status)
-    {
-    case STATUS_SUCCESS:                 return DIVERT_STATUS_SUCCESS;
-    case STATUS_BUFFER_TOO_SMALL:        return DIVERT_STATUS_BUFFER_TOO_SMALL;
-    case STATUS_HOPLIMIT_EXCEEDED:       return DIVERT_STATUS_HOPLIMIT_EXCEEDED;
-    case STATUS_INVALID_DEVICE_STATE:    return DIVERT_STATUS_INVALID_DEVICE_STATE;
-    case STATUS_INSUFFICIENT_RESOURCES:  return DIVERT_STATUS_INSUFFICIENT_RESOURCES;
-    case STATUS_NO_MEMORY:               return DIVERT_STATUS_INSUFFICIENT_RESOURCES;
-    case STATUS_CANCELLED:               return DIVERT_STATUS_CANCELLED;
-    default:                             return DIVERT_STATUS_INVALID_PARAMETER;
-    }
-}
 
 static VOID DivertComplete(_Inout_ PIRP irp, _In_ NTSTATUS status, _In_ ULONG_PTR information)
 {

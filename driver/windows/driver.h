@@ -15,18 +15,18 @@
 
 #include "divert_abi.h"
 
-#include "address.h"
-#include "callouts.h"
-#include "capture.h"
-#include "filter_eval.h"
-#include "filter_object.h"
-#include "handle.h"
-#include "inject.h"
-#include "ioctl.h"
-#include "packet_parse.h"
-#include "packet_view.h"
-#include "queue.h"
-#include "status.h"
+#include "core/address.h"
+#include "core/hooks.h"
+#include "core/capture.h"
+#include "core/filter_eval.h"
+#include "core/filter_object.h"
+#include "core/handle.h"
+#include "core/inject.h"
+#include "core/ioctl.h"
+#include "core/packet_parse.h"
+#include "core/packet_view.h"
+#include "core/queue.h"
+#include "core/status.h"
 
 #define DIVERT_POOL_TAG        ((ULONG)0x6A347644)  /* 'j4vD': "Dv4j" in pool dumps */
 
@@ -39,7 +39,7 @@
 #define DIVERT_EXPIRY_PERIOD_MS 250
 
 /* Constant keys (guids.c): ours, generated once; never WinDivert's. Indexed by divert_hook
- * (driver/core/callouts.h), the order of the sub-layer table of docs/spec/device-abi.md 1.2. */
+ * (driver/core/hooks.h), the order of the sub-layer table of docs/spec/device-abi.md 1.2. */
 extern const GUID DIVERT_PROVIDER_KEY;
 extern const GUID DIVERT_SUBLAYER_KEYS[DIVERT_HOOK_COUNT];
 /* The built-in WFP layer each hook registers in. */
@@ -143,6 +143,7 @@ VOID DivertHandleReference(_Inout_ DIVERT_HANDLE *handle);
 _IRQL_requires_max_(DISPATCH_LEVEL)
 VOID DivertHandleRelease(_Inout_ DIVERT_HANDLE *handle);
 
+/* ---- teardown.c (called only by dispatch.c) ---------------------------------------------- */
 /* Cleanup: stop capturing, flush the queue, cancel pending RECVs (docs/spec/device-abi.md 12, Close). */
 _IRQL_requires_(PASSIVE_LEVEL)
 VOID DivertHandleCleanup(_Inout_ DIVERT_HANDLE *handle);
@@ -157,7 +158,7 @@ _IRQL_requires_(PASSIVE_LEVEL)
 NTSTATUS DivertIoctl(_Inout_ DIVERT_HANDLE *handle, _Inout_ PIRP irp,
                      _In_ const divert_request *request, _Out_ ULONG_PTR *information);
 
-/* ---- dispatch.c: status mapping (docs/spec/device-abi.md 11.2) -------------------------------------- */
+/* ---- status.c: status mapping (docs/spec/device-abi.md 11.2) ---------------------------------------- */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 NTSTATUS DivertNtStatus(_In_ divert_status status);
 /* For injection outcomes the core's SEND loop classifies (hard vs soft). */
@@ -175,12 +176,30 @@ VOID DivertPacketFreeList(_In_opt_ divert_queue_entry *entry);
 _IRQL_requires_max_(DISPATCH_LEVEL)
 divert_packet_view DivertNetBufferView(_In_ PNET_BUFFER buffer);
 
-/* ---- recv.c ------------------------------------------------------------------------------ */
-/* RECV: validates, locks the caller's buffers, then completes or pends the IRP. Always
- * STATUS_PENDING once the IRP is owned; an error status means the caller completes it. */
-_IRQL_requires_(PASSIVE_LEVEL)
-NTSTATUS DivertRecvStart(_Inout_ DIVERT_HANDLE *handle, _Inout_ PIRP irp,
-                         _In_ const divert_request *request);
+/* ---- queue.c ----------------------------------------------------------------------------- */
+/* A RECV request's user buffers, locked and mapped at arrival (recv.c). */
+typedef struct DIVERT_RECV_CONTEXT
+{
+    UINT8 *Data;                   /* the request's data buffer (system mapping), or NULL */
+    ULONG DataLength;
+    PMDL AddressMdl;               /* the caller's address array, locked for writing */
+    DIVERT_ADDRESS *Addresses;
+    PMDL LengthMdl;                /* the caller's u32 at addr_len_ptr, locked for writing */
+    UINT32 *Length;
+    UINT32 MaxPackets;
+} DIVERT_RECV_CONTEXT;
+
+/* IoCsq keeps its pointer in DriverContext[3]; slot 0 is ours. */
+#define DIVERT_RECV_CONTEXT_OF(irp) ((DIVERT_RECV_CONTEXT *)(irp)->Tail.Overlay.DriverContext[0])
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS DivertCsqInit(_Inout_ DIVERT_HANDLE *handle);
+/* Unlocks the context's buffers and frees it. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID DivertRecvContextFree(_In_opt_ DIVERT_RECV_CONTEXT *context);
+/* Copies a batch into the request's buffers, frees the batch and completes the request. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID DivertRecvFinish(_Inout_ PIRP irp, _Inout_ divert_recv_batch *batch);
 /* Completes pending RECVs while the queue (or a shutdown) lets them finish. */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 _Requires_lock_not_held_(handle->Lock)
@@ -200,9 +219,12 @@ VOID DivertRecvFail(_Inout_ PIRP irp, _In_ NTSTATUS status);
 _IRQL_requires_max_(DISPATCH_LEVEL)
 VOID DivertRecvCancelAll(_Inout_ DIVERT_HANDLE *handle);
 
-/* ---- csq.c ------------------------------------------------------------------------------- */
-_IRQL_requires_max_(DISPATCH_LEVEL)
-NTSTATUS DivertCsqInit(_Inout_ DIVERT_HANDLE *handle);
+/* ---- recv.c ------------------------------------------------------------------------------ */
+/* RECV: validates, locks the caller's buffers, then completes or pends the IRP. Always
+ * STATUS_PENDING once the IRP is owned; an error status means the caller completes it. */
+_IRQL_requires_(PASSIVE_LEVEL)
+NTSTATUS DivertRecvStart(_Inout_ DIVERT_HANDLE *handle, _Inout_ PIRP irp,
+                         _In_ const divert_request *request);
 
 /* ---- usermem.c --------------------------------------------------------------------------- */
 _IRQL_requires_(PASSIVE_LEVEL)

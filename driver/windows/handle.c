@@ -1,13 +1,9 @@
 /*
  * The handle table: one DIVERT_HANDLE per file object, linked into g_divert.Handles (REFLECT
  * enumerates them), reference counted (the file object, plus one per FLOW context), with
- * rundown protection for the classify paths that may still run when cleanup starts.
- *
- * Teardown (docs/spec/device-abi.md 12, "Close"):
- *   IRP_MJ_CLEANUP  REFLECT close event -> delete the filters (no new classify) -> wait for
- *                   running classifies -> detach FLOW contexts -> stop the expiry timer ->
- *                   the core empties the queue: re-inject or free -> cancel pending RECVs
- *   IRP_MJ_CLOSE    unregister the callouts -> drop the file object's reference -> free
+ * rundown protection for the classify paths that may still run when cleanup starts. Only
+ * create, reference and release live here, so that the classify paths can hold a handle
+ * without depending on teardown (teardown.c).
  */
 #include "driver.h"
 
@@ -67,42 +63,4 @@ VOID DivertHandleRelease(DIVERT_HANDLE *handle)
     RemoveEntryList(&handle->Link);
     KeReleaseInStackQueuedSpinLock(&lock);
     ExFreePoolWithTag(handle, DIVERT_POOL_TAG);
-}
-
-_Use_decl_annotations_
-VOID DivertHandleCleanup(DIVERT_HANDLE *handle)
-{
-    KLOCK_QUEUE_HANDLE lock;
-    divert_queue_entry *reinject, *discard, *entry;
-    UINT32 layer, priority;
-
-    DivertReflectStopped(handle);
-    DivertWfpStopCapture(handle);
-    ExWaitForRundownProtectionRelease(&handle->Rundown);
-    DivertFlowRemoveAll(handle);
-    DivertTimerStop(handle);
-
-    KeAcquireInStackQueuedSpinLock(&handle->Lock, &lock);
-    divert_handle_close(&handle->Core, (uint64_t)KeQueryPerformanceCounter(NULL).QuadPart,
-                        &reinject, &discard);
-    layer = handle->Core.layer;
-    priority = handle->Core.internal_priority;
-    KeReleaseInStackQueuedSpinLock(&lock);
-
-    for (entry = reinject; entry != NULL; entry = entry->next)
-    {
-        DIVERT_PACKET *packet = DIVERT_PACKET_FROM_ENTRY(entry);
-        divert_packet_view view = divert_view_flat(DIVERT_PACKET_DATA(packet), entry->length);
-        (void)DivertInjectCopy(priority, layer, &packet->Address, &view);
-    }
-    DivertPacketFreeList(reinject);
-    DivertPacketFreeList(discard);
-    DivertRecvCancelAll(handle);
-}
-
-_Use_decl_annotations_
-VOID DivertHandleClose(DIVERT_HANDLE *handle)
-{
-    DivertWfpUnregister(handle);
-    DivertHandleRelease(handle);
 }

@@ -2,8 +2,8 @@
  * Which interception points (WFP layers, in the order of the sub-layer table of
  * docs/spec/device-abi.md 1.2) a handle needs, from its layer and filter flags (4.2).
  */
-#ifndef DIVERT_CORE_CALLOUTS_H
-#define DIVERT_CORE_CALLOUTS_H
+#ifndef DIVERT_CORE_HOOKS_H
+#define DIVERT_CORE_HOOKS_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "callouts.h"
+#include "core/hooks.h"
 
 #include "divert_abi.h"
 
