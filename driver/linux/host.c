@@ -28,6 +28,7 @@
 #include "packet_parse.h"
 #include "queue.h"
 #include "rules.h"
+#include "prefilter.h"
 #include "status.h"
 
 #define ERR_ACCESS_DENIED       5u
@@ -468,6 +469,7 @@ static uint32_t start_capture(handle *h)
     h->rules.priority = h->core.priority;
     h->rules.capture = capture;
     h->rules.release = release;
+    prefilter_prepare(&h->rules, &h->core.program);
     char err[1024] = "";
     if (rules_install(&h->rules, err, sizeof err) != 0) {
         return fail(ERR_ACCESS_DENIED, "cannot install netfilter rules: %s", err);
