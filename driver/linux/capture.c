@@ -19,6 +19,7 @@
 #include "core/filter_eval.h"
 #include "core/packet_parse.h"
 #include "core/queue.h"
+#include "prefilter.h"
 
 static char owner_tag[RULES_OWNER_TAG_LEN + 1];
 static int owner_ready;
@@ -269,6 +270,7 @@ uint32_t start_capture(handle *h)
     h->rules.priority = h->core.priority;
     h->rules.capture = capture;
     h->rules.release = release;
+    prefilter_prepare(&h->rules, &h->core.program);
     char err[1024] = "";
     if (rules_install(&h->rules, err, sizeof err) != 0) {
         return fail(ERR_ACCESS_DENIED, "cannot install netfilter rules: %s", err);

@@ -2,6 +2,7 @@
  * Entry points of libdivert4j.so, loaded by the Java side through JNA. Only what is marked
  * DIVERT4J_EXPORT is visible; everything else stays inside the library.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "divert_abi.h"
 #include "core/filter_program.h"
 #include "core/helper_eval.h"
+#include "prefilter.h"
 
 #define DIVERT4J_EXPORT __attribute__((visibility("default")))
 
@@ -49,4 +51,29 @@ DIVERT4J_EXPORT int32_t divert4j_eval_filter(const uint8_t *program, uint32_t pr
     memcpy(&address, addr, sizeof address);
     divert_eval_result r = divert_helper_eval_filter(&loaded, layer, packet, packet_len, &address, &why);
     return r == DIVERT_EVAL_ERROR ? -(1 + (int32_t)why) : (int32_t)r;
+}
+
+/*
+ * The in-kernel prefilters the host would install for a handle of `layer` with `program`
+ * (n x 24-byte records, loaded with the driver's checks for the layer, as STARTUP does), as
+ * text for `divert4j filter compile --bpf` (prefilter_describe). Returns the text's length
+ * without its NUL, -1 when the program does not load for the layer, -2 when the layer is not
+ * NETWORK or NETWORK_FORWARD, -3 when out_len is too small.
+ */
+DIVERT4J_EXPORT int32_t divert4j_bpf_describe(const uint8_t *program, uint32_t program_len,
+                                              uint32_t layer, char *out, uint32_t out_len)
+{
+    static divert_program loaded; /* about 6 KiB: not on the caller's (JNA) stack */
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    if (layer != DIVERT_LAYER_NETWORK && layer != DIVERT_LAYER_NETWORK_FORWARD) {
+        return -2;
+    }
+    pthread_mutex_lock(&lock);
+    int32_t n = divert_program_load_driver(program, program_len, layer, &loaded) != DIVERT_STATUS_SUCCESS
+        ? -1 : prefilter_describe(&loaded, layer, out, out_len) < 0 ? -3 : 0;
+    if (n == 0) {
+        n = (int32_t)strlen(out);
+    }
+    pthread_mutex_unlock(&lock);
+    return n;
 }

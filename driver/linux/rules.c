@@ -312,7 +312,9 @@ int rules_install_script(char *out, size_t len, const char *save, const rules_ha
             }
             emit(out, len, &pos, "-A %s -m mark --mark 0x%08x/0x%08x -j RETURN\n", chain,
                  RULES_MARK_INJECTED, RULES_MARK_INJECTED);
-            emit(out, len, &pos, "-A %s -j NFQUEUE --queue-num %u --queue-bypass\n", chain, h->queue);
+            const char *bpf = h->bpf[__builtin_ctz(bit)];
+            emit(out, len, &pos, "-A %s%s%s%s -j NFQUEUE --queue-num %u --queue-bypass\n", chain,
+                 bpf[0] ? " -m bpf --bytecode \"" : "", bpf, bpf[0] ? "\"" : "", h->queue);
         }
         int at = insert_position(save, hooks[i].name, h->priority);
         char where[48];
@@ -342,6 +344,44 @@ int rules_install_script(char *out, size_t len, const char *save, const rules_ha
     return any ? (int)pos : 0;
 }
 
+/*
+ * Writes the script of h and runs it; where that fails with a prefilter, once more without:
+ * a kernel without xt_bpf still gets the rules (every packet of the hook is then queued).
+ */
+static int restore(const char *tool, const char *save, const rules_handle *h, int family,
+                   char *script, size_t cap, char *err, size_t errlen)
+{
+    static rules_handle plain;
+    static int warned;
+    int n = rules_install_script(script, cap, save, h, family);
+    if (n <= 0) {
+        if (n < 0) {
+            set_err(err, errlen, "%s rules do not fit", tool);
+        }
+        return n < 0 ? -1 : 0;
+    }
+    char out[256];
+    char msg[1024] = "";
+    int rc = run_sh("exec \"$1-restore\" -n", tool, script, out, sizeof out, msg, sizeof msg);
+    if (rc != 0 && strstr(script, " -m bpf ") != NULL) {
+        plain = *h;
+        memset(plain.bpf, 0, sizeof plain.bpf);
+        if (restore(tool, save, &plain, family, script, cap, err, errlen) == 0) {
+            if (!warned) {
+                warned = 1;
+                fprintf(stderr, "divert4j: %s-restore refused the bpf match (no xt_bpf?): no in-kernel "
+                        "prefilter, every packet of the hook goes to user space\n", tool);
+            }
+            return 0;
+        }
+    }
+    if (rc != 0) {
+        set_err(err, errlen, "%s-restore failed (%d): %s", tool, rc, msg);
+        return -1;
+    }
+    return 0;
+}
+
 int rules_install(const rules_handle *h, char *err, size_t errlen)
 {
     static char save[256 * 1024];
@@ -356,19 +396,7 @@ int rules_install(const rules_handle *h, char *err, size_t errlen)
             result = -1;
             break;
         }
-        int n = rules_install_script(script, sizeof script, save, h, family);
-        if (n < 0) {
-            set_err(err, errlen, "%s rules do not fit", tool);
-            result = -1;
-        } else if (n > 0) {
-            char out[256];
-            char msg[1024] = "";
-            rc = run_sh("exec \"$1-restore\" -n", tool, script, out, sizeof out, msg, sizeof msg);
-            if (rc != 0) {
-                set_err(err, errlen, "%s-restore failed (%d): %s", tool, rc, msg);
-                result = -1;
-            }
-        }
+        result = restore(tool, save, h, family, script, sizeof script, err, errlen);
     }
     pthread_mutex_unlock(&rules_lock);
     if (result != 0) {

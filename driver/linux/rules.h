@@ -45,6 +45,11 @@
 #define RULES_FWD_V4 0x10u
 #define RULES_FWD_V6 0x20u
 
+#define RULES_HOOK_COUNT 6   /* hook bits; bit b has index log2(b) */
+
+/* xt_bpf's --bytecode text: "N," and up to 64 "code jt jf k," of at most 25 characters. */
+#define RULES_BPF_TEXT_MAX 1664
+
 #define RULES_OWNER_TAG_LEN  22 /* "D4J-" 6 "-" 10 "-" */
 #define RULES_HANDLE_TAG_LEN 26 /* owner tag + 4 */
 
@@ -58,6 +63,11 @@ typedef struct
     int16_t  priority;  /* user priority: higher = earlier */
     unsigned capture;   /* hooks whose packets go to the queue */
     unsigned release;   /* hooks needing a release rule (capture hooks, plus injection hooks) */
+    /*
+     * Per capture hook (by index): the in-kernel prefilter of its queue rule as xt_bpf
+     * bytecode, "" for none (prefilter.h). Without xt_bpf the rules go in without it.
+     */
+    char bpf[RULES_HOOK_COUNT][RULES_BPF_TEXT_MAX];
 } rules_handle;
 
 /* Fills the owner tag of process `pid` (0 = this process). Returns 0 or -1. */

@@ -14,6 +14,8 @@
 
 #include "hold.h"
 #include "nfq.h"
+#include "prefilter.h"
+#include "programs.h"
 #include "rules.h"
 #include "support.h"
 
@@ -364,12 +366,62 @@ static void test_hold_set(void)
     CHECK(hold_find_received(&s, 1002) == NULL);
 }
 
+/* The prefilter of a narrow handle goes on its queue rules, per hook; "accept all" does not. */
+static void test_prefilter_rules(void)
+{
+    static uint8_t bytes[24];
+    static divert_program p;
+    build_chain(bytes, 0, 1, &(test_t){DIVERT_FIELD_UDP_DSTPORT, EQ, 0, 9});
+    CHECK(divert_program_load_driver(bytes, 24, DIVERT_LAYER_NETWORK, &p) == DIVERT_STATUS_SUCCESS);
+    static rules_handle h;
+    h = handle(0x4005, 0, RULES_OUT_V4 | RULES_IN_V6, RULES_OUT_V4 | RULES_IN_V6);
+    prefilter_prepare(&h, &p);
+    CHECK(h.bpf[0][0] != '\0' && h.bpf[3][0] != '\0');
+    CHECK(h.bpf[1][0] == '\0' && h.bpf[2][0] == '\0' && h.bpf[4][0] == '\0' && h.bpf[5][0] == '\0');
+    /* the bytecode text: a count, then that many "code jt jf k" */
+    int count = -1, used = 0;
+    CHECK(sscanf(h.bpf[0], "%d%n", &count, &used) == 1 && count > 4 && count <= DIVERT_BPF_MAX_INSNS);
+    int quads = 0;
+    for (const char *q = h.bpf[0] + used; *q == ','; quads++) {
+        unsigned code, jt, jf, k;
+        int step = 0;
+        CHECK(sscanf(q, ",%u %u %u %u%n", &code, &jt, &jf, &k, &step) == 4);
+        q += step > 0 ? step : 1;
+    }
+    CHECK_EQ(quads, count);
+    char out[16384];
+    CHECK(rules_install_script(out, sizeof out, "", &h, 4) > 0);
+    char want[2048];
+    snprintf(want, sizeof want, "-A D4J-0004d2-00000abcde-4005o -m bpf --bytecode \"%s\" -j NFQUEUE --queue-num 16389", h.bpf[0]);
+    CHECK(strstr(out, want) != NULL);
+    CHECK(rules_install_script(out, sizeof out, "", &h, 6) > 0);
+    CHECK(strstr(out, "4005i -m bpf --bytecode \"") != NULL);
+    /* "true" needs no match */
+    build_chain(bytes, 0, 1, &(test_t){DIVERT_FIELD_ZERO, EQ, 0, 0});
+    CHECK(divert_program_load_driver(bytes, 24, DIVERT_LAYER_NETWORK, &p) == DIVERT_STATUS_SUCCESS);
+    prefilter_prepare(&h, &p);
+    CHECK(h.bpf[0][0] == '\0' && h.bpf[3][0] == '\0');
+    CHECK(rules_install_script(out, sizeof out, "", &h, 4) > 0 && strstr(out, "-m bpf") == NULL);
+    /* what `filter compile --bpf` prints: the four chains of NETWORK, their exactness and listing */
+    build_chain(bytes, 0, 1, &(test_t){DIVERT_FIELD_UDP_DSTPORT, EQ, 0, 9});
+    CHECK(divert_program_load_driver(bytes, 24, DIVERT_LAYER_NETWORK, &p) == DIVERT_STATUS_SUCCESS);
+    CHECK(prefilter_describe(&p, DIVERT_LAYER_NETWORK, out, sizeof out) > 0);
+    CHECK(strstr(out, "ipv4 OUTPUT: ") != NULL && strstr(out, "ipv6 INPUT: ") != NULL);
+    CHECK(strstr(out, "FORWARD") == NULL);
+    CHECK(strstr(out, "instructions, exact\n(000) ldxb     4*([0]&0xf)\n") != NULL);
+    CHECK(strstr(out, "jeq      #0x9") != NULL);
+    CHECK(strstr(out, "inexact: maybe for [IPv6 extension headers]") != NULL);
+    CHECK(strstr(out, "bytecode: ") != NULL);
+    CHECK(prefilter_describe(&p, DIVERT_LAYER_NETWORK, out, 100) == -1);
+}
+
 int main(void)
 {
     test_parse_packet();
     test_parse_several_and_acks();
     test_parse_errors();
     test_install_script_empty_table();
+    test_prefilter_rules();
     test_install_script_positions();
     test_marks_and_owners();
     test_verdict_collection();
