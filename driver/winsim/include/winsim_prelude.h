@@ -49,4 +49,9 @@
 #define _MM_MALLOC_H_INCLUDED 1
 #define __MM_MALLOC_H 1
 
+/* mingw's intrin-impl.h and ddk/wdm.h both define these two; gcc keeps wdm.h's static copy
+ * per unit, clang emits an external one per unit (duplicate symbols at link). Only wdm.h's. */
+#define __INTRINSIC_DEFINED_InterlockedBitTestAndSet 1
+#define __INTRINSIC_DEFINED_InterlockedBitTestAndReset 1
+
 #endif /* WINSIM_PRELUDE_H */
