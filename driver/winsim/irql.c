@@ -133,15 +133,20 @@ VOID FASTCALL KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_
     LockHandle->LockQueue.Next = NULL;
 }
 
-VOID FASTCALL KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
+static void queued_release(const char *function, PKLOCK_QUEUE_HANDLE LockHandle)
 {
-    WINSIM_IRQL_EXACT(DISPATCH_LEVEL);
+    winsim_irql_exact(function, DISPATCH_LEVEL);
     if (LockHandle->LockQueue.Lock == NULL)
     {
-        winsim_fail(__func__, "lock handle %p does not hold a lock", (void *)LockHandle);
+        winsim_fail(function, "lock handle %p does not hold a lock", (void *)LockHandle);
     }
-    winsim_spin_release(__func__, LockHandle->LockQueue.Lock);
+    winsim_spin_release(function, LockHandle->LockQueue.Lock);
     LockHandle->LockQueue.Lock = NULL;
+}
+
+VOID FASTCALL KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
+{
+    queued_release(__func__, LockHandle);
     winsim_irql_lower(__func__, LockHandle->OldIrql);
 }
 
@@ -156,13 +161,7 @@ VOID FASTCALL KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKL
 
 VOID FASTCALL KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
 {
-    WINSIM_IRQL_EXACT(DISPATCH_LEVEL);
-    if (LockHandle->LockQueue.Lock == NULL)
-    {
-        winsim_fail(__func__, "lock handle %p does not hold a lock", (void *)LockHandle);
-    }
-    winsim_spin_release(__func__, LockHandle->LockQueue.Lock);
-    LockHandle->LockQueue.Lock = NULL;
+    queued_release(__func__, LockHandle);
 }
 
 /* ---- Rundown protection: Count = 2 x references, bit 0 = run-down started ---------------- */

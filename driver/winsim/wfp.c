@@ -183,6 +183,14 @@ static bool object_referenced(object_kind kind, size_t field, const GUID *key)
     return false;
 }
 
+/* Management calls run at PASSIVE_LEVEL and hold the engine's lock while they change it. */
+static engine *engine_enter(const char *function, HANDLE engineHandle)
+{
+    winsim_irql_exact(function, PASSIVE_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    return engine_check(function, engineHandle);
+}
+
 /* ---- sessions and transactions ------------------------------------------------------------ */
 NTSTATUS NTAPI FwpmEngineOpen0(const wchar_t *serverName, UINT32 authnService, SEC_WINNT_AUTH_IDENTITY_W *authIdentity,
                                const FWPM_SESSION0 *session, HANDLE *engineHandle)
@@ -233,9 +241,7 @@ NTSTATUS NTAPI FwpmEngineClose0(HANDLE engineHandle)
 {
     engine *session;
     size_t i;
-    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
+    session = engine_enter(__func__, engineHandle);
     if (session->transaction)
     {
         transaction_end(session, false);
@@ -315,9 +321,7 @@ NTSTATUS NTAPI FwpmProviderAdd0(HANDLE engineHandle, const FWPM_PROVIDER0 *provi
     NTSTATUS status = STATUS_SUCCESS;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
+    session = engine_enter(__func__, engineHandle);
     if (object_find(KIND_PROVIDER, &provider->providerKey) != NULL)
     {
         status = STATUS_FWP_ALREADY_EXISTS;
@@ -330,20 +334,22 @@ NTSTATUS NTAPI FwpmProviderAdd0(HANDLE engineHandle, const FWPM_PROVIDER0 *provi
     return status;
 }
 
-NTSTATUS NTAPI FwpmProviderDeleteByKey0(HANDLE engineHandle, const GUID *key)
+/* Deletes an object unless another still names it (a sub-layer its provider, a filter its sub-layer). */
+static NTSTATUS delete_by_key(const char *function, HANDLE engineHandle, object_kind kind, const GUID *key,
+                              NTSTATUS notFound, object_kind user, size_t userField)
 {
     NTSTATUS status = STATUS_SUCCESS;
     wfp_object *object;
     engine *session;
-    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    winsim_irql_exact(function, PASSIVE_LEVEL);
     winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
-    object = object_find(KIND_PROVIDER, key);
+    session = engine_check(function, engineHandle);
+    object = object_find(kind, key);
     if (object == NULL)
     {
-        status = STATUS_FWP_PROVIDER_NOT_FOUND;
+        status = notFound;
     }
-    else if (object_referenced(KIND_SUBLAYER, offsetof(wfp_object, providerKey), key))
+    else if (object_referenced(user, userField, key))
     {
         status = STATUS_FWP_IN_USE;
     }
@@ -355,15 +361,19 @@ NTSTATUS NTAPI FwpmProviderDeleteByKey0(HANDLE engineHandle, const GUID *key)
     return status;
 }
 
+NTSTATUS NTAPI FwpmProviderDeleteByKey0(HANDLE engineHandle, const GUID *key)
+{
+    return delete_by_key(__func__, engineHandle, KIND_PROVIDER, key, STATUS_FWP_PROVIDER_NOT_FOUND, KIND_SUBLAYER,
+                         offsetof(wfp_object, providerKey));
+}
+
 NTSTATUS NTAPI FwpmSubLayerAdd0(HANDLE engineHandle, const FWPM_SUBLAYER0 *subLayer, PSECURITY_DESCRIPTOR sd)
 {
     NTSTATUS status = STATUS_SUCCESS;
     wfp_object *object;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
+    session = engine_enter(__func__, engineHandle);
     if (object_find(KIND_SUBLAYER, &subLayer->subLayerKey) != NULL)
     {
         status = STATUS_FWP_ALREADY_EXISTS;
@@ -388,27 +398,8 @@ NTSTATUS NTAPI FwpmSubLayerAdd0(HANDLE engineHandle, const FWPM_SUBLAYER0 *subLa
 
 NTSTATUS NTAPI FwpmSubLayerDeleteByKey0(HANDLE engineHandle, const GUID *key)
 {
-    NTSTATUS status = STATUS_SUCCESS;
-    wfp_object *object;
-    engine *session;
-    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
-    object = object_find(KIND_SUBLAYER, key);
-    if (object == NULL)
-    {
-        status = STATUS_FWP_SUBLAYER_NOT_FOUND;
-    }
-    else if (object_referenced(KIND_FILTER, offsetof(wfp_object, subLayer), key))
-    {
-        status = STATUS_FWP_IN_USE;
-    }
-    else
-    {
-        object_delete(session, object);
-    }
-    winsim_lock_release(&wfp_lock);
-    return status;
+    return delete_by_key(__func__, engineHandle, KIND_SUBLAYER, key, STATUS_FWP_SUBLAYER_NOT_FOUND, KIND_FILTER,
+                         offsetof(wfp_object, subLayer));
 }
 
 /* ---- callouts and filters -------------------------------------------------------------------- */
@@ -431,9 +422,7 @@ NTSTATUS NTAPI FwpmCalloutAdd0(HANDLE engineHandle, const FWPM_CALLOUT0 *callout
     wfp_object *object;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
+    session = engine_enter(__func__, engineHandle);
     if (layer_index(&callout->applicableLayer) < 0)
     {
         status = STATUS_FWP_LAYER_NOT_FOUND;
