@@ -14,6 +14,7 @@
 
 #define STATUS_SUCCESS   0
 #define STATUS_CANCELLED ((int32_t)0xC0000120)
+#define STATUS_PIPE_EMPTY ((int32_t)0xC00000D9)
 
 typedef struct handle
 {
@@ -89,13 +90,14 @@ static int32_t ioctl_done(handle *h, uint32_t code, uint32_t length, uint64_t *i
     return status;
 }
 
-/* INITIALIZE (NETWORK layer, priority 0) then STARTUP with a one-test program. */
-static void start(handle *h, uint64_t filter_flags, uint32_t field)
+/* INITIALIZE (NETWORK layer, priority 0, open flags) then STARTUP with a one-test program. */
+static void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t field)
 {
     uint64_t info = 0;
     memset(h->header, 0, DIVERT_IOCTL_SIZE);
     put32(h->header, DIVERT_LAYER_NETWORK);
     put32(h->header + 4, 30000);
+    put64(h->header + 8, flags);
     memset(h->data, 0, DIVERT_VERSION_SIZE);
     put64(h->data, DIVERT_MAGIC_DLL);
     put32(h->data + 8, DIVERT_VERSION_MAJOR);
@@ -130,7 +132,7 @@ static void test_divert_and_reinject(void)
     uint32_t length = build_udp(packet, 53, "winsim");
     CHECK_EQ(winsim_load(), STATUS_SUCCESS);
     handle h = open_handle();
-    start(&h, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    start(&h, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
 
     winsim_request *r = recv_start(&h);
     CHECK(!winsim_request_done(r));                      /* pended: nothing queued yet */
@@ -201,8 +203,75 @@ static void test_divert_and_reinject(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/* SNIFF: the packet continues (not blocked) and a copy is delivered, marked Sniffed. DROP: the
+ * packet is blocked and nothing is queued. Inbound: the NBL starts after the IP header and the
+ * driver retreats to it. */
+static void test_sniff_drop_inbound(void)
+{
+    uint8_t packet[64];
+    uint32_t length = build_udp(packet, 53, "sniffed");
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle sniff = open_handle(), drop = open_handle();
+    start(&sniff, DIVERT_FLAG_SNIFF, DIVERT_FILTER_FLAG_INBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_request *r = recv_start(&sniff);
+    winsim_verdict v = winsim_stack_packet(false, packet, length, &META, 24);
+    CHECK(!v.blocked);
+    CHECK_EQ(v.callouts, 1);
+    CHECK(winsim_request_done(r));
+    CHECK_EQ(winsim_request_status(r), STATUS_SUCCESS);
+    CHECK_EQ(winsim_request_information(r), length);
+    CHECK(memcmp(sniff.data, packet, length) == 0);      /* from the IP header on */
+    CHECK_EQ(sniff.addr->Sniffed, 1);
+    CHECK_EQ(sniff.addr->Outbound, 0);
+    CHECK_EQ(sniff.addr->Network.IfIdx, 7);
+    winsim_request_free(r);
+
+    start(&drop, DIVERT_FLAG_DROP, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    uint32_t injected = winsim_injection_count();
+    v = winsim_stack_packet(true, packet, length, &META, 0);
+    CHECK(v.blocked);
+    CHECK_EQ(winsim_injection_count(), injected);        /* dropped: nothing re-injected */
+    close_handle(&sniff);
+    close_handle(&drop);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
+/* SHUTDOWN: RECV makes a waiting RECV end with STATUS_PIPE_EMPTY; SEND refuses later SENDs. */
+static void test_shutdown(void)
+{
+    uint8_t packet[64];
+    uint32_t length = build_udp(packet, 53, "late");
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle h = open_handle();
+    start(&h, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_request *r = recv_start(&h);
+    CHECK(!winsim_request_done(r));
+    memset(h.header, 0, DIVERT_IOCTL_SIZE);
+    put32(h.header, DIVERT_SHUTDOWN_BOTH);
+    CHECK_EQ(ioctl_done(&h, IOCTL_DIVERT_SHUTDOWN, 0, NULL), STATUS_SUCCESS);
+    CHECK(winsim_request_done(r));
+    CHECK_EQ(winsim_request_status(r), STATUS_PIPE_EMPTY);
+    winsim_request_free(r);
+
+    DIVERT_ADDRESS *send_addr = winsim_user_alloc(sizeof(DIVERT_ADDRESS));
+    memset(send_addr, 0, sizeof(*send_addr));
+    send_addr->Outbound = 1;
+    memcpy(h.data, packet, length);
+    memset(h.header, 0, DIVERT_IOCTL_SIZE);
+    put64(h.header, (uint64_t)(uintptr_t)send_addr);
+    put64(h.header + 8, sizeof(DIVERT_ADDRESS));
+    uint32_t injected = winsim_injection_count();
+    CHECK_EQ(ioctl_done(&h, IOCTL_DIVERT_SEND, length, NULL), STATUS_PIPE_EMPTY);
+    CHECK_EQ(winsim_injection_count(), injected);
+    winsim_user_free(send_addr);
+    close_handle(&h);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
+    test_sniff_drop_inbound();
+    test_shutdown();
     return test_finish("winsim");
 }
