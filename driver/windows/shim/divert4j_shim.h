@@ -23,6 +23,13 @@
 
 #include <ntddk.h>
 #include <wdmsec.h>
+#include <stddef.h>
+
+/* mingw's CONTAINING_RECORD takes a member address through a null pointer, which is undefined
+ * behaviour (UBSan rejects it when driver/winsim runs this code); offsetof is the defined form
+ * of the same computation. */
+#undef CONTAINING_RECORD
+#define CONTAINING_RECORD(address, type, field) ((type *)((PCHAR)(address) - offsetof(type, field)))
 
 /* ---- SAL annotations that mingw's sal.h/driverspecs.h lack (no meaning to gcc) ---------- */
 #ifndef _IRQL_saves_global_

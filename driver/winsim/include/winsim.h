@@ -1,0 +1,106 @@
+/*
+ * The harness side of the simulated kernel: what a test (the "user process", "the network
+ * stack" and "the I/O manager" around the driver) calls. Everything the driver itself calls
+ * is the kernel API the shim declares; those definitions live in irql.c, ke.c, pool.c,
+ * irp_io.c, nbl.c and wfp.c.
+ *
+ * Threading: any harness thread may call these; each thread has its own simulated IRQL, which
+ * starts at PASSIVE_LEVEL. Deferred work (DPCs, injection completions) runs when a harness
+ * calls winsim_run_deferred or winsim_advance_ms, or while the driver waits for a rundown.
+ */
+#ifndef WINSIM_H
+#define WINSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- driver lifetime -------------------------------------------------------------------- */
+/* Runs DriverEntry; returns its NTSTATUS. */
+int32_t winsim_load(void);
+/* Runs DriverUnload (no file may be open), then checks that every kernel object the driver
+ * created is gone and prints the pool report. Returns the bytes of pool still outstanding
+ * plus one per other leaked object (MDL, NBL, engine, callout, injection handle, timer). */
+uint64_t winsim_unload(void);
+
+/* ---- user memory ------------------------------------------------------------------------ */
+/* A buffer in the simulated user address space: the only memory ProbeForRead and
+ * MmProbeAndLockPages(UserMode) accept. Freed by winsim_user_free. */
+void *winsim_user_alloc(size_t length);
+void winsim_user_free(void *buffer);
+
+/* ---- files and I/O requests ------------------------------------------------------------- */
+typedef struct winsim_file winsim_file;
+typedef struct winsim_request winsim_request;
+
+/* CreateFile on the DOS name (resolved through the symbolic link): IRP_MJ_CREATE. */
+winsim_file *winsim_open(const char *dos_name, int32_t *status);
+/* CloseHandle: IRP_MJ_CLEANUP, then IRP_MJ_CLOSE (every IRP must have completed by then). */
+void winsim_close(winsim_file *file);
+
+/*
+ * DeviceIoControl: METHOD_IN/OUT_DIRECT as the I/O manager does it (the input buffer copied
+ * to a system buffer, the output buffer probed, locked and described by irp->MdlAddress).
+ * input and output must be user memory (winsim_user_alloc) or NULL.
+ */
+winsim_request *winsim_ioctl(winsim_file *file, uint32_t code, const void *input, uint32_t input_length,
+                             void *output, uint32_t output_length);
+bool winsim_request_done(const winsim_request *request);
+int32_t winsim_request_status(const winsim_request *request);
+uint64_t winsim_request_information(const winsim_request *request);
+/* CancelIo on one request (IoCancelIrp). */
+void winsim_cancel(winsim_request *request);
+void winsim_request_free(winsim_request *request);
+
+/* ---- simulated time and deferred work ---------------------------------------------------- */
+/* Runs queued DPCs and injection completions until none is left. */
+void winsim_run_deferred(void);
+/* Moves the performance counter forward, fires due timers, runs deferred work. */
+void winsim_advance_ms(uint64_t milliseconds);
+
+/* ---- the network stack ------------------------------------------------------------------ */
+typedef struct winsim_verdict
+{
+    bool blocked;       /* a callout returned FWP_ACTION_BLOCK */
+    bool absorbed;      /* ... with FWPS_CLASSIFY_OUT_FLAG_ABSORB: the stack drops it silently */
+    uint32_t callouts;  /* classifyFn invocations */
+} winsim_verdict;
+
+typedef struct winsim_packet_meta
+{
+    uint32_t if_index;
+    uint32_t sub_if_index;
+    uint32_t compartment;
+    bool loopback;
+} winsim_packet_meta;
+
+/*
+ * The stack sends (outbound) or receives (inbound) an IP packet: it is classified at the
+ * outbound/inbound IP packet layer of its family, as an NBL whose MDL chain splits the bytes
+ * at split (0 = one MDL). Inbound NBLs start after the IP header, as WFP indicates them.
+ */
+winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
+                                   const winsim_packet_meta *meta, uint32_t split);
+
+/* What an injection put on the "wire" (send/forward) or up the stack (receive). */
+typedef enum winsim_inject_kind
+{
+    WINSIM_INJECT_SEND, WINSIM_INJECT_RECEIVE, WINSIM_INJECT_FORWARD
+} winsim_inject_kind;
+
+typedef struct winsim_injection
+{
+    winsim_inject_kind kind;
+    uint32_t compartment;
+    uint32_t if_index;
+    uint32_t sub_if_index;
+    uint64_t context;       /* the injection context the driver passed */
+    uint32_t length;
+    uint8_t data[65535];
+} winsim_injection;
+
+/* Injections recorded so far, in order (their completions may still be pending). */
+uint32_t winsim_injection_count(void);
+const winsim_injection *winsim_injection_get(uint32_t index);
+
+#endif /* WINSIM_H */

@@ -1,0 +1,1014 @@
+/*
+ * The filter engine: sessions (dynamic ones take their objects with them), transactions,
+ * providers, sub-layers, management callouts and filters with the documented errors for
+ * out-of-order steps, run-time callouts, classification at the IP packet layers (filters
+ * ordered by sub-layer weight, then filter weight; a sub-layer ends at its first terminating
+ * action; any BLOCK wins), and injection: handles, FwpsQueryPacketInjectionState0 and the
+ * send/receive/forward functions, which record what the stack would see and complete
+ * asynchronously (deferred work) with the NBL status set.
+ */
+#include "winsim_internal.h"
+
+#include <string.h>
+
+#define WINSIM_MAX_OBJECTS 256
+#define ENGINE_MAGIC 0x454E474E53495757ULL
+#define INJECT_MAGIC 0x4A4E494E53495757ULL
+
+typedef enum object_state { OBJECT_FREE, OBJECT_LIVE, OBJECT_ADDED, OBJECT_DELETED } object_state;
+
+typedef enum object_kind { KIND_PROVIDER, KIND_SUBLAYER, KIND_CALLOUT, KIND_FILTER } object_kind;
+
+typedef struct engine
+{
+    UINT64 magic;
+    bool dynamic;
+    bool transaction;
+} engine;
+
+typedef struct wfp_object
+{
+    object_state state;
+    object_kind kind;
+    engine *owner;          /* the session that added it */
+    GUID key;
+    GUID layer;             /* callout: applicable layer; filter: layer */
+    GUID subLayer;          /* filter */
+    GUID calloutKey;        /* filter with a callout action */
+    GUID providerKey;       /* sub-layer: its provider, if any */
+    bool hasProvider;
+    UINT16 weight;          /* sub-layer */
+    UINT64 filterWeight;
+    UINT64 id;
+    FWP_ACTION_TYPE action;
+    UINT64 rawContext;
+} wfp_object;
+
+typedef struct runtime_callout
+{
+    bool live;
+    GUID key;
+    UINT32 id;
+    FWPS_CALLOUT0 callout;
+} runtime_callout;
+
+typedef struct injector
+{
+    UINT64 magic;
+    ADDRESS_FAMILY family;
+    UINT32 types;
+    LONG inFlight;
+} injector;
+
+static winsim_lock wfp_lock;
+static wfp_object objects[WINSIM_MAX_OBJECTS];
+static runtime_callout runtimes[WINSIM_MAX_OBJECTS];
+static LONG live_engines, live_injectors;
+static UINT64 next_filter_id = 1000;
+static UINT32 next_callout_id = 100;
+
+static winsim_injection *injections[4096];
+static UINT32 injection_total;
+
+static bool guid_equal(const GUID *a, const GUID *b)
+{
+    return memcmp(a, b, sizeof(GUID)) == 0;
+}
+
+/* The built-in layers the driver uses and their run-time ids (FWPS_BUILTIN_LAYERS). */
+static const struct { const GUID *key; UINT16 id; UINT32 values; } layers[] =
+{
+    { &FWPM_LAYER_INBOUND_IPPACKET_V4, 0, 10 },
+    { &FWPM_LAYER_INBOUND_IPPACKET_V6, 2, 10 },
+    { &FWPM_LAYER_OUTBOUND_IPPACKET_V4, 4, 10 },
+    { &FWPM_LAYER_OUTBOUND_IPPACKET_V6, 6, 10 },
+    { &FWPM_LAYER_IPFORWARD_V4, 8, 0 },
+    { &FWPM_LAYER_IPFORWARD_V6, 10, 0 },
+    { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_RESOURCE_RELEASE_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_RESOURCE_RELEASE_V6, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_CONNECT_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_CONNECT_V6, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V6, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_LISTEN_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_LISTEN_V6, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6, 0xFFFF, 0 },
+};
+
+static int layer_index(const GUID *key)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(layers); i++)
+    {
+        if (guid_equal(layers[i].key, key))
+        {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static engine *engine_check(const char *function, HANDLE handle)
+{
+    engine *session = handle;
+    if (session == NULL || session->magic != ENGINE_MAGIC)
+    {
+        winsim_fail(function, "%p is not an open engine handle", handle);
+    }
+    return session;
+}
+
+static wfp_object *object_find(object_kind kind, const GUID *key)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        if (objects[i].kind == kind && objects[i].state != OBJECT_FREE && objects[i].state != OBJECT_DELETED &&
+            guid_equal(&objects[i].key, key))
+        {
+            return &objects[i];
+        }
+    }
+    return NULL;
+}
+
+static wfp_object *object_add(const char *function, engine *session, object_kind kind, const GUID *key)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        if (objects[i].state == OBJECT_FREE)
+        {
+            RtlZeroMemory(&objects[i], sizeof(objects[i]));
+            objects[i].state = session->transaction ? OBJECT_ADDED : OBJECT_LIVE;
+            objects[i].kind = kind;
+            objects[i].owner = session;
+            objects[i].key = *key;
+            return &objects[i];
+        }
+    }
+    winsim_fail(function, "object table full");
+}
+
+static void object_delete(engine *session, wfp_object *object)
+{
+    if (object->state == OBJECT_ADDED || !session->transaction)
+    {
+        object->state = OBJECT_FREE;
+    }
+    else
+    {
+        object->state = OBJECT_DELETED;
+    }
+}
+
+/* Is an object of `kind` whose `field` equals key still in use? */
+static bool object_referenced(object_kind kind, size_t field, const GUID *key)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        if (objects[i].kind == kind && objects[i].state != OBJECT_FREE && objects[i].state != OBJECT_DELETED &&
+            (kind != KIND_SUBLAYER || objects[i].hasProvider) &&
+            guid_equal((const GUID *)((const UINT8 *)&objects[i] + field), key))
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Management calls run at PASSIVE_LEVEL and hold the engine's lock while they change it. */
+static engine *engine_enter(const char *function, HANDLE engineHandle)
+{
+    winsim_irql_exact(function, PASSIVE_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    return engine_check(function, engineHandle);
+}
+
+/* ---- sessions and transactions ------------------------------------------------------------ */
+NTSTATUS NTAPI FwpmEngineOpen0(const wchar_t *serverName, UINT32 authnService, SEC_WINNT_AUTH_IDENTITY_W *authIdentity,
+                               const FWPM_SESSION0 *session, HANDLE *engineHandle)
+{
+    engine *opened;
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    /* Kernel callers must use the local engine with the default authentication. */
+    if (serverName != NULL || authIdentity != NULL ||
+        (authnService != RPC_C_AUTHN_DEFAULT && authnService != 10 /* RPC_C_AUTHN_WINNT */))
+    {
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (session != NULL && (session->flags & ~FWPM_SESSION_FLAG_DYNAMIC) != 0)
+    {
+        winsim_fail(__func__, "session flags 0x%x not simulated", (unsigned)session->flags);
+    }
+    opened = winsim_host_alloc(sizeof(*opened));
+    opened->magic = ENGINE_MAGIC;
+    opened->dynamic = session != NULL && (session->flags & FWPM_SESSION_FLAG_DYNAMIC) != 0;
+    __atomic_add_fetch(&live_engines, 1, __ATOMIC_RELAXED);
+    *engineHandle = opened;
+    return STATUS_SUCCESS;
+}
+
+static void transaction_end(engine *session, bool commit)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        wfp_object *object = &objects[i];
+        if (object->owner != session && object->state != OBJECT_DELETED)
+        {
+            continue;
+        }
+        if (object->state == OBJECT_ADDED)
+        {
+            object->state = commit ? OBJECT_LIVE : OBJECT_FREE;
+        }
+        else if (object->state == OBJECT_DELETED)
+        {
+            object->state = commit ? OBJECT_FREE : OBJECT_LIVE;
+        }
+    }
+    session->transaction = false;
+}
+
+NTSTATUS NTAPI FwpmEngineClose0(HANDLE engineHandle)
+{
+    engine *session;
+    size_t i;
+    session = engine_enter(__func__, engineHandle);
+    if (session->transaction)
+    {
+        transaction_end(session, false);
+    }
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        if (objects[i].owner == session)
+        {
+            /* A dynamic session's objects go with it; others stay, owned by nobody. */
+            if (session->dynamic)
+            {
+                objects[i].state = OBJECT_FREE;
+            }
+            objects[i].owner = NULL;
+        }
+    }
+    session->magic = 0;
+    winsim_lock_release(&wfp_lock);
+    __atomic_sub_fetch(&live_engines, 1, __ATOMIC_RELAXED);
+    winsim_host_free(session);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS NTAPI FwpmTransactionBegin0(HANDLE engineHandle, UINT32 flags)
+{
+    engine *session;
+    NTSTATUS status = STATUS_SUCCESS;
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    if (flags != 0)
+    {
+        winsim_fail(__func__, "read-only transactions are not simulated");
+    }
+    winsim_lock_acquire(&wfp_lock);
+    session = engine_check(__func__, engineHandle);
+    if (session->transaction)
+    {
+        status = STATUS_FWP_TXN_IN_PROGRESS;
+    }
+    session->transaction = true;
+    winsim_lock_release(&wfp_lock);
+    return status;
+}
+
+static NTSTATUS transaction_finish(const char *function, HANDLE engineHandle, bool commit)
+{
+    engine *session;
+    NTSTATUS status = STATUS_SUCCESS;
+    winsim_lock_acquire(&wfp_lock);
+    session = engine_check(function, engineHandle);
+    if (!session->transaction)
+    {
+        status = STATUS_FWP_NO_TXN_IN_PROGRESS;
+    }
+    else
+    {
+        transaction_end(session, commit);
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
+}
+
+NTSTATUS NTAPI FwpmTransactionCommit0(HANDLE engineHandle)
+{
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    return transaction_finish(__func__, engineHandle, true);
+}
+
+NTSTATUS NTAPI FwpmTransactionAbort0(HANDLE engineHandle)
+{
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    return transaction_finish(__func__, engineHandle, false);
+}
+
+/* ---- providers and sub-layers --------------------------------------------------------------- */
+NTSTATUS NTAPI FwpmProviderAdd0(HANDLE engineHandle, const FWPM_PROVIDER0 *provider, PSECURITY_DESCRIPTOR sd)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+    engine *session;
+    UNREFERENCED_PARAMETER(sd);
+    session = engine_enter(__func__, engineHandle);
+    if (object_find(KIND_PROVIDER, &provider->providerKey) != NULL)
+    {
+        status = STATUS_FWP_ALREADY_EXISTS;
+    }
+    else
+    {
+        object_add(__func__, session, KIND_PROVIDER, &provider->providerKey);
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
+}
+
+/* Deletes an object unless another still names it (a sub-layer its provider, a filter its sub-layer). */
+static NTSTATUS delete_by_key(const char *function, HANDLE engineHandle, object_kind kind, const GUID *key,
+                              NTSTATUS notFound, object_kind user, size_t userField)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+    wfp_object *object;
+    engine *session;
+    winsim_irql_exact(function, PASSIVE_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    session = engine_check(function, engineHandle);
+    object = object_find(kind, key);
+    if (object == NULL)
+    {
+        status = notFound;
+    }
+    else if (object_referenced(user, userField, key))
+    {
+        status = STATUS_FWP_IN_USE;
+    }
+    else
+    {
+        object_delete(session, object);
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
+}
+
+NTSTATUS NTAPI FwpmProviderDeleteByKey0(HANDLE engineHandle, const GUID *key)
+{
+    return delete_by_key(__func__, engineHandle, KIND_PROVIDER, key, STATUS_FWP_PROVIDER_NOT_FOUND, KIND_SUBLAYER,
+                         offsetof(wfp_object, providerKey));
+}
+
+NTSTATUS NTAPI FwpmSubLayerAdd0(HANDLE engineHandle, const FWPM_SUBLAYER0 *subLayer, PSECURITY_DESCRIPTOR sd)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+    wfp_object *object;
+    engine *session;
+    UNREFERENCED_PARAMETER(sd);
+    session = engine_enter(__func__, engineHandle);
+    if (object_find(KIND_SUBLAYER, &subLayer->subLayerKey) != NULL)
+    {
+        status = STATUS_FWP_ALREADY_EXISTS;
+    }
+    else if (subLayer->providerKey != NULL && object_find(KIND_PROVIDER, subLayer->providerKey) == NULL)
+    {
+        status = STATUS_FWP_PROVIDER_NOT_FOUND;
+    }
+    else
+    {
+        object = object_add(__func__, session, KIND_SUBLAYER, &subLayer->subLayerKey);
+        object->weight = subLayer->weight;
+        object->hasProvider = subLayer->providerKey != NULL;
+        if (object->hasProvider)
+        {
+            object->providerKey = *subLayer->providerKey;
+        }
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
+}
+
+NTSTATUS NTAPI FwpmSubLayerDeleteByKey0(HANDLE engineHandle, const GUID *key)
+{
+    return delete_by_key(__func__, engineHandle, KIND_SUBLAYER, key, STATUS_FWP_SUBLAYER_NOT_FOUND, KIND_FILTER,
+                         offsetof(wfp_object, subLayer));
+}
+
+/* ---- callouts and filters -------------------------------------------------------------------- */
+static UINT32 callout_id_for(const GUID *key)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(runtimes); i++)
+    {
+        if (runtimes[i].live && guid_equal(&runtimes[i].key, key))
+        {
+            return runtimes[i].id;
+        }
+    }
+    return 0;
+}
+
+NTSTATUS NTAPI FwpmCalloutAdd0(HANDLE engineHandle, const FWPM_CALLOUT0 *callout, PSECURITY_DESCRIPTOR sd, UINT32 *id)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+    wfp_object *object;
+    engine *session;
+    UNREFERENCED_PARAMETER(sd);
+    session = engine_enter(__func__, engineHandle);
+    if (layer_index(&callout->applicableLayer) < 0)
+    {
+        status = STATUS_FWP_LAYER_NOT_FOUND;
+    }
+    else if (object_find(KIND_CALLOUT, &callout->calloutKey) != NULL)
+    {
+        status = STATUS_FWP_ALREADY_EXISTS;
+    }
+    else
+    {
+        object = object_add(__func__, session, KIND_CALLOUT, &callout->calloutKey);
+        object->layer = callout->applicableLayer;
+        object->id = callout_id_for(&callout->calloutKey);
+        if (id != NULL)
+        {
+            *id = (UINT32)object->id;
+        }
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
+}
+
+NTSTATUS NTAPI FwpmFilterAdd0(HANDLE engineHandle, const FWPM_FILTER0 *filter, PSECURITY_DESCRIPTOR sd, UINT64 *id)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+    const wfp_object *callout = NULL;
+    wfp_object *object;
+    engine *session;
+    UNREFERENCED_PARAMETER(sd);
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    if (filter->numFilterConditions != 0)
+    {
+        winsim_fail(__func__, "filter conditions are not simulated");
+    }
+    if (filter->weight.type != FWP_UINT64 && filter->weight.type != FWP_EMPTY)
+    {
+        winsim_fail(__func__, "weight type %d not simulated", (int)filter->weight.type);
+    }
+    winsim_lock_acquire(&wfp_lock);
+    session = engine_check(__func__, engineHandle);
+    if (filter->action.type & FWP_ACTION_FLAG_CALLOUT)
+    {
+        callout = object_find(KIND_CALLOUT, &filter->action.calloutKey);
+    }
+    if (layer_index(&filter->layerKey) < 0)
+    {
+        status = STATUS_FWP_LAYER_NOT_FOUND;
+    }
+    else if (object_find(KIND_SUBLAYER, &filter->subLayerKey) == NULL)
+    {
+        status = STATUS_FWP_SUBLAYER_NOT_FOUND;
+    }
+    else if ((filter->action.type & FWP_ACTION_FLAG_CALLOUT) && callout == NULL)
+    {
+        status = STATUS_FWP_CALLOUT_NOT_FOUND;
+    }
+    else if (callout != NULL && !guid_equal(&callout->layer, &filter->layerKey))
+    {
+        status = STATUS_FWP_INCOMPATIBLE_LAYER;
+    }
+    else if (filter->weight.type == FWP_UINT64 && filter->weight.uint64 == NULL)
+    {
+        status = STATUS_FWP_NULL_POINTER;
+    }
+    else
+    {
+        object = object_add(__func__, session, KIND_FILTER, &filter->filterKey);
+        object->layer = filter->layerKey;
+        object->subLayer = filter->subLayerKey;
+        object->action = filter->action.type;
+        object->calloutKey = filter->action.calloutKey;
+        object->filterWeight = filter->weight.type == FWP_UINT64 ? *filter->weight.uint64 : 0;
+        object->rawContext = filter->rawContext;
+        object->id = next_filter_id++;
+        if (id != NULL)
+        {
+            *id = object->id;
+        }
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
+}
+
+NTSTATUS NTAPI FwpsCalloutRegister0(void *deviceObject, const FWPS_CALLOUT0 *callout, UINT32 *calloutId)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+    size_t i, slot = RTL_NUMBER_OF(runtimes);
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    if (!winsim_device_live(deviceObject))
+    {
+        winsim_fail(__func__, "%p is not a device object of the driver", deviceObject);
+    }
+    if (callout->classifyFn == NULL || callout->notifyFn == NULL)
+    {
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (callout->flags != 0)
+    {
+        winsim_fail(__func__, "callout flags 0x%x not simulated", (unsigned)callout->flags);
+    }
+    winsim_lock_acquire(&wfp_lock);
+    for (i = 0; i < RTL_NUMBER_OF(runtimes); i++)
+    {
+        if (runtimes[i].live && guid_equal(&runtimes[i].key, &callout->calloutKey))
+        {
+            status = STATUS_FWP_ALREADY_EXISTS;
+        }
+        if (!runtimes[i].live && slot == RTL_NUMBER_OF(runtimes))
+        {
+            slot = i;
+        }
+    }
+    if (NT_SUCCESS(status))
+    {
+        if (slot == RTL_NUMBER_OF(runtimes))
+        {
+            winsim_fail(__func__, "callout table full");
+        }
+        runtimes[slot].live = true;
+        runtimes[slot].key = callout->calloutKey;
+        runtimes[slot].id = next_callout_id++;
+        runtimes[slot].callout = *callout;
+        if (calloutId != NULL)
+        {
+            *calloutId = runtimes[slot].id;
+        }
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
+}
+
+NTSTATUS NTAPI FwpsCalloutUnregisterById0(const UINT32 calloutId)
+{
+    size_t i;
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    for (i = 0; i < RTL_NUMBER_OF(runtimes); i++)
+    {
+        if (runtimes[i].live && runtimes[i].id == calloutId)
+        {
+            /* No flow contexts are simulated, so STATUS_DEVICE_BUSY cannot arise yet. */
+            runtimes[i].live = false;
+            winsim_lock_release(&wfp_lock);
+            return STATUS_SUCCESS;
+        }
+    }
+    winsim_lock_release(&wfp_lock);
+    return STATUS_FWP_CALLOUT_NOT_FOUND;
+}
+
+NTSTATUS NTAPI FwpsFlowAssociateContext0(UINT64 flowId, UINT16 layerId, UINT32 calloutId, UINT64 flowContext)
+{
+    UNREFERENCED_PARAMETER(flowId);
+    UNREFERENCED_PARAMETER(layerId);
+    UNREFERENCED_PARAMETER(calloutId);
+    UNREFERENCED_PARAMETER(flowContext);
+    winsim_fail(__func__, "flow contexts (ALE FLOW layer) are not simulated yet");
+}
+
+NTSTATUS NTAPI FwpsFlowRemoveContext0(UINT64 flowId, UINT16 layerId, UINT32 calloutId)
+{
+    UNREFERENCED_PARAMETER(flowId);
+    UNREFERENCED_PARAMETER(layerId);
+    UNREFERENCED_PARAMETER(calloutId);
+    winsim_fail(__func__, "flow contexts (ALE FLOW layer) are not simulated yet");
+}
+
+/* ---- classification ----------------------------------------------------------------------------- */
+typedef struct candidate
+{
+    UINT16 subLayerWeight;
+    UINT64 weight;
+    UINT64 filterId;
+    FWP_ACTION_TYPE action;
+    UINT64 context;
+    GUID subLayer;
+    FWPS_CALLOUT0 callout;
+    UINT32 calloutId;
+    bool registered;
+} candidate;
+
+winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *values,
+                               const FWPS_INCOMING_METADATA_VALUES0 *meta, void *layerData)
+{
+    candidate list[WINSIM_MAX_OBJECTS];
+    winsim_verdict verdict = { false, false, 0 };
+    size_t count = 0, i, j;
+    int index = layer_index(layer);
+    KIRQL old;
+    if (index < 0 || layers[index].values == 0)
+    {
+        winsim_fail(__func__, "classification at this layer is not simulated yet");
+    }
+    /* Snapshot the committed filters, then call out without the engine's lock. */
+    winsim_lock_acquire(&wfp_lock);
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        const wfp_object *filter = &objects[i];
+        const wfp_object *subLayer;
+        candidate *entry;
+        if (filter->kind != KIND_FILTER || (filter->state != OBJECT_LIVE && filter->state != OBJECT_DELETED) ||
+            !guid_equal(&filter->layer, layer))
+        {
+            continue;
+        }
+        subLayer = object_find(KIND_SUBLAYER, &filter->subLayer);
+        entry = &list[count++];
+        RtlZeroMemory(entry, sizeof(*entry));
+        entry->subLayerWeight = subLayer != NULL ? subLayer->weight : 0;
+        entry->subLayer = filter->subLayer;
+        entry->weight = filter->filterWeight;
+        entry->filterId = filter->id;
+        entry->action = filter->action;
+        entry->context = filter->rawContext;
+        for (j = 0; j < RTL_NUMBER_OF(runtimes); j++)
+        {
+            if (runtimes[j].live && guid_equal(&runtimes[j].key, &filter->calloutKey))
+            {
+                entry->callout = runtimes[j].callout;
+                entry->calloutId = runtimes[j].id;
+                entry->registered = true;
+            }
+        }
+    }
+    winsim_lock_release(&wfp_lock);
+    /* Order: sub-layer weight, then filter weight, both descending (insertion sort). */
+    for (i = 1; i < count; i++)
+    {
+        candidate key = list[i];
+        for (j = i; j > 0 && (list[j - 1].subLayerWeight < key.subLayerWeight ||
+                              (list[j - 1].subLayerWeight == key.subLayerWeight && list[j - 1].weight < key.weight));
+             j--)
+        {
+            list[j] = list[j - 1];
+        }
+        list[j] = key;
+    }
+    /* The network layers classify at DISPATCH_LEVEL on the sending/receiving path. */
+    old = winsim_irql_raise(__func__, DISPATCH_LEVEL);
+    for (i = 0; i < count;)
+    {
+        FWPS_CLASSIFY_OUT0 out = { FWP_ACTION_CONTINUE, 0, 0, FWPS_RIGHT_ACTION_WRITE, 0, 0 };
+        bool decided = false;
+        for (j = i; j < count && guid_equal(&list[j].subLayer, &list[i].subLayer); j++)
+        {
+            FWPS_FILTER0 filter;
+            if (decided)
+            {
+                continue;
+            }
+            if (!(list[j].action & FWP_ACTION_FLAG_CALLOUT))
+            {
+                out.actionType = list[j].action;
+            }
+            else if (!list[j].registered)
+            {
+                out.actionType = FWP_ACTION_BLOCK;   /* an unregistered callout's filter blocks */
+            }
+            else
+            {
+                RtlZeroMemory(&filter, sizeof(filter));
+                filter.filterId = list[j].filterId;
+                filter.weight.type = FWP_UINT64;
+                filter.weight.uint64 = &list[j].weight;
+                filter.subLayerWeight = list[j].subLayerWeight;
+                filter.action.type = list[j].action;
+                filter.action.calloutId = list[j].calloutId;
+                filter.context = list[j].context;
+                list[j].callout.classifyFn(values, meta, layerData, &filter, 0, &out);
+                verdict.callouts++;
+                if (winsim_irql() != DISPATCH_LEVEL)
+                {
+                    winsim_fail("classifyFn", "returned at another IRQL");
+                }
+            }
+            if (out.actionType == FWP_ACTION_BLOCK || out.actionType == FWP_ACTION_PERMIT)
+            {
+                decided = true;
+            }
+            else if (out.actionType != FWP_ACTION_CONTINUE)
+            {
+                winsim_fail("classifyFn", "returned action 0x%x", (unsigned)out.actionType);
+            }
+        }
+        if (out.flags & FWPS_CLASSIFY_OUT_FLAG_ABSORB)
+        {
+            if (out.actionType != FWP_ACTION_BLOCK)
+            {
+                winsim_fail("classifyFn", "FWPS_CLASSIFY_OUT_FLAG_ABSORB without FWP_ACTION_BLOCK");
+            }
+            verdict.absorbed = true;
+        }
+        if (out.actionType == FWP_ACTION_BLOCK)
+        {
+            verdict.blocked = true;
+        }
+        i = j;
+    }
+    winsim_irql_lower(__func__, old);
+    return verdict;
+}
+
+/* ---- injection --------------------------------------------------------------------------------- */
+static injector *injector_check(const char *function, HANDLE handle)
+{
+    injector *injecting = handle;
+    if (injecting == NULL || injecting->magic != INJECT_MAGIC)
+    {
+        winsim_fail(function, "%p is not an injection handle", handle);
+    }
+    return injecting;
+}
+
+NTSTATUS NTAPI FwpsInjectionHandleCreate0(ADDRESS_FAMILY addressFamily, UINT32 flags, HANDLE *injectionHandle)
+{
+    injector *created;
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    if (addressFamily != AF_INET && addressFamily != AF_INET6 && addressFamily != 0)
+    {
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (flags == 0 || (flags & ~(UINT32)(FWPS_INJECTION_TYPE_NETWORK | FWPS_INJECTION_TYPE_FORWARD)) != 0)
+    {
+        winsim_fail(__func__, "injection types 0x%x not simulated", (unsigned)flags);
+    }
+    created = winsim_host_alloc(sizeof(*created));
+    created->magic = INJECT_MAGIC;
+    created->family = addressFamily;
+    created->types = flags;
+    __atomic_add_fetch(&live_injectors, 1, __ATOMIC_RELAXED);
+    *injectionHandle = created;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS NTAPI FwpsInjectionHandleDestroy0(HANDLE injectionHandle)
+{
+    injector *injecting;
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    injecting = injector_check(__func__, injectionHandle);
+    if (__atomic_load_n(&injecting->inFlight, __ATOMIC_ACQUIRE) != 0)
+    {
+        winsim_fail(__func__, "destroyed with %d injections still in flight", (int)injecting->inFlight);
+    }
+    injecting->magic = 0;
+    __atomic_sub_fetch(&live_injectors, 1, __ATOMIC_RELAXED);
+    winsim_host_free(injecting);
+    return STATUS_SUCCESS;
+}
+
+FWPS_PACKET_INJECTION_STATE NTAPI FwpsQueryPacketInjectionState0(HANDLE injectionHandle,
+                                                                 const NET_BUFFER_LIST *netBufferList,
+                                                                 HANDLE *injectionContext)
+{
+    HANDLE context = NULL, by;
+    WINSIM_IRQL_MAX(DISPATCH_LEVEL);
+    injector_check(__func__, injectionHandle);
+    by = winsim_nbl_injector(netBufferList, &context);
+    if (by == NULL)
+    {
+        return FWPS_PACKET_NOT_INJECTED;
+    }
+    if (by != injectionHandle)
+    {
+        return FWPS_PACKET_INJECTED_BY_OTHER;
+    }
+    if (injectionContext != NULL)
+    {
+        *injectionContext = context;
+    }
+    return FWPS_PACKET_INJECTED_BY_SELF;
+}
+
+typedef struct completion
+{
+    injector *injecting;
+    NET_BUFFER_LIST *nbl;
+    FWPS_INJECT_COMPLETE0 *function;
+    HANDLE context;
+} completion;
+
+static void injection_complete(void *argument)
+{
+    completion *done = argument;
+    winsim_nbl_mark_injected(done->nbl, done->injecting, NULL, false);
+    NET_BUFFER_LIST_STATUS(done->nbl) = STATUS_SUCCESS;
+    __atomic_sub_fetch(&done->injecting->inFlight, 1, __ATOMIC_ACQ_REL);
+    done->function(done->context, done->nbl, TRUE);
+    winsim_host_free(done);
+}
+
+static NTSTATUS inject(const char *function, winsim_inject_kind kind, HANDLE injectionHandle, HANDLE injectionContext,
+                       UINT32 flags, COMPARTMENT_ID compartmentId, IF_INDEX ifIndex, IF_INDEX subIfIndex,
+                       NET_BUFFER_LIST *nbl, FWPS_INJECT_COMPLETE0 *completionFn, HANDLE completionContext)
+{
+    injector *injecting;
+    winsim_injection *record;
+    completion *done;
+    PNET_BUFFER buffer;
+    UINT32 version;
+    winsim_irql_max(function, DISPATCH_LEVEL);
+    injecting = injector_check(function, injectionHandle);
+    if (flags != 0)
+    {
+        winsim_fail(function, "injection flags 0x%x not simulated", (unsigned)flags);
+    }
+    if (completionFn == NULL)
+    {
+        winsim_fail(function, "no completion function (required for driver-built NBLs)");
+    }
+    if ((injecting->types & (kind == WINSIM_INJECT_FORWARD ? FWPS_INJECTION_TYPE_FORWARD : FWPS_INJECTION_TYPE_NETWORK)) == 0)
+    {
+        return STATUS_FWP_INVALID_PARAMETER;
+    }
+    buffer = NET_BUFFER_LIST_FIRST_NB(nbl);
+    if (buffer == NULL || NET_BUFFER_NEXT_NB(buffer) != NULL)
+    {
+        winsim_fail(function, "only single-NET_BUFFER lists are simulated");
+    }
+    record = winsim_host_alloc(sizeof(*record));
+    record->kind = kind;
+    record->compartment = compartmentId;
+    record->if_index = ifIndex;
+    record->sub_if_index = subIfIndex;
+    record->context = (uint64_t)(ULONG_PTR)injectionContext;
+    if (!winsim_nb_copy(buffer, record->data, sizeof(record->data), &record->length) || record->length == 0)
+    {
+        winsim_fail(function, "NET_BUFFER data not readable");
+    }
+    version = record->data[0] >> 4;
+    if ((injecting->family == AF_INET && version != 4) || (injecting->family == AF_INET6 && version != 6))
+    {
+        winsim_fail(function, "IPv%u packet on an injection handle of the other family", (unsigned)version);
+    }
+    winsim_lock_acquire(&wfp_lock);
+    if (injection_total == RTL_NUMBER_OF(injections))
+    {
+        winsim_fail(function, "injection record full");
+    }
+    injections[injection_total++] = record;
+    winsim_lock_release(&wfp_lock);
+    winsim_nbl_mark_injected(nbl, injecting, injectionContext, true);
+    __atomic_add_fetch(&injecting->inFlight, 1, __ATOMIC_ACQ_REL);
+    done = winsim_host_alloc(sizeof(*done));
+    done->injecting = injecting;
+    done->nbl = nbl;
+    done->function = completionFn;
+    done->context = completionContext;
+    winsim_defer(injection_complete, done);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS NTAPI FwpsInjectNetworkSendAsync0(HANDLE injectionHandle, HANDLE injectionContext, UINT32 flags,
+                                           COMPARTMENT_ID compartmentId, NET_BUFFER_LIST *netBufferList,
+                                           FWPS_INJECT_COMPLETE0 completionFn, HANDLE completionContext)
+{
+    return inject(__func__, WINSIM_INJECT_SEND, injectionHandle, injectionContext, flags, compartmentId, 0, 0,
+                  netBufferList, completionFn, completionContext);
+}
+
+NTSTATUS NTAPI FwpsInjectNetworkReceiveAsync0(HANDLE injectionHandle, HANDLE injectionContext, UINT32 flags,
+                                              COMPARTMENT_ID compartmentId, IF_INDEX interfaceIndex,
+                                              IF_INDEX subInterfaceIndex, NET_BUFFER_LIST *netBufferList,
+                                              FWPS_INJECT_COMPLETE0 completionFn, HANDLE completionContext)
+{
+    return inject(__func__, WINSIM_INJECT_RECEIVE, injectionHandle, injectionContext, flags, compartmentId,
+                  interfaceIndex, subInterfaceIndex, netBufferList, completionFn, completionContext);
+}
+
+NTSTATUS NTAPI FwpsInjectForwardAsync0(HANDLE injectionHandle, HANDLE injectionContext, UINT32 flags,
+                                       ADDRESS_FAMILY addressFamily, COMPARTMENT_ID compartmentId,
+                                       IF_INDEX targetInterfaceIndex, NET_BUFFER_LIST *netBufferList,
+                                       FWPS_INJECT_COMPLETE0 completionFn, HANDLE completionContext)
+{
+    if (addressFamily != AF_INET && addressFamily != AF_INET6)
+    {
+        return STATUS_INVALID_PARAMETER;
+    }
+    return inject(__func__, WINSIM_INJECT_FORWARD, injectionHandle, injectionContext, flags, compartmentId,
+                  targetInterfaceIndex, 0, netBufferList, completionFn, completionContext);
+}
+
+uint32_t winsim_injection_count(void)
+{
+    return __atomic_load_n(&injection_total, __ATOMIC_ACQUIRE);
+}
+
+const winsim_injection *winsim_injection_get(uint32_t index)
+{
+    if (index >= winsim_injection_count())
+    {
+        winsim_fail(__func__, "no injection %u", (unsigned)index);
+    }
+    return injections[index];
+}
+
+/* ---- the stack's packets -------------------------------------------------------------------- */
+static UINT32 read_be32(const uint8_t *p)
+{
+    return ((UINT32)p[0] << 24) | ((UINT32)p[1] << 16) | ((UINT32)p[2] << 8) | p[3];
+}
+
+winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
+                                   const winsim_packet_meta *meta, uint32_t split)
+{
+    FWPS_INCOMING_VALUE0 value[10];
+    FWPS_INCOMING_VALUES0 values;
+    FWPS_INCOMING_METADATA_VALUES0 metadata;
+    UINT64 luid = meta->if_index;
+    PNET_BUFFER_LIST nbl;
+    winsim_verdict verdict;
+    UINT32 header;
+    bool ipv6;
+    if (length < 20 || ((packet[0] >> 4) != 4 && (packet[0] >> 4) != 6))
+    {
+        winsim_fail(__func__, "not an IP packet");
+    }
+    ipv6 = (packet[0] >> 4) == 6;
+    if (ipv6)
+    {
+        winsim_fail(__func__, "IPv6 stack packets are not simulated yet");
+    }
+    header = (UINT32)(packet[0] & 0x0F) * 4;
+    RtlZeroMemory(value, sizeof(value));
+    RtlZeroMemory(&metadata, sizeof(metadata));
+    /* Outbound: LOCAL_ADDRESS, LOCAL_ADDRESS_TYPE, REMOTE_ADDRESS; inbound: LOCAL, REMOTE, TYPE. */
+    value[0].value.type = FWP_UINT32;
+    value[0].value.uint32 = read_be32(packet + (outbound ? 12 : 16));
+    value[outbound ? 2 : 1].value.type = FWP_UINT32;
+    value[outbound ? 2 : 1].value.uint32 = read_be32(packet + (outbound ? 16 : 12));
+    value[outbound ? 1 : 2].value.type = FWP_UINT8;
+    value[outbound ? 1 : 2].value.uint8 = 1;   /* NlatUnicast */
+    value[3].value.type = FWP_UINT64;
+    value[3].value.uint64 = &luid;
+    value[4].value.type = FWP_UINT32;
+    value[4].value.uint32 = meta->if_index;
+    value[5].value.type = FWP_UINT32;
+    value[5].value.uint32 = meta->sub_if_index;
+    value[6].value.type = FWP_UINT32;
+    value[6].value.uint32 = meta->loopback ? FWP_CONDITION_FLAG_IS_LOOPBACK : 0;
+    value[7].value.type = FWP_UINT32;
+    value[7].value.uint32 = meta->loopback ? 24 : 6;   /* IANA: softwareLoopback / ethernetCsmacd */
+    value[8].value.type = FWP_UINT32;
+    value[8].value.uint32 = 0;
+    value[9].value.type = FWP_UINT32;
+    value[9].value.uint32 = meta->compartment;
+    values.layerId = outbound ? 4 : 0;
+    values.valueCount = 10;
+    values.incomingValue = value;
+    metadata.currentMetadataValues = FWPS_METADATA_FIELD_COMPARTMENT_ID;
+    metadata.compartmentId = meta->compartment;
+    if (!outbound)
+    {
+        metadata.currentMetadataValues |= FWPS_METADATA_FIELD_IP_HEADER_SIZE;
+        metadata.ipHeaderSize = header;
+    }
+    nbl = winsim_nbl_from_stack(packet, length, outbound ? 0 : header, split);
+    verdict = winsim_classify(outbound ? &FWPM_LAYER_OUTBOUND_IPPACKET_V4 : &FWPM_LAYER_INBOUND_IPPACKET_V4,
+                              &values, &metadata, nbl);
+    winsim_nbl_stack_free(nbl);
+    return verdict;
+}
+
+uint64_t winsim_wfp_leaks(void)
+{
+    uint64_t leaks = (uint64_t)live_engines + (uint64_t)live_injectors;
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        if (objects[i].state != OBJECT_FREE)
+        {
+            winsim_host_print("winsim: leak: WFP object kind %d still in the engine\n", (int)objects[i].kind);
+            leaks++;
+        }
+    }
+    for (i = 0; i < RTL_NUMBER_OF(runtimes); i++)
+    {
+        if (runtimes[i].live)
+        {
+            winsim_host_print("winsim: leak: callout %u still registered\n", (unsigned)runtimes[i].id);
+            leaks++;
+        }
+    }
+    if (live_engines != 0 || live_injectors != 0)
+    {
+        winsim_host_print("winsim: leak: %d engine sessions, %d injection handles\n", (int)live_engines,
+                          (int)live_injectors);
+    }
+    return leaks;
+}
