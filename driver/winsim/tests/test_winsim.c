@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "divert_abi.h"
-#include "filter_program.h"
+#include "core/filter_program.h"
 #include "programs.h"
 #include "support.h"
 #include "winsim.h"
