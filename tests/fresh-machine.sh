@@ -50,8 +50,13 @@ unmount_root() {
   done
   mountpoint -q "$R" && umount -R "$R"
 }
+# Long steps run in the background and are waited for: bash runs a signal's trap only once the
+# foreground command has ended, so an interrupt would otherwise wait for the whole test run.
+BG=
+bg_wait() { "$@" & BG=$!; wait "$BG"; local r=$?; BG=; return $r; }
 # Never delete the root while anything is mounted inside it: /dev and /sys are the host's.
 cleanup() {
+  [ -n "$BG" ] && kill "$BG" 2>/dev/null
   unmount_root
   if mounted_under_root; then
     say "mounts left under $R: not deleting it" >&2
@@ -77,7 +82,7 @@ MIRROR=$( (grep -hE '^\s*URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | 
 cache_opt=()
 if [ -n "$FRESH_DEB_CACHE" ]; then mkdir -p "$FRESH_DEB_CACHE"; cache_opt=(--cache-dir="$FRESH_DEB_CACHE"); fi
 say "debootstrap bookworm (minbase + openjdk-17-jdk-headless, maven, git, sudo) into $R"
-debootstrap --variant=minbase --include=ca-certificates,git,maven,openjdk-17-jdk-headless,sudo \
+bg_wait debootstrap --variant=minbase --include=ca-certificates,git,maven,openjdk-17-jdk-headless,sudo \
   "${cache_opt[@]}" bookworm "$R" "${MIRROR:-http://deb.debian.org/debian}" > "$WORK/debootstrap.log" 2>&1 ||
   { say "debootstrap failed, see $WORK/debootstrap.log"; tail -5 "$WORK/debootstrap.log"; exit 2; }
 
@@ -109,7 +114,7 @@ git clone -q --no-checkout "$REPO" "$R/work/project" && git -C "$R/work/project"
 if [ -d "$REPO/../shared" ]; then cp -r "$REPO/../shared" "$R/work/shared"; fi
 say "clone of $HEAD$([ -d "$R/work/shared" ] && echo ", ../shared beside it")"
 
-in_root() { timeout --kill-after=30 3600 chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=dumb "$@"; }
+in_root() { bg_wait timeout --kill-after=30 3600 chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=dumb "$@"; }
 
 # Before anything installs a compiler: a user without one is told in one sentence what to install.
 rc=0
