@@ -21,6 +21,7 @@ import org.divert4j.api.DivertPacket;
  *                                        ones in batches of 16, odd ones one packet at a time)
  *                                        until COUNT packets went through or SECONDS passed;
  *                                        prints "ready" once open, then
+ *                                        the kernel's "nfqueue" lines of the namespace and
  *                                        "relayed N errors E per-thread a,b,..."
  *   handles FILTER COUNT ROUNDS          ROUNDS times: opens COUNT handles (all open together),
  *                                        then closes them; prints "round R fds F threads T
@@ -39,7 +40,8 @@ public final class SoakHarness {
         }
     }
 
-    private static void relay(String filter, int threads, long count, long seconds) throws InterruptedException {
+    private static void relay(String filter, int threads, long count, long seconds)
+            throws InterruptedException, IOException {
         AtomicLong relayed = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         long[] perThread = new long[threads];
@@ -84,6 +86,11 @@ public final class SoakHarness {
             }
             // A packet handed out twice would show up as one relay too many: give it time to.
             Thread.sleep(500);
+            // The kernel's counters of what it could not queue to us (queue full, socket
+            // overflow), while our queue is still bound.
+            for (String line : Files.readAllLines(Path.of("/proc/net/netfilter/nfnetlink_queue"))) {
+                System.out.println("nfqueue " + line.trim());
+            }
             h.shutdown(Shutdown.RECV);
             for (Thread w : workers) {
                 w.join(5000);
