@@ -101,10 +101,14 @@ static int accept_one(int port, int64_t deadline, FILE *announce)
     return c;
 }
 
-static int tcp_server(int port, int timeout)
+/*
+ * tcp-server (copy 0): the stream's "<bytes> <hash>" on stdout at EOF; tcp-sink (copy 1): the
+ * stream itself on stdout, "listening" on stderr.
+ */
+static int tcp_receive(int port, int timeout, int copy)
 {
     int64_t deadline = now_ms() + timeout * 1000LL;
-    int c = accept_one(port, deadline, stdout);
+    int c = accept_one(port, deadline, copy ? stderr : stdout);
     if (c < 0) {
         return 1;
     }
@@ -124,8 +128,18 @@ static int tcp_server(int port, int timeout)
             break;
         }
         feed(&st, buf, (size_t)n);
+        for (ssize_t off = 0; copy && off < n;) {
+            ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+            if (w <= 0 && errno != EINTR) {
+                perror("write");
+                return 1;
+            }
+            off += w > 0 ? w : 0;
+        }
     }
-    printf("%llu %016llx\n", (unsigned long long)st.bytes, (unsigned long long)st.hash);
+    if (!copy) {
+        printf("%llu %016llx\n", (unsigned long long)st.bytes, (unsigned long long)st.hash);
+    }
     return 0;
 }
 
@@ -214,20 +228,33 @@ static int tcp_client(const char *host, int port, long long total, int timeout)
     return 0;
 }
 
-static int udp_recv(int port, int count, int timeout)
+/* A UDP socket bound to PORT (v4 and v6), "listening" announced; -1 on failure. */
+static int udp_bind(int port)
 {
-    int64_t deadline = now_ms() + timeout * 1000LL;
     int s = socket(AF_INET6, SOCK_DGRAM, 0);
-    int zero = 0, big = 4 << 20;
+    int zero = 0, big = 8 << 20;
     setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    /* Beyond rmem_max as root: a slow moment of the receiver must not count as a lost datagram. */
+    if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) != 0) {
+        setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    }
     struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
     if (bind(s, (struct sockaddr *)&a, sizeof a) != 0) {
         perror("bind");
-        return 1;
+        return -1;
     }
     printf("listening\n");
     fflush(stdout);
+    return s;
+}
+
+static int udp_recv(int port, int count, int timeout)
+{
+    int64_t deadline = now_ms() + timeout * 1000LL;
+    int s = udp_bind(port);
+    if (s < 0) {
+        return 1;
+    }
     int got = 0;
     char buf[2048];
     while (got < count && wait_fd(s, POLLIN, deadline)) {
@@ -254,38 +281,6 @@ static int udp_send(const char *host, int port, int n, char **texts)
         }
     }
     return 0;
-}
-
-static int tcp_sink(int port, int timeout)
-{
-    int64_t deadline = now_ms() + timeout * 1000LL;
-    int c = accept_one(port, deadline, stderr);
-    if (c < 0) {
-        return 1;
-    }
-    uint8_t buf[65536];
-    for (;;) {
-        if (!wait_fd(c, POLLIN, deadline)) {
-            fprintf(stderr, "timeout\n");
-            return 1;
-        }
-        ssize_t n = read(c, buf, sizeof buf);
-        if (n < 0) {
-            perror("read");
-            return 1;
-        }
-        if (n == 0) {
-            return 0;
-        }
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
-            if (w <= 0 && errno != EINTR) {
-                perror("write");
-                return 1;
-            }
-            off += w > 0 ? w : 0;
-        }
-    }
 }
 
 static int tcp_send(const char *host, int port, int timeout, long long rate)
@@ -354,20 +349,10 @@ static int udp_seq(const char *host, int port, long long count, long long rate, 
 static int udp_count(int port, long long count, int timeout)
 {
     int64_t deadline = now_ms() + timeout * 1000LL;
-    int s = socket(AF_INET6, SOCK_DGRAM, 0);
-    int zero = 0, big = 8 << 20;
-    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    /* Beyond rmem_max as root: a slow moment of the receiver must not count as a lost number. */
-    if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) != 0) {
-        setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-    }
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
-    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0) {
-        perror("bind");
+    int s = udp_bind(port);
+    if (s < 0) {
         return 1;
     }
-    printf("listening\n");
-    fflush(stdout);
     uint8_t *seen = count > 0 ? calloc((size_t)count, 1) : NULL;
     if (count > 0 && seen == NULL) {
         perror("calloc");
@@ -414,7 +399,7 @@ static int udp_count(int port, long long count, int timeout)
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "tcp-server") == 0) {
-        return tcp_server(atoi(argv[2]), atoi(argv[3]));
+        return tcp_receive(atoi(argv[2]), atoi(argv[3]), 0);
     }
     if (argc >= 6 && strcmp(argv[1], "tcp-client") == 0) {
         return tcp_client(argv[2], atoi(argv[3]), atoll(argv[4]), atoi(argv[5]));
@@ -423,7 +408,7 @@ int main(int argc, char **argv)
         return udp_recv(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
     }
     if (argc >= 4 && strcmp(argv[1], "tcp-sink") == 0) {
-        return tcp_sink(atoi(argv[2]), atoi(argv[3]));
+        return tcp_receive(atoi(argv[2]), atoi(argv[3]), 1);
     }
     if (argc >= 5 && strcmp(argv[1], "tcp-send") == 0) {
         return tcp_send(argv[2], atoi(argv[3]), atoi(argv[4]), argc >= 6 ? atoll(argv[5]) : 0);
