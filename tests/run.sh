@@ -107,6 +107,9 @@ mvn -B -ntp package
 say "Linux host end-to-end: the CLI in private network namespaces (root)"
 bash tests/e2e/linux-e2e.sh
 
+say "Soak and faults, 2 minutes: passthru of mixed traffic at full rate (RSS/fd series), kill -9, SIGTERM, iptables flushed, 64 handles, 8 threads"
+bash tests/soak.sh --minutes 2
+
 say "Library consumer: mvn install, then tests/consumer (BOM + divert4j-api only) rewrites UDP in namespaces"
 bash tests/consumer/run.sh
 
