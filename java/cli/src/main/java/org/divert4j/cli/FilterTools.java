@@ -15,6 +15,7 @@ import org.divert4j.filter.FilterCompiler;
 import org.divert4j.filter.FilterException;
 import org.divert4j.filter.FilterWarning;
 import org.divert4j.filter.batch.JsonLine;
+import org.divert4j.nativelib.NativePrefilter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -107,6 +108,10 @@ final class FilterTools {
                 + " driver) instead of WinDivert's own object")
         boolean optimize;
 
+        @Option(names = "--bpf", description = "print the in-kernel prefilters the Linux host installs for the filter"
+                + " (classic BPF per netfilter chain, with whether each is exact), from libdivert4j.so")
+        boolean bpf;
+
         @Parameters(paramLabel = "FILTER", arity = "0..1")
         String filter;
 
@@ -119,10 +124,20 @@ final class FilterTools {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "give either FILTER or --batch FILE");
             }
+            if (bpf && (batch != null || (layer != Layer.NETWORK && layer != Layer.NETWORK_FORWARD))) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--bpf takes one FILTER at the NETWORK or NETWORK_FORWARD layer");
+            }
             if (batch != null) {
                 return batch();
             }
             try {
+                if (bpf) {
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.print(NativePrefilter.describe(FilterCompiler.compile(filter, layer).instructions(), layer));
+                    out.flush();
+                    return 0;
+                }
                 spec.commandLine().getOut().println(FilterCompiler.compile(filter, layer, optimize).object());
             } catch (FilterException e) {
                 throw invalid(e, filter);

@@ -81,4 +81,14 @@ class FilterToolsTest {
         assertThat(run("filter", "compile", "--batch", dir.resolve("missing").toString()).status())
                 .isEqualTo(1);
     }
+
+    @Test
+    void compileBpfPrintsThePrefilterOfEachChain() {
+        Result r = run("filter", "compile", "--bpf", "tcp.DstPort == 80 or tcp.DstPort == 443");
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(r.out()).containsMatch("(?m)^ipv4 OUTPUT: \\d+ instructions, exact$");
+        assertThat(r.out()).contains("jeq      #0x1bb");
+        assertThat(r.out()).contains("bytecode: ");
+        assertThat(run("filter", "compile", "--bpf", "--layer", "FLOW", "tcp").status()).isEqualTo(2);
+    }
 }

@@ -17,6 +17,8 @@ public final class NativeLibrary {
 
         int divert4j_eval_filter(byte[] program, int programLength, int layer, byte[] packet,
                 int packetLength, byte[] address);
+
+        int divert4j_bpf_describe(byte[] program, int programLength, int layer, byte[] out, int outLength);
     }
 
     private static final class Holder {
