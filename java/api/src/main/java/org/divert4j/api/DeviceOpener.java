@@ -2,6 +2,7 @@ package org.divert4j.api;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.divert4j.api.spi.DeviceChannel;
 import org.divert4j.api.spi.DeviceOpenException;
 import org.divert4j.api.spi.DeviceTransport;
 import org.divert4j.api.spi.DriverManager;
@@ -20,12 +21,16 @@ final class DeviceOpener {
     private DeviceOpener() {
     }
 
-    static DivertHandle.Opened open(DeviceTransport t, Device device, boolean noInstall, Path driverFile) {
+    /** A device that was opened, and its path. */
+    record Opened(DeviceChannel channel, String path) {
+    }
+
+    static Opened open(DeviceTransport t, Device device, boolean noInstall, Path driverFile) {
         if (device == Device.WINDIVERT) {
             return openOrThrow(t, Device.WINDIVERT_PATH);
         }
         try {
-            return new DivertHandle.Opened(t.open(Device.DIVERT4J_PATH), Device.DIVERT4J_PATH);
+            return new Opened(t.open(Device.DIVERT4J_PATH), Device.DIVERT4J_PATH);
         } catch (DeviceOpenException e) {
             if (e.errorCode() == WinError.ACCESS_DENIED.code() && LINUX.equals(t.name())) {
                 throw DivertException.AccessDeniedException.linux(e.getMessage());
@@ -36,7 +41,7 @@ final class DeviceOpener {
         }
         if (device == Device.AUTO) {
             try {
-                return new DivertHandle.Opened(t.open(Device.WINDIVERT_PATH), Device.WINDIVERT_PATH);
+                return new Opened(t.open(Device.WINDIVERT_PATH), Device.WINDIVERT_PATH);
             } catch (DeviceOpenException e) {
                 // Not present either: install ours below.
             }
@@ -57,9 +62,9 @@ final class DeviceOpener {
         return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND;
     }
 
-    private static DivertHandle.Opened openOrThrow(DeviceTransport t, String path) {
+    private static Opened openOrThrow(DeviceTransport t, String path) {
         try {
-            return new DivertHandle.Opened(t.open(path), path);
+            return new Opened(t.open(path), path);
         } catch (DeviceOpenException e) {
             throw DivertException.of(e.errorCode(), "open " + path, null);
         }
