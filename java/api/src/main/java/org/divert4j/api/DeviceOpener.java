@@ -13,8 +13,6 @@ import org.divert4j.api.spi.DriverManager;
  * loaded, install it on demand unless NO_INSTALL, then retry once.
  */
 final class DeviceOpener {
-    private static final int ERROR_FILE_NOT_FOUND = 2;
-    private static final int ERROR_PATH_NOT_FOUND = 3;
     /** The name of the Linux transport, whose errors speak of root, not Administrator. */
     static final String LINUX = "linux";
 
@@ -51,7 +49,7 @@ final class DeviceOpener {
         }
         Optional<DriverManager> manager = t.driverManager();
         if (manager.isEmpty()) {
-            throw DivertException.of(ERROR_FILE_NOT_FOUND, "open " + Device.DIVERT4J_PATH,
+            throw DivertException.of(WinError.FILE_NOT_FOUND.code(), "open " + Device.DIVERT4J_PATH,
                     "the " + t.name() + " transport cannot install drivers");
         }
         manager.get().install(DriverFiles.locate(driverFile));
@@ -59,7 +57,7 @@ final class DeviceOpener {
     }
 
     private static boolean notLoaded(int error) {
-        return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND;
+        return error == WinError.FILE_NOT_FOUND.code() || error == WinError.PATH_NOT_FOUND.code();
     }
 
     private static Opened openOrThrow(DeviceTransport t, String path) {
