@@ -14,7 +14,7 @@ import org.divert4j.filter.CompiledFilter;
 import org.divert4j.filter.FilterCompiler;
 import org.divert4j.filter.FilterException;
 import org.divert4j.filter.FilterWarning;
-import org.divert4j.filter.batch.JsonLine;
+import org.divert4j.vectors.JsonLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;

@@ -17,8 +17,8 @@ import org.divert4j.abi.LayerData;
 import org.divert4j.api.codec.AddressCodec;
 import org.divert4j.filter.eval.JavaEngine;
 import org.divert4j.filter.eval.Verdict;
-import org.divert4j.filter.vector.VectorCase;
 import org.divert4j.nativelib.NativeEngine;
+import org.divert4j.vectors.VectorCase;
 import org.junit.jupiter.api.Test;
 
 /**
