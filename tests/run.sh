@@ -92,6 +92,9 @@ say "Windows driver: mingw-w64 check build (every source -Werror, link, imports)
 bash tests/check-windows-driver.sh
 bash tests/check-powershell.sh
 
+say "Java modules: imports follow the pom order (no cycle, no upward import)"
+python3 tests/check-java-imports.py
+
 say "C core: libFuzzer smoke run (20 s per target, seeded from the vectors)"
 driver/fuzz/run.sh 20
 

@@ -2,6 +2,7 @@ package org.divert4j.api;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.divert4j.api.spi.DeviceChannel;
 import org.divert4j.api.spi.DeviceOpenException;
 import org.divert4j.api.spi.DeviceTransport;
 import org.divert4j.api.spi.DriverManager;
@@ -12,20 +13,22 @@ import org.divert4j.api.spi.DriverManager;
  * loaded, install it on demand unless NO_INSTALL, then retry once.
  */
 final class DeviceOpener {
-    private static final int ERROR_FILE_NOT_FOUND = 2;
-    private static final int ERROR_PATH_NOT_FOUND = 3;
     /** The name of the Linux transport, whose errors speak of root, not Administrator. */
     static final String LINUX = "linux";
 
     private DeviceOpener() {
     }
 
-    static DivertHandle.Opened open(DeviceTransport t, Device device, boolean noInstall, Path driverFile) {
+    /** A device that was opened, and its path. */
+    record Opened(DeviceChannel channel, String path) {
+    }
+
+    static Opened open(DeviceTransport t, Device device, boolean noInstall, Path driverFile) {
         if (device == Device.WINDIVERT) {
             return openOrThrow(t, Device.WINDIVERT_PATH);
         }
         try {
-            return new DivertHandle.Opened(t.open(Device.DIVERT4J_PATH), Device.DIVERT4J_PATH);
+            return new Opened(t.open(Device.DIVERT4J_PATH), Device.DIVERT4J_PATH);
         } catch (DeviceOpenException e) {
             if (e.errorCode() == WinError.ACCESS_DENIED.code() && LINUX.equals(t.name())) {
                 throw DivertException.AccessDeniedException.linux(e.getMessage());
@@ -36,7 +39,7 @@ final class DeviceOpener {
         }
         if (device == Device.AUTO) {
             try {
-                return new DivertHandle.Opened(t.open(Device.WINDIVERT_PATH), Device.WINDIVERT_PATH);
+                return new Opened(t.open(Device.WINDIVERT_PATH), Device.WINDIVERT_PATH);
             } catch (DeviceOpenException e) {
                 // Not present either: install ours below.
             }
@@ -46,7 +49,7 @@ final class DeviceOpener {
         }
         Optional<DriverManager> manager = t.driverManager();
         if (manager.isEmpty()) {
-            throw DivertException.of(ERROR_FILE_NOT_FOUND, "open " + Device.DIVERT4J_PATH,
+            throw DivertException.of(WinError.FILE_NOT_FOUND.code(), "open " + Device.DIVERT4J_PATH,
                     "the " + t.name() + " transport cannot install drivers");
         }
         manager.get().install(DriverFiles.locate(driverFile));
@@ -54,12 +57,12 @@ final class DeviceOpener {
     }
 
     private static boolean notLoaded(int error) {
-        return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND;
+        return error == WinError.FILE_NOT_FOUND.code() || error == WinError.PATH_NOT_FOUND.code();
     }
 
-    private static DivertHandle.Opened openOrThrow(DeviceTransport t, String path) {
+    private static Opened openOrThrow(DeviceTransport t, String path) {
         try {
-            return new DivertHandle.Opened(t.open(path), path);
+            return new Opened(t.open(path), path);
         } catch (DeviceOpenException e) {
             throw DivertException.of(e.errorCode(), "open " + path, null);
         }

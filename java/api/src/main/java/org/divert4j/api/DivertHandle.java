@@ -4,8 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
@@ -15,26 +13,23 @@ import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.divert4j.abi.Abi;
 import org.divert4j.abi.Address;
-import org.divert4j.abi.FilterFlag;
 import org.divert4j.abi.Ioctl;
 import org.divert4j.abi.Layer;
 import org.divert4j.abi.OpenFlag;
 import org.divert4j.abi.Param;
 import org.divert4j.abi.Shutdown;
 import org.divert4j.api.codec.AddressCodec;
+import org.divert4j.api.codec.BatchFraming;
 import org.divert4j.api.codec.RequestHeader;
-import org.divert4j.api.codec.VersionRecord;
 import org.divert4j.api.spi.DeviceChannel;
 import org.divert4j.api.spi.DeviceTransport;
 import org.divert4j.api.spi.IoResult;
-import org.divert4j.api.spi.IoSlot;
 import org.divert4j.packet.Packet;
 
 /**
@@ -55,9 +50,6 @@ import org.divert4j.packet.Packet;
  * out into fresh arrays, so no native memory is allocated per packet.
  */
 public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket> {
-
-    /** Data bytes of a pooled request buffer: a full batch of 1500-byte packets, and at least one maximal packet. */
-    static final int DATA_CAPACITY = Math.max(Abi.MTU_MAX, Abi.BATCH_MAX * 1500);
 
     /**
      * How {@link #send} treats checksums. By default every checksum (IPv4 header, TCP, UDP, ICMP,
@@ -85,20 +77,19 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     private final int priority;
     private final long flags;
     private final FilterProgram filter;
-    private final ConcurrentLinkedDeque<Request> pool = new ConcurrentLinkedDeque<>();
-    private final List<Request> allRequests = Collections.synchronizedList(new ArrayList<>());
     private final Object lock = new Object();
-    private int inFlight;
-    private boolean closed;
+    private final RequestPool requests;
     private boolean closeDone;
     private Thread signalHook;
     private volatile ExecutorService async;
     private long counterFrequency = 1_000_000_000L;
     private long epochNanosAtZero;
 
-    private DivertHandle(DeviceChannel channel, String devicePath, Layer layer, int priority, long flags,
+    /** A handle on an opened device, not yet started: {@link HandleOpener} does the handshake and startup. */
+    DivertHandle(DeviceChannel channel, String devicePath, Layer layer, int priority, long flags,
             FilterProgram filter) {
         this.channel = channel;
+        this.requests = new RequestPool(channel, lock);
         this.devicePath = devicePath;
         this.layer = layer;
         this.priority = priority;
@@ -126,6 +117,16 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         return OpenFlag.fromBits(flags);
     }
 
+    /** {@return the open flags as bits} */
+    long flagBits() {
+        return flags;
+    }
+
+    /** {@return the handle's request pool} */
+    RequestPool requests() {
+        return requests;
+    }
+
     /** {@return the filter the handle was started with} */
     public FilterProgram filter() {
         return filter;
@@ -148,7 +149,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      * @throws IllegalStateException if the handle is already closed
      */
     public DivertPacket recv() {
-        Request r = acquire();
+        RequestPool.Request r = requests.acquire();
         try {
             r.header.put(0, RequestHeader.recv(r.addressesPointer, 0));
             IoResult res = r.issue(Ioctl.RECV, r.data.clear());
@@ -159,7 +160,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             r.data.get(0, bytes);
             return new DivertPacket(bytes, AddressCodec.decode(r.addresses.clear()));
         } finally {
-            release(r);
+            requests.release(r);
         }
     }
 
@@ -176,7 +177,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         if (max < 1 || max > Abi.BATCH_MAX) {
             throw new IllegalArgumentException("batch size must be 1.." + Abi.BATCH_MAX + ": " + max);
         }
-        Request r = acquire();
+        RequestPool.Request r = requests.acquire();
         try {
             r.addressLength.putInt(0, max * Abi.ADDRESS_SIZE);
             r.header.put(0, RequestHeader.recv(r.addressesPointer, r.addressLengthPointer));
@@ -185,69 +186,11 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
                 throw failure(res, "recv");
             }
             int count = r.addressLength.getInt(0) / Abi.ADDRESS_SIZE;
-            return frame(r.data, res.bytes(), r.addresses, count);
+            return BatchFraming.split(layer, r.data, res.bytes(), r.addresses, count, DivertPacket::new,
+                    detail -> DivertException.of(WinError.INVALID_DATA.code(), "recv", detail));
         } finally {
-            release(r);
+            requests.release(r);
         }
-    }
-
-    /**
-     * Splits a batch into packets: their boundaries come from each packet's IP header (NETWORK
-     * layers), are empty (FLOW, SOCKET), or end after a NUL (REFLECT).
-     */
-    private List<DivertPacket> frame(ByteBuffer data, int bytes, ByteBuffer addresses, int count) {
-        if (count < 1 || count > Abi.BATCH_MAX) {
-            throw DivertException.of(WinError.INVALID_DATA.code(), "recv", "the driver reported " + count + " addresses");
-        }
-        List<DivertPacket> out = new ArrayList<>(count);
-        addresses.clear();
-        int offset = 0;
-        for (int i = 0; i < count; i++) {
-            Address a = AddressCodec.decode(addresses);
-            int len = count == 1 && layer.isNetwork() ? bytes : packetLength(data, offset, bytes);
-            if (len < 0 || offset + len > bytes) {
-                throw DivertException.of(WinError.INVALID_DATA.code(), "recv",
-                        "packet " + i + " at offset " + offset + " does not fit the " + bytes + " bytes received");
-            }
-            byte[] p = new byte[len];
-            data.get(offset, p);
-            out.add(new DivertPacket(p, a));
-            offset += len;
-        }
-        return out;
-    }
-
-    /** The length of the packet at {@code offset}, or −1 if its header is cut off or invalid. */
-    private int packetLength(ByteBuffer data, int offset, int end) {
-        switch (layer) {
-            case FLOW, SOCKET:
-                return 0;
-            case REFLECT:
-                for (int i = offset; i < end; i++) {
-                    if (data.get(i) == 0) {
-                        return i + 1 - offset;
-                    }
-                }
-                return end - offset;
-            default:
-                return ipLength(data, offset, end - offset);
-        }
-    }
-
-    /** The length an IPv4/IPv6 header at {@code offset} announces, or −1. */
-    static int ipLength(ByteBuffer data, int offset, int available) {
-        if (available < 1) {
-            return -1;
-        }
-        int version = (data.get(offset) & 0xFF) >>> 4;
-        if (version == 4 && available >= 20) {
-            int len = (data.get(offset + 2) & 0xFF) << 8 | (data.get(offset + 3) & 0xFF);
-            return len >= 20 ? len : -1;
-        }
-        if (version == 6 && available >= 40) {
-            return ((data.get(offset + 4) & 0xFF) << 8 | (data.get(offset + 5) & 0xFF)) + 40;
-        }
-        return -1;
     }
 
     /**
@@ -354,7 +297,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         ByteBuffer[] bytes = new ByteBuffer[packets.size()];
         for (int i = 0; i < packets.size(); i++) {
             ByteBuffer p = bytes[i] = packets.get(i).bytes();
-            if (packets.size() > 1 && ipLength(p, 0, p.limit()) != p.limit()) {
+            if (packets.size() > 1 && BatchFraming.ipLength(p, 0, p.limit()) != p.limit()) {
                 throw new IllegalArgumentException("packet " + i + " of the batch is " + p.limit()
                         + " bytes but its IP header does not announce that length");
             }
@@ -365,7 +308,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         if (!recompute && chosen.contains(SendOption.RECOMPUTE_CHECKSUMS)) {
             throw new IllegalArgumentException("RECOMPUTE_CHECKSUMS and NO_RECOMPUTE cannot be combined");
         }
-        Request r = acquire();
+        RequestPool.Request r = requests.acquire();
         try {
             ByteBuffer data = r.dataFor(total);
             r.addresses.clear();
@@ -387,7 +330,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             }
             return res.bytes();
         } finally {
-            release(r);
+            requests.release(r);
         }
     }
 
@@ -418,12 +361,12 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      */
     public void shutdown(Shutdown how) {
         Objects.requireNonNull(how, "how");
-        Request r;
+        RequestPool.Request r;
         synchronized (lock) {
-            if (closed) {
+            if (requests.isClosed()) {
                 return;
             }
-            r = acquire();
+            r = requests.acquire();
         }
         try {
             r.header.put(0, RequestHeader.shutdown(how));
@@ -432,7 +375,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
                 throw failure(res, "shutdown " + how);
             }
         } finally {
-            release(r);
+            requests.release(r);
         }
     }
 
@@ -443,7 +386,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
      * @return its value
      */
     public long getParam(Param param) {
-        Request r = acquire();
+        RequestPool.Request r = requests.acquire();
         try {
             r.header.put(0, RequestHeader.getParam(param));
             ByteBuffer value = r.data.clear().limit(8).slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -453,7 +396,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             }
             return value.getLong(0);
         } finally {
-            release(r);
+            requests.release(r);
         }
     }
 
@@ -476,7 +419,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     }
 
     private void control(byte[] header, Ioctl ioctl, String operation) {
-        Request r = acquire();
+        RequestPool.Request r = requests.acquire();
         try {
             r.header.put(0, header);
             IoResult res = r.issue(ioctl, null);
@@ -484,7 +427,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
                 throw failure(res, operation);
             }
         } finally {
-            release(r);
+            requests.release(r);
         }
     }
 
@@ -506,9 +449,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
 
     /** {@return true once {@link #close()} was called} */
     public boolean isClosed() {
-        synchronized (lock) {
-            return closed;
-        }
+        return requests.isClosed();
     }
 
     /**
@@ -520,7 +461,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
     public void close() {
         boolean interrupted = false;
         synchronized (lock) {
-            if (closed) {
+            if (!requests.close()) {
                 // Another thread is closing: return once it is done, as if this call had closed.
                 while (!closeDone) {
                     try {
@@ -534,27 +475,11 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
                 }
                 return;
             }
-            closed = true;
         }
-        synchronized (lock) {
-            while (inFlight > 0) {
-                channel.cancelAll();
-                try {
-                    // A request may be issued just after the cancel: cancel again until all returned.
-                    lock.wait(20);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
+        interrupted |= requests.drain();
         ExecutorService a = async;
         if (a != null) {
             a.shutdown();
-        }
-        synchronized (allRequests) {
-            for (Request r : allRequests) {
-                r.slot.close();
-            }
         }
         channel.close();
         Thread hook;
@@ -612,7 +537,7 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
         long graceNanos = grace.toNanos();
         Thread hook = new Thread(() -> onSignal(graceNanos), "divert4j-signal");
         synchronized (lock) {
-            if (closed) {
+            if (requests.isClosed()) {
                 throw new IllegalStateException("the divert handle is closed");
             }
             if (signalHook != null) {
@@ -652,7 +577,8 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
 
     // ---- internals ----------------------------------------------------------------------------
 
-    private DivertException failure(IoResult res, String operation) {
+    /** The exception for a failed request; a cancellation by close says so. */
+    DivertException failure(IoResult res, String operation) {
         if (res.error() == WinError.OPERATION_ABORTED.code() && isClosed()) {
             return DivertException.of(res.error(), operation, "the handle was closed");
         }
@@ -660,43 +586,11 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
                 res.error() == WinError.INSUFFICIENT_BUFFER.code() ? res.bytes() + " bytes delivered" : null);
     }
 
-    private Request acquire() {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException("the divert handle is closed");
-            }
-            inFlight++;
-        }
-        Request r = pool.pollFirst();
-        if (r == null) {
-            try {
-                r = new Request(channel.newSlot());
-            } catch (RuntimeException | Error e) {
-                exit();
-                throw e;
-            }
-            allRequests.add(r);
-        }
-        return r;
-    }
-
-    private void release(Request r) {
-        pool.offerFirst(r);
-        exit();
-    }
-
-    private void exit() {
-        synchronized (lock) {
-            inFlight--;
-            lock.notifyAll();
-        }
-    }
-
     private ExecutorService async() {
         ExecutorService a = async;
         if (a == null) {
             synchronized (lock) {
-                if (closed) {
+                if (requests.isClosed()) {
                     throw new IllegalStateException("the divert handle is closed");
                 }
                 if (async == null) {
@@ -710,33 +604,6 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
             }
         }
         return a;
-    }
-
-    /** The pooled buffers and completion slot of one request at a time. */
-    private final class Request {
-        final IoSlot slot;
-        final ByteBuffer header = NativeBuffers.allocate(Abi.IOCTL_SIZE);
-        final ByteBuffer addresses = NativeBuffers.allocate(Abi.BATCH_MAX * Abi.ADDRESS_SIZE);
-        final ByteBuffer addressLength = NativeBuffers.allocate(4);
-        final long addressesPointer = NativeBuffers.address(addresses);
-        final long addressLengthPointer = NativeBuffers.address(addressLength);
-        ByteBuffer data = NativeBuffers.allocate(DATA_CAPACITY);
-
-        Request(IoSlot slot) {
-            this.slot = slot;
-        }
-
-        /** The data buffer, cleared, grown (rarely: only for huge send batches) to hold {@code n} bytes. */
-        ByteBuffer dataFor(int n) {
-            if (data.capacity() < n) {
-                data = NativeBuffers.allocate(n);
-            }
-            return data.clear();
-        }
-
-        IoResult issue(Ioctl ioctl, ByteBuffer payload) {
-            return channel.ioctl(slot, ioctl.code(), header.clear(), payload);
-        }
     }
 
     /**
@@ -872,113 +739,15 @@ public final class DivertHandle implements AutoCloseable, Iterable<DivertPacket>
          * @throws DivertException for any other failure of the open sequence
          */
         public DivertHandle open() {
-            String op = "open";
-            if (filter == null && filterText == null) {
-                throw new IllegalStateException("no filter given");
-            }
-            long bits = OpenFlag.toBits(flags);
-            String problem = OpenFlag.problem(bits, layer);
-            if (problem != null) {
-                throw invalid(op, problem, flagRemedy(bits));
-            }
-            if (priority < Abi.PRIORITY_LOWEST || priority > Abi.PRIORITY_HIGHEST) {
-                throw invalid(op, "priority " + priority + " outside " + Abi.PRIORITY_LOWEST + ".." + Abi.PRIORITY_HIGHEST,
-                        "use a priority from " + Abi.PRIORITY_LOWEST + " (lowest) to " + Abi.PRIORITY_HIGHEST
-                                + " (highest); higher priorities see packets first");
-            }
-            DeviceTransport t = transport != null ? transport : Transports.platform();
-            if (DeviceOpener.LINUX.equals(t.name())) {
-                if (layer == Layer.FLOW || layer == Layer.SOCKET) {
-                    throw invalid(op, "the " + layer + " layer is not supported on Linux (netfilter queues packets only)",
-                            "FLOW and SOCKET events need Windows; on Linux use the NETWORK layer"
-                                    + " (e.g. 'tcp.Syn' sees connections open)");
-                }
-                if ((bits & OpenFlag.FRAGMENTS.bit()) != 0) {
-                    throw invalid(op, "the FRAGMENTS flag is not supported on Linux (netfilter's INPUT hook sees"
-                            + " inbound packets reassembled)", "open without FRAGMENTS: inbound packets are then"
-                            + " seen reassembled, as on Windows by default");
-                }
-            }
-            FilterProgram program = filter != null ? filter : FilterProgram.compile(filterText, layer);
-            if (program.instructions().size() > Abi.FILTER_MAX_INSTRUCTIONS) {
-                throw new DivertException.InvalidFilterException(op, "the filter program has "
-                        + program.instructions().size() + " instructions; the driver accepts at most 255", null);
-            }
-            if ((program.filterFlags() & ~FilterFlag.ALL) != 0) {
-                throw DivertException.of(WinError.INVALID_PARAMETER.code(), op,
-                        String.format("undefined filter flag bits 0x%x", program.filterFlags() & ~FilterFlag.ALL));
-            }
-            Opened opened = DeviceOpener.open(t, device, (bits & OpenFlag.NO_INSTALL.bit()) != 0, driverFile);
-            DivertHandle h = new DivertHandle(opened.channel(), opened.path(), layer, priority, bits, program);
-            h.anchorClock(t.counterFrequency(), t.counterNow(), java.time.Instant.now());
-            try {
-                h.start();
-            } catch (RuntimeException e) {
-                h.close();
-                throw e;
-            }
-            return h;
+            return HandleOpener.open(filter, filterText, layer, priority, OpenFlag.toBits(flags), device, transport,
+                    driverFile);
         }
     }
 
-    private static DivertException invalid(String op, String detail, String remedy) {
-        return new DivertException.InvalidRequestException(WinError.INVALID_PARAMETER.code(), op, detail, remedy, null);
-    }
-
-    /** The remedy for the flag problem {@link OpenFlag#problem} found in {@code bits}. */
-    private static String flagRemedy(long bits) {
-        if ((bits & ~OpenFlag.ALL) != 0) {
-            return "use only the OpenFlag constants";
-        }
-        if ((bits & OpenFlag.SNIFF.bit()) != 0 && (bits & OpenFlag.DROP.bit()) != 0) {
-            return "use SNIFF to copy packets and let them pass, or DROP to discard them, not both";
-        }
-        if ((bits & OpenFlag.RECV_ONLY.bit()) != 0 && (bits & OpenFlag.SEND_ONLY.bit()) != 0) {
-            return "use one of them, or neither for a handle that both receives and sends";
-        }
-        return "add the flags the layer requires: FLOW and REFLECT SNIFF and RECV_ONLY, SOCKET RECV_ONLY";
-    }
-
-    /** A device that was opened, and its path. */
-    record Opened(DeviceChannel channel, String path) {
-    }
-
-    private void anchorClock(long frequency, long ticksNow, java.time.Instant now) {
+    /** Anchors {@link #toEpochNanos} to the transport's counter at {@code now}. */
+    void anchorClock(long frequency, long ticksNow, java.time.Instant now) {
         counterFrequency = frequency > 0 ? frequency : 1_000_000_000L;
         long nowNanos = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
         epochNanosAtZero = nowNanos - ticksToNanos(ticksNow, counterFrequency);
-    }
-
-    /** INITIALIZE (handshake) then STARTUP (the filter program). */
-    private void start() {
-        Request r = acquire();
-        try {
-            r.header.put(0, RequestHeader.initialize(layer, priority, flags));
-            ByteBuffer version = r.data.clear().limit(Abi.VERSION_SIZE).slice();
-            version.put(0, VersionRecord.request(NativeBuffers.pointerBits()).encode());
-            IoResult res = r.issue(Ioctl.INITIALIZE, version);
-            if (!res.ok()) {
-                throw failure(res, "open (handshake)");
-            }
-            VersionRecord reply = VersionRecord.decode(version);
-            if (!reply.isCompatibleDriverReply()) {
-                throw DivertException.of(WinError.DRIVER_FAILED_PRIOR_UNLOAD.code(), "open (handshake)",
-                        String.format("driver answered magic 0x%016x version %d.%d", reply.magic(), reply.major(), reply.minor()));
-            }
-            byte[] program = filter.encode();
-            r.header.put(0, RequestHeader.startup(filter.filterFlags()));
-            ByteBuffer data = r.dataFor(program.length).put(program).flip();
-            res = r.issue(Ioctl.STARTUP, data);
-            if (!res.ok()) {
-                if (res.error() == WinError.INVALID_PARAMETER.code()) {
-                    throw new DivertException.InvalidFilterException("open (start filter)",
-                            "the driver rejected the filter program or its flags"
-                                    + (filter.text() == null ? "" : " of '" + filter.text() + "'"), null);
-                }
-                throw failure(res, "open (start filter)");
-            }
-        } finally {
-            release(r);
-        }
     }
 }

@@ -6,8 +6,6 @@ import java.nio.file.Path;
 
 /** Where the driver file to install is found. */
 public final class DriverFiles {
-    private static final int ERROR_FILE_NOT_FOUND = 2;
-
     private DriverFiles() {
     }
 
@@ -27,7 +25,7 @@ public final class DriverFiles {
             file = prop != null ? Path.of(prop) : besideJar();
         }
         if (file == null || !Files.isRegularFile(file)) {
-            throw DivertException.of(ERROR_FILE_NOT_FOUND, "install driver",
+            throw DivertException.of(WinError.FILE_NOT_FOUND.code(), "install driver",
                     "no driver file at " + (file == null ? "(unknown jar location)" : file.toAbsolutePath()));
         }
         return file.toAbsolutePath();

@@ -7,7 +7,6 @@ import org.divert4j.filter.CompiledFilter;
 import org.divert4j.filter.FilterCompiler;
 import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
-import org.divert4j.filter.object.FilterFlags;
 
 /**
  * A compiled filter as the driver receives it at STARTUP: the instruction program and the filter
@@ -50,7 +49,7 @@ public record FilterProgram(List<Instruction> instructions, long filterFlags, St
         } catch (FilterException e) {
             throw new DivertException.InvalidFilterException("compile filter for " + layer, e.render(filter), e);
         }
-        return new FilterProgram(c.instructions(), FilterFlags.compute(c.instructions(), layer), filter);
+        return new FilterProgram(c.instructions(), c.flags(), filter);
     }
 
     /**

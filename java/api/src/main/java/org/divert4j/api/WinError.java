@@ -23,9 +23,10 @@ public enum WinError {
     /** 22: a request in the wrong handle state. */
     BAD_COMMAND(22, "the handle is not in a state that allows this request",
             "the handle was not opened completely; open a new handle"),
-    /** 50: no transport for this platform. */
+    /** 50: no transport for this operating system (only Windows and Linux have one). */
     NOT_SUPPORTED(50, "packet diversion is not available on this platform",
-            "run on Windows (x64) with the divert4j or WinDivert driver, or on Linux once the divert4j host is installed"),
+            "run on Windows (x64) with the divert4j or WinDivert driver, or on Linux (x86-64) as root:"
+                    + " the Linux host is bundled in the jar, nothing to install"),
     /** 87: a bad layer, flag, priority, filter, parameter or buffer. */
     INVALID_PARAMETER(87, "invalid parameter (layer, flags, priority, filter, parameter value or buffer)",
             "check the arguments; the layer requires certain flags (FLOW/REFLECT: SNIFF+RECV_ONLY, SOCKET: RECV_ONLY)"),

@@ -10,12 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.divert4j.api.codec.AddressCodec;
 import org.divert4j.filter.eval.EvaluationEngine;
 import org.divert4j.filter.eval.JavaEngine;
 import org.divert4j.filter.eval.Verdict;
-import org.divert4j.filter.vector.VectorCase;
+import org.divert4j.nativelib.NativeEngine;
 import org.divert4j.nativelib.NativeLibrary;
 import org.divert4j.nativelib.NativeLibraryException;
+import org.divert4j.vectors.VectorCase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -86,7 +88,7 @@ final class FilterEvalCommand implements Callable<Integer> {
                 } catch (NativeLibraryException e) {
                     throw new InvalidInputException("the native engine is not available: " + e.getMessage());
                 }
-                return new NativeEngine();
+                return new NativeEngine(AddressCodec::encode);
             default:
                 throw new ParameterException(spec.commandLine(),
                         "unknown engine '" + name + "' (expected java or native)");

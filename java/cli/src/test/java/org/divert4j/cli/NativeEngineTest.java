@@ -14,9 +14,11 @@ import org.divert4j.abi.Address;
 import org.divert4j.abi.Event;
 import org.divert4j.abi.Layer;
 import org.divert4j.abi.LayerData;
+import org.divert4j.api.codec.AddressCodec;
 import org.divert4j.filter.eval.JavaEngine;
 import org.divert4j.filter.eval.Verdict;
-import org.divert4j.filter.vector.VectorCase;
+import org.divert4j.nativelib.NativeEngine;
+import org.divert4j.vectors.VectorCase;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +42,7 @@ class NativeEngineTest {
                 packets.putIfAbsent(Arrays.toString(c.packet()), c.packet());
             }
         }
-        NativeEngine nat = new NativeEngine();
+        NativeEngine nat = new NativeEngine(AddressCodec::encode);
         JavaEngine java = new JavaEngine();
         List<String> differences = new ArrayList<>();
         int evaluations = 0;
@@ -80,11 +82,11 @@ class NativeEngineTest {
 
     @Test
     void nameAndLayerFromTheAddress() {
-        assertThat(new NativeEngine().name()).isEqualTo("native");
+        assertThat(new NativeEngine(AddressCodec::encode).name()).isEqualTo("native");
         Address flow = new Address(0, Layer.FLOW, 1, false, false, false, false, false, false, false, false,
                 LayerData.Endpoint.NONE);
-        assertThat(new NativeEngine().evaluate("event == ESTABLISHED and not tcp", null, flow))
+        assertThat(new NativeEngine(AddressCodec::encode).evaluate("event == ESTABLISHED and not tcp", null, flow))
                 .isEqualTo(Verdict.MATCH);
-        assertThat(new NativeEngine().evaluate("tcp.Syn", null, flow).message()).contains("FLOW");
+        assertThat(new NativeEngine(AddressCodec::encode).evaluate("tcp.Syn", null, flow).message()).contains("FLOW");
     }
 }

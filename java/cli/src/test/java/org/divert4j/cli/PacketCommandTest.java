@@ -9,7 +9,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.divert4j.filter.batch.JsonLine;
+import org.divert4j.vectors.JsonLine;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

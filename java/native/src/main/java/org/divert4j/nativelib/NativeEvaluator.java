@@ -37,28 +37,16 @@ public final class NativeEvaluator {
             throw new IllegalArgumentException("the address record must be " + Abi.ADDRESS_SIZE + " bytes");
         }
         byte[] code = Instruction.encodeProgram(program);
-        int result = NativeLibrary.binding().divert4j_eval_filter(code, code.length, layer.value(), packet,
+        int result = NativeLibrary.divert4j_eval_filter(code, code.length, layer.value(), packet,
                 packet == null ? 0 : packet.length, address);
-        return switch (result) {
-            case 1 -> Verdict.MATCH;
-            case 0 -> Verdict.NOMATCH;
-            default -> Verdict.error(reason(result, program.size(), layer, packet));
-        };
-    }
-
-    /** The message for a negative result of {@code divert4j_eval_filter} (see driver/linux/library.c). */
-    private static String reason(int code, int instructions, Layer layer, byte[] packet) {
-        return switch (code) {
-            case -1 -> "the program of " + instructions
-                    + " instructions does not load (count, field, test or jump out of range)";
-            case -2 -> "no address record";
-            case -3 -> "layer " + layer + " is out of range";
-            case -4 -> "layer " + layer + " needs a packet";
-            case -5 -> "the " + packet.length + " bytes are not a valid IPv4 or IPv6 packet";
-            case -6 -> "the address IPv6 flag disagrees with the packet's IP version";
-            case -7 -> "layer " + layer + " events carry no packet";
-            case -8 -> "the program uses a field that is not legal at layer " + layer;
-            default -> "the C core failed with code " + code;
-        };
+        if (result == 1) {
+            return Verdict.MATCH;
+        }
+        if (result == 0) {
+            return Verdict.NOMATCH;
+        }
+        EvalError e = EvalError.of(result);
+        return Verdict.error(e == null ? "the C core failed with code " + result
+                : e.message(program.size(), layer, packet));
     }
 }

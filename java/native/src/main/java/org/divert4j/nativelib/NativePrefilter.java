@@ -33,7 +33,7 @@ public final class NativePrefilter {
         Objects.requireNonNull(layer, "layer");
         byte[] code = Instruction.encodeProgram(program);
         byte[] out = new byte[TEXT_MAX];
-        int n = NativeLibrary.binding().divert4j_bpf_describe(code, code.length, layer.value(), out, out.length);
+        int n = NativeLibrary.divert4j_bpf_describe(code, code.length, layer.value(), out, out.length);
         return switch (n) {
             case -1 -> throw new IllegalArgumentException("the program of " + program.size()
                     + " instructions does not load for " + layer + " (the driver's checks)");

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.divert4j.abi.Ioctl;
 import org.divert4j.api.Device;
 import org.divert4j.api.DivertException;
+import org.divert4j.api.WinError;
 import org.divert4j.api.spi.DeviceChannel;
 import org.divert4j.api.spi.DeviceOpenException;
 import org.divert4j.api.spi.DeviceTransport;
@@ -31,35 +32,6 @@ import org.divert4j.nativelib.NativeLibrary;
  * not support, netfilter rules that could not be installed), which a bare error code would lose.
  */
 public final class LinuxTransport implements DeviceTransport {
-    private static final int ERROR_FILE_NOT_FOUND = 2;
-    private static final int ERROR_INVALID_PARAMETER = 87;
-
-    /**
-     * The host's entry points (driver/linux/host.h), bound directly (JNA direct mapping): every
-     * RECV and SEND crosses here, and pointers passed as addresses need no per-call argument
-     * inspection or conversion.
-     */
-    private static final class Host {
-        static {
-            NativeLibrary.abiVersion(); // loads the library and checks its ABI version first
-            Native.register(Host.class, "divert4j");
-        }
-
-        private Host() {
-        }
-
-        static native int divert4j_open(IntByReference handle);
-
-        static native int divert4j_ioctl(int handle, long slot, int code, long header, long data, int dataLength,
-                long bytes);
-
-        static native int divert4j_cancel(int handle, long slot);
-
-        static native int divert4j_close(int handle);
-
-        static native int divert4j_last_message(Pointer buffer, int length);
-    }
-
     private static final AtomicLong SLOTS = new AtomicLong();
 
     @Override
@@ -73,10 +45,10 @@ public final class LinuxTransport implements DeviceTransport {
     @Override
     public DeviceChannel open(String devicePath) throws DeviceOpenException {
         if (!Device.DIVERT4J_PATH.equals(devicePath)) {
-            throw new DeviceOpenException(ERROR_FILE_NOT_FOUND, devicePath + " does not exist on Linux");
+            throw new DeviceOpenException(WinError.FILE_NOT_FOUND.code(), devicePath + " does not exist on Linux");
         }
         IntByReference handle = new IntByReference();
-        int error = Host.divert4j_open(handle);
+        int error = NativeLibrary.divert4j_open(handle);
         if (error != 0) {
             throw new DeviceOpenException(error, "open the Linux host: " + lastMessage());
         }
@@ -92,7 +64,7 @@ public final class LinuxTransport implements DeviceTransport {
     /** {@return the host's detail for this thread's last failed call ("" if none)} */
     public static String lastMessage() {
         try (Memory m = new Memory(256)) {
-            Host.divert4j_last_message(m, 256);
+            NativeLibrary.divert4j_last_message(m, 256);
             return m.getString(0, StandardCharsets.UTF_8.name());
         }
     }
@@ -128,10 +100,10 @@ public final class LinuxTransport implements DeviceTransport {
             Slot slot = (Slot) ioSlot;
             slot.bytes.setValue(0);
             long d = data == null ? 0 : address(data);
-            int error = Host.divert4j_ioctl(handle, slot.id, code, address(header), d,
+            int error = NativeLibrary.divert4j_ioctl(handle, slot.id, code, address(header), d,
                     data == null ? 0 : data.limit(), slot.bytesAddress);
             if (error != 0 && (code == Ioctl.INITIALIZE.code()
-                    || (code == Ioctl.STARTUP.code() && error != ERROR_INVALID_PARAMETER))) {
+                    || (code == Ioctl.STARTUP.code() && error != WinError.INVALID_PARAMETER.code()))) {
                 throw DivertException.of(error, code == Ioctl.INITIALIZE.code() ? "open (handshake)" : "open (start)",
                         lastMessage());
             }
@@ -144,17 +116,17 @@ public final class LinuxTransport implements DeviceTransport {
 
         @Override
         public void cancel(IoSlot slot) {
-            Host.divert4j_cancel(handle, ((Slot) slot).id);
+            NativeLibrary.divert4j_cancel(handle, ((Slot) slot).id);
         }
 
         @Override
         public void cancelAll() {
-            Host.divert4j_cancel(handle, 0);
+            NativeLibrary.divert4j_cancel(handle, 0);
         }
 
         @Override
         public void close() {
-            Host.divert4j_close(handle);
+            NativeLibrary.divert4j_close(handle);
         }
     }
 }

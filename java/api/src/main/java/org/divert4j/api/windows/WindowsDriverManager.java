@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.Advapi32Util;
+import com.sun.jna.platform.win32.W32Errors;
 import com.sun.jna.platform.win32.Win32Exception;
 import com.sun.jna.platform.win32.WinBase;
 import com.sun.jna.platform.win32.WinNT;
@@ -14,6 +15,7 @@ import com.sun.jna.platform.win32.Winsvc.SC_HANDLE;
 import com.sun.jna.ptr.IntByReference;
 import java.nio.file.Path;
 import org.divert4j.api.DivertException;
+import org.divert4j.api.WinError;
 import org.divert4j.api.spi.DriverManager;
 
 /**
@@ -23,15 +25,6 @@ import org.divert4j.api.spi.DriverManager;
  */
 public final class WindowsDriverManager implements DriverManager {
     static final int MAX_PATH = 260;
-    private static final int ERROR_BAD_PATHNAME = 161;
-    private static final int ERROR_OPEN_FAILED = 110;
-    private static final int ERROR_SERVICE_ALREADY_RUNNING = 1056;
-    private static final int ERROR_SERVICE_DOES_NOT_EXIST = 1060;
-    private static final int ERROR_SERVICE_NOT_ACTIVE = 1062;
-    private static final int ERROR_SERVICE_MARKED_FOR_DELETE = 1072;
-    private static final int ERROR_SERVICE_EXISTS = 1073;
-    private static final int WAIT_FAILED = 0xFFFFFFFF;
-    private static final int REG_OPTION_VOLATILE = 1;
     private static final int EVENT_TYPES_SUPPORTED = 7;
 
     private final String service;
@@ -54,7 +47,7 @@ public final class WindowsDriverManager implements DriverManager {
     static String checkedPath(Path driverFile) {
         String path = driverFile.toAbsolutePath().toString();
         if (path.length() >= MAX_PATH) {
-            throw DivertException.of(ERROR_BAD_PATHNAME, "install driver", path.length() + " characters: " + path);
+            throw DivertException.of(WinError.BAD_PATHNAME.code(), "install driver", path.length() + " characters: " + path);
         }
         return path;
     }
@@ -68,7 +61,7 @@ public final class WindowsDriverManager implements DriverManager {
         }
         try {
             // Infinite wait; WAIT_ABANDONED (a crashed installer) still hands us the mutex.
-            if (Win32.kernel32().WaitForSingleObject(m, WinBase.INFINITE) == WAIT_FAILED) {
+            if (Win32.kernel32().WaitForSingleObject(m, WinBase.INFINITE) == WinBase.WAIT_FAILED) {
                 throw fail("install driver (wait for mutex)", Win32.lastError());
             }
             try {
@@ -91,7 +84,7 @@ public final class WindowsDriverManager implements DriverManager {
                         path, null, null, null, null, null);
                 if (svc == null) {
                     int error = Win32.lastError();
-                    if (error != ERROR_SERVICE_EXISTS) {
+                    if (error != W32Errors.ERROR_SERVICE_EXISTS) {
                         throw fail("install driver (create service " + service + ")", error);
                     }
                     svc = Win32.advapi32().OpenService(scm, service, Winsvc.SERVICE_ALL_ACCESS);
@@ -108,7 +101,7 @@ public final class WindowsDriverManager implements DriverManager {
                     Win32.advapi32().DeleteService(svc);
                 } else {
                     int error = Win32.lastError();
-                    if (error != ERROR_SERVICE_ALREADY_RUNNING) {
+                    if (error != W32Errors.ERROR_SERVICE_ALREADY_RUNNING) {
                         throw fail("install driver (start service " + service + " from " + path + ")", error);
                     }
                 }
@@ -124,7 +117,7 @@ public final class WindowsDriverManager implements DriverManager {
     private void registerEventSource(String path) {
         String key = "System\\CurrentControlSet\\Services\\EventLog\\System\\" + service;
         WinReg.HKEYByReference created = new WinReg.HKEYByReference();
-        if (Win32.advapi32().RegCreateKeyEx(WinReg.HKEY_LOCAL_MACHINE, key, 0, null, REG_OPTION_VOLATILE,
+        if (Win32.advapi32().RegCreateKeyEx(WinReg.HKEY_LOCAL_MACHINE, key, 0, null, WinNT.REG_OPTION_VOLATILE,
                 WinNT.KEY_SET_VALUE, null, created, null) != 0) {
             return;
         }
@@ -145,7 +138,7 @@ public final class WindowsDriverManager implements DriverManager {
             SC_HANDLE svc = Win32.advapi32().OpenService(scm, service, Winsvc.SERVICE_ALL_ACCESS);
             if (svc == null) {
                 int error = Win32.lastError();
-                if (error == ERROR_SERVICE_DOES_NOT_EXIST) {
+                if (error == WinError.SERVICE_DOES_NOT_EXIST.code()) {
                     return;
                 }
                 throw fail("uninstall driver (open service " + service + ")", error);
@@ -153,13 +146,13 @@ public final class WindowsDriverManager implements DriverManager {
             try {
                 if (!Win32.advapi32().ControlService(svc, Winsvc.SERVICE_CONTROL_STOP, new Winsvc.SERVICE_STATUS())) {
                     int error = Win32.lastError();
-                    if (error != ERROR_SERVICE_NOT_ACTIVE) {
+                    if (error != W32Errors.ERROR_SERVICE_NOT_ACTIVE) {
                         throw fail("uninstall driver (stop " + service + "; close every program using it)", error);
                     }
                 }
                 if (!Win32.advapi32().DeleteService(svc)) {
                     int error = Win32.lastError();
-                    if (error != ERROR_SERVICE_MARKED_FOR_DELETE) {
+                    if (error != WinError.SERVICE_MARKED_FOR_DELETE.code()) {
                         throw fail("uninstall driver (delete service " + service + ")", error);
                     }
                 }
@@ -179,7 +172,7 @@ public final class WindowsDriverManager implements DriverManager {
                     Winsvc.SERVICE_QUERY_STATUS | Winsvc.SERVICE_QUERY_CONFIG);
             if (svc == null) {
                 int error = Win32.lastError();
-                if (error == ERROR_SERVICE_DOES_NOT_EXIST) {
+                if (error == WinError.SERVICE_DOES_NOT_EXIST.code()) {
                     return new Status(service, State.NOT_INSTALLED, null);
                 }
                 throw fail("driver status (open service " + service + ")", error);
@@ -233,6 +226,6 @@ public final class WindowsDriverManager implements DriverManager {
     }
 
     private static DivertException fail(String operation, int error) {
-        return DivertException.of(error == 0 ? ERROR_OPEN_FAILED : error, operation, null);
+        return DivertException.of(error == 0 ? WinError.OPEN_FAILED.code() : error, operation, null);
     }
 }

@@ -3,6 +3,7 @@ package org.divert4j.api.windows;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.platform.win32.W32Errors;
 import com.sun.jna.platform.win32.WinBase;
 import com.sun.jna.platform.win32.WinNT;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
@@ -24,8 +25,6 @@ import org.divert4j.api.spi.IoSlot;
  * awaited with {@code GetOverlappedResult} (docs/spec/device-abi.md §10); {@code CancelIoEx} cancels.
  */
 public final class WindowsTransport implements DeviceTransport {
-    static final int ERROR_IO_PENDING = 997;
-
     @Override
     public String name() {
         return "windows";
@@ -120,7 +119,7 @@ public final class WindowsTransport implements DeviceTransport {
                     a.outBuffer(), a.outLength(), slot.transferred, slot.overlapped);
             if (!done) {
                 int error = Win32.lastError();
-                if (error != ERROR_IO_PENDING) {
+                if (error != W32Errors.ERROR_IO_PENDING) {
                     return IoResult.failure(error);
                 }
             }

@@ -18,7 +18,7 @@ import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
 import org.divert4j.filter.eval.FilterEvaluationException;
 import org.divert4j.filter.eval.FilterEvaluator;
-import org.divert4j.filter.vector.VectorCase;
+import org.divert4j.vectors.VectorCase;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -20,7 +20,7 @@ import org.divert4j.filter.eval.FilterEvaluationException;
 import org.divert4j.filter.eval.FilterEvaluator;
 import org.divert4j.filter.object.InvalidProgramException;
 import org.divert4j.filter.object.ProgramValidator;
-import org.divert4j.filter.vector.VectorCase;
+import org.divert4j.vectors.VectorCase;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -14,7 +14,7 @@ import org.divert4j.filter.eval.FilterEvaluator;
 import org.divert4j.filter.eval.Outcome;
 import org.divert4j.filter.format.FilterFormatter;
 import org.divert4j.filter.object.FilterObject;
-import org.divert4j.filter.vector.VectorCase;
+import org.divert4j.vectors.VectorCase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

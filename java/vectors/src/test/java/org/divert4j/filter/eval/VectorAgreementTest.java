@@ -17,8 +17,8 @@ import org.divert4j.filter.FilterCompiler;
 import org.divert4j.filter.FilterException;
 import org.divert4j.filter.Instruction;
 import org.divert4j.filter.object.FilterObject;
-import org.divert4j.filter.vector.VectorCase;
 import org.divert4j.packet.Hex;
+import org.divert4j.vectors.VectorCase;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,4 +1,4 @@
-package org.divert4j.filter.batch;
+package org.divert4j.vectors;
 
 import java.util.ArrayList;
 import java.util.Collections;

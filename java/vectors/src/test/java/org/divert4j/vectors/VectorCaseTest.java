@@ -1,4 +1,4 @@
-package org.divert4j.filter.vector;
+package org.divert4j.vectors;
 
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.divert4j.filter.vector;
+package org.divert4j.vectors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +16,6 @@ import org.divert4j.abi.Address;
 import org.divert4j.abi.Layer;
 import org.divert4j.abi.LayerData;
 import org.divert4j.abi.U128;
-import org.divert4j.filter.batch.JsonLine;
 import org.divert4j.filter.eval.Outcome;
 import org.divert4j.packet.Hex;
 import org.divert4j.packet.IpAddresses;

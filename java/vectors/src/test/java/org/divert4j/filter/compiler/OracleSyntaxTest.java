@@ -28,7 +28,7 @@ class OracleSyntaxTest {
                 got = "error " + Integer.toUnsignedString(e.position()) + " " + e.error().message();
             }
             String want = Boolean.TRUE.equals(row.get("accept")) ? "ok " + row.get("object")
-                    : "error " + ((org.divert4j.filter.batch.JsonLine.JsonNumber) row.get("errorPos")).text()
+                    : "error " + ((org.divert4j.vectors.JsonLine.JsonNumber) row.get("errorPos")).text()
                     + " " + row.get("error");
             if (!got.equals(want)) {
                 mismatches.add(row.get("name") + " [" + row.get("layer") + "] " + filter

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.divert4j.abi.Layer;
-import org.divert4j.filter.batch.JsonLine;
+import org.divert4j.vectors.JsonLine;
 
 /** Reads the shared vectors from tests/vectors/ of the repository. */
 final class Vectors {
