@@ -14,7 +14,7 @@ import org.divert4j.api.spi.DeviceTransport;
 import org.divert4j.api.spi.IoResult;
 
 /**
- * The open sequence of a handle (device-abi.md §4.1), in its order: validate the arguments
+ * The open sequence of a handle (docs/spec/device-abi.md §4.1), in its order: validate the arguments
  * without touching the device, open the device (installing the driver on demand), the version
  * handshake (INITIALIZE), then the filter (STARTUP). A handle that fails after the device
  * opened is closed before the failure is thrown.

@@ -23,7 +23,7 @@ public final class NativeEngine implements EvaluationEngine {
      * divert4j-api, which is built on this module, so its user passes it in (the CLI gives
      * {@code AddressCodec::encode}).
      *
-     * @param addressRecord makes the 80-byte address record of an address (device-abi.md §7)
+     * @param addressRecord makes the 80-byte address record of an address (docs/spec/device-abi.md §7)
      */
     public NativeEngine(Function<Address, byte[]> addressRecord) {
         this.addressRecord = Objects.requireNonNull(addressRecord, "addressRecord");

@@ -10,7 +10,7 @@ import org.divert4j.abi.Address;
 import org.divert4j.abi.Layer;
 
 /**
- * Splits the data of a batched RECV (device-abi.md §8) into its packets. The driver returns the
+ * Splits the data of a batched RECV (docs/spec/device-abi.md §8) into its packets. The driver returns the
  * packets back to back with one address record each; the packet boundaries come from each
  * packet's IP header (NETWORK layers), are empty (FLOW, SOCKET), or end after a NUL (REFLECT).
  */
