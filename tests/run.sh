@@ -20,6 +20,7 @@ PACKAGES+=(iputils-ping)
 PACKAGES+=(libclang-rt-14-dev)
 # python3 reads clang's AST in tests/check-windows-driver.sh (tests/lint-uninit-aggregates.py)
 PACKAGES+=(python3)
+PACKAGES+=(tshark)  # reads sniff --pcapng output in tests/e2e/linux-e2e.sh
 
 install_missing() {
   local missing=()

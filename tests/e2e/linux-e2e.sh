@@ -301,6 +301,41 @@ check "... naming no device path and no Administrator" bash -c "! grep -Eq 'Dive
 d4j "$A" sniff --layer FLOW "true" >"$WORK/flow.out" 2>"$WORK/flow.err" || true
 check "FLOW on Linux: its own remedy, not one about flags" grep -q "^Remedy: FLOW and SOCKET events need Windows" "$WORK/flow.err"
 
+echo "=== sniff --pcapng: tshark reads each packet's direction and interface comment"
+start pcap "$A" sniff --count 2 --pcapng "$WORK/p.pcapng" "icmp"
+pings -c 1 -W 2 10.77.0.2 || true
+check "the pcapng sniff ended after 2 packets" finished "$LAST"
+IFA=$(ip netns exec "$A" cat /sys/class/net/veth0/ifindex)
+tshark -r "$WORK/p.pcapng" -T fields -E separator='|' -e frame.packet_flags_direction -e frame.comment -e ip.src \
+  >"$WORK/pcap.tsv" 2>"$WORK/pcap.tshark.err" || true
+cat "$WORK/pcap.tsv"
+check "tshark reads 2 packets" test "$(wc -l <"$WORK/pcap.tsv")" -eq 2
+check "the echo request is outbound, with veth0's interface in its comment" \
+  grep -Eq "^(0x0*)?2\|if=$IFA\.[0-9]+ .*\|10\.77\.0\.1$" "$WORK/pcap.tsv"
+check "the echo reply is inbound, with veth0's interface in its comment" \
+  grep -Eq "^(0x0*)?1\|if=$IFA\.[0-9]+ .*\|10\.77\.0\.2$" "$WORK/pcap.tsv"
+
+echo "=== SIGINT and SIGTERM stop a sniff blocked in recv: exit 0, no rule or chain left"
+for sig in INT TERM; do
+  # A background job of a non-interactive shell starts with SIGINT ignored, and the JVM keeps an
+  # ignored SIGINT ignored: restore the default so the signal reaches the JVM as from a terminal.
+  python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+    ip netns exec "$A" java -jar "$JAR" sniff "udp.DstPort == 9" >"$WORK/sig$sig.out" 2>"$WORK/sig$sig.err" &
+  SIGPID=$!
+  PIDS+=("$SIGPID")
+  for _ in $(seq 1 150); do [ "$(count_rules "$A")" -gt 0 ] && break; sleep 0.1; done
+  check "sniff is running with its rules in place before SIG$sig" test "$(count_rules "$A")" -gt 0
+  kill "-$sig" "$SIGPID"
+  STATUS=timeout
+  for _ in $(seq 1 150); do
+    if ! kill -0 "$SIGPID" 2>/dev/null; then STATUS=0; wait "$SIGPID" || STATUS=$?; break; fi
+    sleep 0.1
+  done
+  check "SIG$sig: sniff exited within 15 s with status 0 (was $STATUS)" test "$STATUS" = 0
+  check "SIG$sig: the summary was printed" grep -q "divert4j sniff: 0 packets" "$WORK/sig$sig.err"
+  check "SIG$sig: no rule or chain of ours in iptables-save" no_rules "$A"
+done
+
 echo
 echo "linux e2e: $PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -12,13 +12,14 @@ import picocli.CommandLine.Command;
  * TCP gets a reset, other protocols an ICMP/ICMPv6 "unreachable", ICMP itself is dropped.
  */
 @Command(name = "block", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j block \"outbound and tcp.DstPort == 25\"",
         description = {"Block the packets a filter matches and answer the sender:",
             "TCP -> reset, UDP and others -> ICMP/ICMPv6 unreachable, ICMP -> silently dropped."})
 final class BlockCommand extends PacketFilterCommand {
     @Override
     void run(DivertHandle handle) {
         for (DivertPacket p : handle) {
-            stats.packet(p.length());
+            stats.packet(p);
             stats.drops.incrementAndGet();
             boolean tcp = Packet.wrap(p.data()).tcp().isPresent();
             Optional<DivertPacket> answer = tcp ? Responses.tcpReset(p) : Responses.icmpUnreachable(p);
@@ -32,7 +33,7 @@ final class BlockCommand extends PacketFilterCommand {
                 }
             }
             if (!quiet) {
-                out().println(how + " " + Describe.text(Describe.fields(p)));
+                out().println(how + " " + Describe.line(p, handle::toEpochNanos, false));
             }
         }
     }

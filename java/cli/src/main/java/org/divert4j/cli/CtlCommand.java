@@ -20,6 +20,7 @@ import picocli.CommandLine.ParameterException;
  * REFLECT handle (WinDivert's windivertctl).
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j ctl list --filter \"layer == NETWORK\"",
         description = {"Inspect and control the divert handles open on this machine (REFLECT layer).",
             "list: print open handles; watch: print handles as they open and close (until Ctrl-C);",
             "kill: terminate the processes holding matching handles; uninstall: kill, then uninstall the driver."})
@@ -63,9 +64,8 @@ final class CtlCommand extends HandleCommand {
             if (parsed != Action.WATCH && p.address().event() != Event.REFLECT_OPEN.value()) {
                 continue;
             }
-            stats.packet(p.length());
-            var f = Describe.fields(p);
-            out().println(json ? Describe.json(f) : Describe.text(f));
+            stats.packet(p);
+            out().println(Describe.line(p, handle::toEpochNanos, json));
             long pid = Integer.toUnsignedLong(p.address().reflect().processId());
             if (!pids.contains(pid)) {
                 pids.add(pid);

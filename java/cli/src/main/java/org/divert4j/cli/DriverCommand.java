@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code divert4j driver install|uninstall|status}: the kernel driver service. */
 @Command(name = "driver", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j driver status",
         description = "Install, uninstall or report the divert4j kernel driver (Windows, as Administrator).",
         subcommands = {DriverCommand.Install.class, DriverCommand.Uninstall.class, DriverCommand.Status.class})
 final class DriverCommand {
@@ -39,6 +40,7 @@ final class DriverCommand {
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j driver install --driver-file C:\\\\divert4j\\\\divert4j.sys",
             description = "Install and start the driver as a demand-start kernel service; it unloads when its last handle closes.")
     static final class Install extends Action {
         @Option(names = "--driver-file", paramLabel = "FILE",
@@ -53,7 +55,9 @@ final class DriverCommand {
         }
     }
 
-    @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Stop and delete the driver service.")
+    @Command(name = "uninstall", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j driver uninstall",
+        description = "Stop and delete the driver service.")
     static final class Uninstall extends Action {
         @Override
         void run(DriverManager manager) {
@@ -62,7 +66,9 @@ final class DriverCommand {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Print the driver service's state and file.")
+    @Command(name = "status", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j driver status",
+        description = "Print the driver service's state and file.")
     static final class Status extends Action {
         @Override
         void run(DriverManager manager) {

@@ -34,14 +34,14 @@ abstract class EventDumpCommand extends HandleCommand {
     @Override
     void run(DivertHandle handle) {
         for (DivertPacket p : handle) {
-            stats.packet(p.length());
-            var f = Describe.fields(p);
-            out().println(json ? Describe.json(f) : Describe.text(f));
+            stats.packet(p);
+            out().println(Describe.line(p, handle::toEpochNanos, json));
         }
     }
 
     /** {@code divert4j flowtrack}: flow established/deleted events (WinDivert's flowtrack). */
     @Command(name = "flowtrack", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j flowtrack \"processId == 1234\"",
             description = "Print network flows as they are established and deleted, with their process.")
     static final class Flowtrack extends EventDumpCommand {
         @Override
@@ -57,6 +57,7 @@ abstract class EventDumpCommand extends HandleCommand {
 
     /** {@code divert4j socketdump}: socket operations (WinDivert's socketdump). */
     @Command(name = "socketdump", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j socketdump --block \"event == CONNECT and remotePort == 23\"",
             description = "Print socket operations (bind, connect, listen, accept, close); --block makes matching operations fail.")
     static final class Socketdump extends EventDumpCommand {
         @Option(names = "--block", description = "block matching operations instead of only watching them")

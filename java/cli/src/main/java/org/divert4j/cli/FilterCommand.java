@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code divert4j filter ...}: the filter language tools. */
 @Command(name = "filter", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j filter check \"tcp.DstPort == 80 and outbound\"",
         description = "Check, compile, format and evaluate WinDivert filters.",
         subcommands = {FilterTools.Check.class, FilterTools.Compile.class, FilterTools.Format.class,
                 FilterEvalCommand.class})

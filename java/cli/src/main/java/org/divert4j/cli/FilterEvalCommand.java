@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
  * {@code error: line N: ...} and makes the exit status 1.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j filter eval --batch tests/vectors/oracle-eval.jsonl",
         description = "Evaluate filters on packets/addresses given as JSON vector lines: "
                 + "prints match, nomatch or error: MESSAGE per line.")
 final class FilterEvalCommand implements Callable<Integer> {

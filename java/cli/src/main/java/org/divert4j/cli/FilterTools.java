@@ -61,6 +61,7 @@ final class FilterTools {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j filter check --layer SOCKET \"event == CONNECT and remotePort == 443\"",
             description = "Check a filter for a layer: prints ok and warnings, or the error with a caret.")
     static final class Check implements Callable<Integer> {
         @Option(names = "--layer", defaultValue = "NETWORK", converter = LayerConverter.class,
@@ -93,6 +94,7 @@ final class FilterTools {
     }
 
     @Command(name = "compile", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j filter compile -O \"ip and (tcp.DstPort == 80 or tcp.DstPort == 443)\"",
             description = {"Compile a filter (or normalise an object string) for a layer: prints the object string.",
                 "With --batch FILE: one JSON object per line with layer and filter; prints"
                     + " 'ok OBJECT' or 'error POS MESSAGE' per line."})
@@ -188,6 +190,7 @@ final class FilterTools {
     }
 
     @Command(name = "format", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j filter format \"not (tcp or udp) and ip\"",
             description = "Print a filter or object string as WinDivertHelperFormatFilter does (compiled, folded, decompiled).")
     static final class Format implements Callable<Integer> {
         @Option(names = "--layer", defaultValue = "NETWORK", converter = LayerConverter.class,

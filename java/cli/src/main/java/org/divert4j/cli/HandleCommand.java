@@ -1,10 +1,11 @@
 package org.divert4j.cli;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.divert4j.abi.Shutdown;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.divert4j.api.DivertException;
 import org.divert4j.api.DivertHandle;
 import picocli.CommandLine.Mixin;
@@ -12,14 +13,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * A command that opens one handle and runs a loop over it until the input ends or Ctrl-C: the
- * interrupt shuts the handle down for receiving, the loop drains and ends, the handle is closed
- * and the summary printed. Open failures (driver missing, not elevated, no transport on this
- * platform, bad filter) are exit status 1 with the library's message and remedy.
+ * A command that opens one handle and runs a loop over it until the input ends or Ctrl-C /
+ * SIGTERM. A signal stops the loop through {@link DivertHandle#shutdownOnSignal(Duration)}: the
+ * handle is shut down for receiving, the loop drains and ends, the handle is closed (its
+ * netfilter rules removed) and the summary printed; the exit status is then the command's own
+ * (0), not the JVM's 128 + signal. Open failures (driver missing, not elevated, no transport on
+ * this platform, bad filter) are exit status 1 with the library's message and remedy.
  */
 abstract class HandleCommand implements Callable<Integer> {
-    /** How long Ctrl-C waits for the loop to drain before closing the handle anyway. */
-    private static final long DRAIN_SECONDS = 3;
+    /** How long a signal waits for the loop to drain before the handle is closed anyway. */
+    private static final Duration DRAIN = Duration.ofSeconds(3);
+    /** How much longer it waits for the summary after that, before the JVM exits regardless. */
+    private static final long SUMMARY_SECONDS = 2;
 
     @Spec
     CommandSpec spec;
@@ -47,6 +52,26 @@ abstract class HandleCommand implements Callable<Integer> {
     public final Integer call() throws Exception {
         handleOptions.validate(spec);
         validate();
+        // Registered before the handle exists, so a signal at any point still ends with the
+        // command's status once it has finished (see exitWhenFinished).
+        CountDownLatch finished = new CountDownLatch(1);
+        AtomicInteger status = new AtomicInteger(-1);
+        Thread exit = new Thread(() -> exitWhenFinished(finished, status), "divert4j-exit");
+        Runtime.getRuntime().addShutdownHook(exit);
+        try {
+            status.set(openAndRun());
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(exit);
+            } catch (IllegalStateException e) {
+                // The JVM is exiting because of a signal; the hook ends it with our status.
+            }
+        }
+        return status.get();
+    }
+
+    private int openAndRun() throws Exception {
         DivertHandle handle;
         try {
             handle = open();
@@ -54,20 +79,15 @@ abstract class HandleCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("divert4j: " + e.getMessage());
             return Main.EXIT_INVALID_INPUT;
         }
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread onInterrupt = new Thread(() -> {
-            try {
-                handle.shutdown(Shutdown.RECV);
-                finished.await(DRAIN_SECONDS, TimeUnit.SECONDS);
-            } catch (DivertException | IllegalStateException | InterruptedException e) {
-                // Already closed or shutting down: closing below is all that is left.
-            }
-            handle.close();
-        }, "divert4j-interrupt");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
         int status = 0;
         try {
+            handle.shutdownOnSignal(DRAIN);
             run(handle);
+        } catch (IllegalStateException e) {
+            if (!handle.isClosed()) {
+                throw e;
+            }
+            // A signal came while the handle was being opened: it is closed, nothing to run.
         } catch (DivertException e) {
             if (!(e instanceof DivertException.AbortedException && handle.isClosed())) {
                 spec.commandLine().getErr().println("divert4j: " + e.getMessage());
@@ -77,25 +97,24 @@ abstract class HandleCommand implements Callable<Integer> {
             handle.close();
             out().flush();
             spec.commandLine().getErr().println(stats.summary(spec.name()));
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException e) {
-                // The JVM is exiting because of the interrupt; the hook finishes on its own.
-            }
+            spec.commandLine().getErr().flush();
         }
         return status;
     }
 
-    /** Receives until shutdown/close, calling {@code body} for each packet. */
-    static void forEach(DivertHandle handle, PacketBody body) throws Exception {
-        for (var p : handle) {
-            body.accept(p);
+    /**
+     * The shutdown hook's work on a signal: wait (bounded) until the command has finished, then
+     * end the JVM with the command's status. The JVM would otherwise exit with 128 + signal,
+     * although stopping on Ctrl-C is how these commands are meant to end.
+     */
+    private static void exitWhenFinished(CountDownLatch finished, AtomicInteger status) {
+        try {
+            // -1: the command failed with an exception, whose status the JVM's exit may as well carry.
+            if (finished.await(DRAIN.toSeconds() + SUMMARY_SECONDS, TimeUnit.SECONDS) && status.get() >= 0) {
+                Runtime.getRuntime().halt(status.get());
+            }
+        } catch (InterruptedException e) {
+            // Give up waiting: the JVM exits with its own status.
         }
-    }
-
-    /** Per-packet work. */
-    interface PacketBody {
-        void accept(org.divert4j.api.DivertPacket packet) throws Exception;
     }
 }

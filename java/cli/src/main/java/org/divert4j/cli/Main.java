@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "divert4j", mixinStandardHelpOptions = true, version = "divert4j 0.1.0",
         description = "Packet divert toolkit: WinDivert 2.2 compatible filters, packets and handles.",
+        footerHeading = Main.EXAMPLE, footer = "  divert4j sniff --count 10 \"tcp.DstPort == 443\"",
         subcommands = {FilterCommand.class, PacketCommand.class,
-            DriverCommand.class, SniffCommand.class, DropCommand.class, PassthruCommand.class,
+            DriverCommand.class, SniffCommand.class, StatsCommand.class, DropCommand.class, PassthruCommand.class,
             EventDumpCommand.Flowtrack.class, EventDumpCommand.Socketdump.class, CtlCommand.class,
             BlockCommand.class, WebfilterCommand.class, StreamdumpCommand.class})
 public final class Main {
@@ -19,13 +20,26 @@ public final class Main {
     public static final int EXIT_INVALID_INPUT = 1;
     /** Exit status for usage errors. */
     public static final int EXIT_USAGE = 2;
+    /** The heading of the example every command's help ends with. */
+    static final String EXAMPLE = "%nExample:%n";
 
     private Main() {
     }
 
-    /** Builds the command line with the project's exit codes and error handling. */
+    /** Builds the command line with the project's exit codes and error handling, for this platform. */
     public static CommandLine commandLine() {
+        return commandLine(Platform.WINDOWS);
+    }
+
+    /**
+     * Builds the command line; unless {@code windows}, the help leaves out what only the
+     * Windows driver gives a meaning to.
+     */
+    static CommandLine commandLine(boolean windows) {
         CommandLine cl = new CommandLine(new Main());
+        if (!windows) {
+            Platform.hideWindowsOnly(cl);
+        }
         cl.setExitCodeExceptionMapper(t -> t instanceof InvalidInputException ? EXIT_INVALID_INPUT : EXIT_USAGE);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof InvalidInputException) {

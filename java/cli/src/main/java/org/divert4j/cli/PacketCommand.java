@@ -3,27 +3,19 @@ package org.divert4j.cli;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.divert4j.packet.ChecksumResult;
 import org.divert4j.packet.Decomposition;
 import org.divert4j.packet.Hex;
-import org.divert4j.packet.IpAddresses;
 import org.divert4j.packet.Packet;
-import org.divert4j.packet.header.IcmpMessage;
-import org.divert4j.packet.header.Ipv4Header;
-import org.divert4j.packet.header.Ipv6ExtensionHeader;
-import org.divert4j.packet.header.Ipv6FragmentHeader;
-import org.divert4j.packet.header.Ipv6Header;
-import org.divert4j.packet.header.TcpHeader;
-import org.divert4j.packet.header.UdpHeader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code divert4j packet ...}: packet helpers on hex input. */
 @Command(name = "packet", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j packet parse 4500001c0001000040110000c0a80001c0a8000204d2162e00080000",
         description = "Parse, checksum and hash IP packets given as hex.",
         subcommands = {PacketCommand.Parse.class, PacketCommand.Checksum.class, PacketCommand.Hash.class})
 final class PacketCommand {
@@ -47,6 +39,7 @@ final class PacketCommand {
     }
 
     @Command(name = "parse", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j packet parse 4500001c0001000040110000c0a80001c0a8000204d2162e00080000",
             description = "Print every header field of the packet, the payload and what is malformed, as JSON.")
     static final class Parse implements Callable<Integer> {
         @Parameters(paramLabel = "HEX", description = "the IP packet as hex")
@@ -60,6 +53,7 @@ final class PacketCommand {
     }
 
     @Command(name = "checksum", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j packet checksum 4500001c0001000040110000c0a80001c0a8000204d2162e00080000",
             description = "Print the packet with every checksum recomputed (WinDivertHelperCalcChecksums), as hex. "
                     + "Checksums WinDivert does not compute (fragments, truncated packets) stay as they are.")
     static final class Checksum implements Callable<Integer> {
@@ -81,6 +75,7 @@ final class PacketCommand {
     }
 
     @Command(name = "hash", mixinStandardHelpOptions = true,
+            footerHeading = Main.EXAMPLE, footer = "  divert4j packet hash --seed 12345 4500001c0001000040110000c0a80001c0a8000204d2162e00080000",
             description = "Print WinDivert's 64-bit packet hash (unsigned decimal).")
     static final class Hash implements Callable<Integer> {
         @Option(names = "--seed", description = "hash seed (unsigned 64-bit or negative), default 0",
@@ -108,26 +103,8 @@ final class PacketCommand {
         Decomposition d = p.decomposition().orElseThrow();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("length", p.length());
-        p.ipv4().ifPresent(ip -> out.put("ipv4", ipv4(ip)));
-        p.ipv6().ifPresent(ip -> out.put("ipv6", ipv6(ip)));
-        if (d.isIpv6()) {
-            List<Object> ext = new ArrayList<>();
-            for (Ipv6ExtensionHeader h : p.ipv6ExtensionHeaders()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("type", h.type());
-                m.put("offset", h.offset());
-                m.put("nextHeader", h.nextHeader());
-                m.put("length", h.length());
-                ext.add(m);
-            }
-            out.put("extensionHeaders", ext);
-            p.ipv6Fragment().ifPresent(f -> out.put("fragmentHeader", fragment(f)));
-        }
+        out.putAll(Headers.of(p));
         out.put("protocol", d.protocol());
-        p.icmp().ifPresent(h -> out.put("icmp", icmp(h)));
-        p.icmpv6().ifPresent(h -> out.put("icmpv6", icmp(h)));
-        p.tcp().ifPresent(h -> out.put("tcp", tcp(h)));
-        p.udp().ifPresent(h -> out.put("udp", udp(h)));
         out.put("headerLength", d.headerLength());
         out.put("payloadLength", d.payloadLength());
         ByteBuffer payload = p.payload();
@@ -141,95 +118,5 @@ final class PacketCommand {
         out.put("hash", Long.toUnsignedString(p.hash(0)));
         out.put("malformed", new ArrayList<Object>(p.validate()));
         return out;
-    }
-
-    private static Map<String, Object> ipv4(Ipv4Header ip) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("version", ip.version());
-        m.put("ihl", ip.ihl());
-        m.put("tos", ip.tos());
-        m.put("totalLength", ip.totalLength());
-        m.put("id", ip.id());
-        m.put("reservedFlag", ip.reservedFlag());
-        m.put("dontFragment", ip.dontFragment());
-        m.put("moreFragments", ip.moreFragments());
-        m.put("fragmentOffset", ip.fragmentOffset());
-        m.put("ttl", ip.ttl());
-        m.put("protocol", ip.protocol());
-        m.put("checksum", ip.checksum());
-        m.put("srcAddr", IpAddresses.formatIpv4(ip.srcAddr()));
-        m.put("dstAddr", IpAddresses.formatIpv4(ip.dstAddr()));
-        m.put("options", hex(ip.options()));
-        return m;
-    }
-
-    private static Map<String, Object> ipv6(Ipv6Header ip) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("version", ip.version());
-        m.put("trafficClass", ip.trafficClass());
-        m.put("flowLabel", ip.flowLabel());
-        m.put("payloadLength", ip.payloadLength());
-        m.put("nextHeader", ip.nextHeader());
-        m.put("hopLimit", ip.hopLimit());
-        m.put("srcAddr", IpAddresses.formatIpv6(ip.srcAddr()));
-        m.put("dstAddr", IpAddresses.formatIpv6(ip.dstAddr()));
-        return m;
-    }
-
-    private static Map<String, Object> fragment(Ipv6FragmentHeader f) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("nextHeader", f.nextHeader());
-        m.put("reserved", f.reserved());
-        m.put("fragmentOffset", f.fragmentOffset());
-        m.put("reservedBits", f.reservedBits());
-        m.put("moreFragments", f.moreFragments());
-        m.put("identification", f.identification());
-        return m;
-    }
-
-    private static Map<String, Object> icmp(IcmpMessage h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", h.type());
-        m.put("code", h.code());
-        m.put("checksum", h.checksum());
-        m.put("body", h.body());
-        return m;
-    }
-
-    private static Map<String, Object> tcp(TcpHeader h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("srcPort", h.srcPort());
-        m.put("dstPort", h.dstPort());
-        m.put("seqNum", h.seqNum());
-        m.put("ackNum", h.ackNum());
-        m.put("dataOffset", h.dataOffset());
-        m.put("reserved1", h.reserved1());
-        m.put("reserved2", h.reserved2());
-        m.put("urg", h.urg());
-        m.put("ack", h.ack());
-        m.put("psh", h.psh());
-        m.put("rst", h.rst());
-        m.put("syn", h.syn());
-        m.put("fin", h.fin());
-        m.put("window", h.window());
-        m.put("checksum", h.checksum());
-        m.put("urgPtr", h.urgPtr());
-        m.put("options", hex(h.options()));
-        return m;
-    }
-
-    private static Map<String, Object> udp(UdpHeader h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("srcPort", h.srcPort());
-        m.put("dstPort", h.dstPort());
-        m.put("length", h.length());
-        m.put("checksum", h.checksum());
-        return m;
-    }
-
-    private static String hex(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return Hex.encode(out);
     }
 }

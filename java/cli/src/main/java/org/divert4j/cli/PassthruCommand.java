@@ -14,6 +14,7 @@ import picocli.CommandLine.ParameterException;
 
 /** {@code divert4j passthru}: divert and reinject unchanged, in batches, on several threads. */
 @Command(name = "passthru", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j passthru --batch 16 --threads 2 \"tcp\"",
         description = "Divert matching packets and reinject them unchanged (a throughput test of the divert path).")
 final class PassthruCommand extends HandleCommand {
     @Option(names = "--layer", defaultValue = "NETWORK", paramLabel = "L",
@@ -67,7 +68,7 @@ final class PassthruCommand extends HandleCommand {
             while (true) {
                 List<DivertPacket> got = handle.recv(batch);
                 for (DivertPacket p : got) {
-                    stats.packet(p.length());
+                    stats.packet(p);
                 }
                 try {
                     // Unchanged packets: their checksums need no second pass.

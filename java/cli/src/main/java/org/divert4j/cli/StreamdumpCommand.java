@@ -35,6 +35,7 @@ import picocli.CommandLine.ParameterException;
  * </ol>
  */
 @Command(name = "streamdump", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j streamdump 80",
         description = "Relay TCP connections to PORT through a local proxy and print both directions of each stream.")
 final class StreamdumpCommand extends HandleCommand {
     @Parameters(paramLabel = "PORT", description = "the server port whose connections are dumped, e.g. 80")
@@ -82,7 +83,7 @@ final class StreamdumpCommand extends HandleCommand {
         acceptor.start();
         try {
             for (DivertPacket p : handle) {
-                stats.packet(p.length());
+                stats.packet(p);
                 Optional<DivertPacket> out = rewrite(p, port, proxyPort, altPort);
                 if (out.isEmpty()) {
                     stats.drops.incrementAndGet();

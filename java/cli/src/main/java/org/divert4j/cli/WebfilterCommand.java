@@ -24,6 +24,7 @@ import picocli.CommandLine.ParameterException;
  * the server gets a reset, the browser a "403 blocked" page; other requests pass unchanged.
  */
 @Command(name = "webfilter", mixinStandardHelpOptions = true,
+        footerHeading = Main.EXAMPLE, footer = "  divert4j webfilter example.com ads.example.net",
         description = "Block HTTP (port 80) requests whose Host is listed (or a subdomain of a listed host).")
 final class WebfilterCommand extends HandleCommand {
     static final String FILTER = "outbound and tcp.DstPort == 80 and tcp.PayloadLength > 0";
@@ -70,7 +71,7 @@ final class WebfilterCommand extends HandleCommand {
     @Override
     void run(DivertHandle handle) {
         for (DivertPacket p : handle) {
-            stats.packet(p.length());
+            stats.packet(p);
             Optional<String> host = host(p);
             if (host.isPresent() && isBlocked(host.get())) {
                 stats.drops.incrementAndGet();
@@ -78,7 +79,7 @@ final class WebfilterCommand extends HandleCommand {
                 Responses.tcpReply(p, Responses.blockPage(host.get()), TcpHeader.ACK | TcpHeader.PSH | TcpHeader.FIN)
                         .ifPresent(handle::send);
                 stats.injected.addAndGet(2);
-                out().println("blocked " + host.get() + " " + Describe.text(Describe.fields(p)));
+                out().println("blocked " + host.get() + " " + Describe.line(p, handle::toEpochNanos, false));
             } else {
                 handle.send(p);
                 stats.injected.incrementAndGet();

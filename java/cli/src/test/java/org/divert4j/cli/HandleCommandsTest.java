@@ -1,6 +1,7 @@
 package org.divert4j.cli;
 
 import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,9 +25,13 @@ class HandleCommandsTest {
     }
 
     private static Result run(String... args) {
+        return run(Platform.WINDOWS, args);
+    }
+
+    private static Result run(boolean windows, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
+        CommandLine cl = Main.commandLine(windows);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int status = cl.execute(args);
@@ -36,6 +41,7 @@ class HandleCommandsTest {
     @AfterEach
     void restore() {
         HandleOptions.transportOverride = null;
+        LiveCount.isTerminal = Platform::isTerminal;
     }
 
     private static final List<List<String>> COMMANDS = List.of(List.of("sniff"), List.of("drop"), List.of("passthru"),
@@ -123,6 +129,129 @@ class HandleCommandsTest {
         assertThat(lines[1]).contains("\"outbound\":false");
         assertThat(lines[1]).contains("\"protocol\":6,\"src\":\"10.0.0.1\",\"dst\":\"93.184.216.34\",\"srcPort\":1234,\"dstPort\":80");
         assertThat(r.err()).contains("divert4j sniff: 2 packets, 100 bytes, 0 drops");
+        assertThat(r.err()).contains("\n  tcp: 1 packets, 40 bytes");
+        assertThat(r.err()).contains("\n  icmp: 1 packets, 60 bytes");
+    }
+
+    /** The TCP packet above with SYN and ACK set (flags byte 0x12 instead of 0x02). */
+    private static final String TCP_SYN_ACK = TCP.substring(0, 66) + "12" + TCP.substring(68);
+
+    @Test
+    void helpOffWindowsLeavesOutWindowsOnlyOptionsAndCommands() {
+        for (String option : Platform.WINDOWS_ONLY_OPTIONS) {
+            assertThat(run(false, "sniff", "--help").out()).doesNotContain(option);
+            assertThat(run(true, "sniff", "--help").out()).contains(option);
+        }
+        for (String command : Platform.WINDOWS_ONLY_COMMANDS) {
+            assertThat(run(false, "--help").out()).doesNotContainMatch("(?m)^\\s+" + command + "\\s");
+            assertThat(run(true, "--help").out()).containsMatch("(?m)^\\s+" + command + "\\s");
+        }
+        // Hidden, not removed: a portable script's option still parses and is checked.
+        assertThat(run(false, "sniff", "--device", "nope").err()).contains("--device");
+        assertThat(run(false, "sniff", "--help").out()).contains("--priority");
+    }
+
+    @Test
+    void everyCommandsHelpEndsWithAnExampleOfThatCommand() {
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(List.of(Main.commandLine(true)));
+        int seen = 0;
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            todo.addAll(c.getSubcommands().values());
+            String help = c.getUsageMessage(CommandLine.Help.Ansi.OFF);
+            String name = c.getCommandSpec().qualifiedName();
+            assertWithMessage(name).that(help).containsMatch("\nExample:\n  " + java.util.regex.Pattern.quote(name) + "( |\n)");
+            seen++;
+        }
+        assertThat(seen).isAtLeast(COMMANDS.size() + 1);
+    }
+
+    @Test
+    void sniffTextShowsIcmpTypeAndCodeAndTcpFlags() {
+        ScriptedDevice d = new ScriptedDevice();
+        d.queue.add(new DivertPacket(Hex.decode(ICMP), net(true)));
+        d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
+        d.queue.add(new DivertPacket(Hex.decode(TCP_SYN_ACK), net(false)));
+        HandleOptions.transportOverride = () -> d;
+        Result r = run("sniff", "--count", "3");
+        assertThat(r.status()).isEqualTo(0);
+        String[] lines = r.out().trim().split("\n");
+        assertThat(lines).hasLength(3);
+        assertThat(lines[0]).containsMatch("^\\d\\d:\\d\\d:\\d\\d\\.\\d{6} NETWORK ");
+        assertThat(lines[0]).contains("10.0.0.1 -> 8.8.8.8");
+        assertThat(lines[0]).contains(" type=8 code=0");
+        assertThat(lines[1]).contains("10.0.0.1:1234 -> 93.184.216.34:80");
+        assertThat(lines[1]).contains(" flags=[S] ");
+        assertThat(lines[2]).contains(" flags=[S.] ");
+    }
+
+    @Test
+    void sniffJsonHasEpochTimeTheRawCounterAndDecodedHeaders() {
+        ScriptedDevice d = new ScriptedDevice();
+        d.queue.add(new DivertPacket(Hex.decode(ICMP), net(true)));
+        d.queue.add(new DivertPacket(Hex.decode(TCP_SYN_ACK), net(false)));
+        HandleOptions.transportOverride = () -> d;
+        long before = nowNanos();
+        Result r = run("sniff", "--json", "--count", "2");
+        long after = nowNanos();
+        assertThat(r.status()).isEqualTo(0);
+        String[] lines = r.out().trim().split("\n");
+        // The scripted counter reads 5 s at open in microseconds; the records carry 77 (us).
+        long offset = -5_000_000_000L + 77_000;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"epochNanos\":(\\d+),\"counter\":77[,}]").matcher(lines[0]);
+        assertThat(m.find()).isTrue();
+        assertThat(Long.parseLong(m.group(1))).isIn(com.google.common.collect.Range.closed(before + offset, after + offset));
+        assertThat(lines[0]).contains("\"headers\":{\"ipv4\":{");
+        assertThat(lines[0]).contains("\"ttl\":64");
+        assertThat(lines[0]).containsMatch("\"icmp\":\\{\"type\":8,\"code\":0,");
+        assertThat(lines[1]).containsMatch("\"tcp\":\\{\"srcPort\":1234,\"dstPort\":80,\"seqNum\":1,");
+        assertThat(lines[1]).containsMatch("\"syn\":true");
+        assertThat(lines[1]).containsMatch("\"ack\":true");
+        assertThat(lines[1]).containsMatch("\"fin\":false");
+    }
+
+    private static long nowNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    @Test
+    void liveCountIsDrawnOnlyOnATerminal() {
+        for (boolean tty : new boolean[] {true, false}) {
+            ScriptedDevice d = new ScriptedDevice();
+            d.queue.add(new DivertPacket(Hex.decode(ICMP), net(true)));
+            HandleOptions.transportOverride = () -> d;
+            LiveCount.isTerminal = fd -> tty;
+            Result r = run("sniff", "--count", "1");
+            assertThat(r.status()).isEqualTo(0);
+            if (tty) {
+                assertThat(r.err()).contains("\r\033[Kdivert4j sniff: 0 packets, 0 B (");
+                assertThat(r.err()).contains("packets/s");
+            } else {
+                assertThat(r.err()).doesNotContain("\033[K");
+                assertThat(r.err()).doesNotContain("packets/s");
+            }
+            assertThat(r.err()).contains("divert4j sniff: 1 packets, 60 bytes, 0 drops");
+        }
+    }
+
+    @Test
+    void statsPrintsOnlyTheSummaryWithALinePerProtocol() {
+        ScriptedDevice d = new ScriptedDevice();
+        d.queue.add(new DivertPacket(Hex.decode(ICMP), net(true)));
+        d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
+        d.queue.add(new DivertPacket(Hex.decode(TCP_SYN_ACK), net(false)));
+        d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
+        HandleOptions.transportOverride = () -> d;
+        LiveCount.isTerminal = fd -> false;
+        Result r = run("stats", "--count", "3", "icmp or tcp");
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(r.out()).isEmpty();
+        assertThat(d.sent).isEmpty();
+        assertThat(r.err()).contains("divert4j stats: 3 packets, 140 bytes, 0 drops, 0 injected");
+        assertThat(r.err()).contains("\n  tcp: 2 packets, 80 bytes");
+        assertThat(r.err()).contains("\n  icmp: 1 packets, 60 bytes");
+        assertThat(r.err()).doesNotContain("udp:");
     }
 
     @Test
@@ -161,7 +290,7 @@ class HandleCommandsTest {
         Result r = run("drop", "tcp.DstPort == 80");
         assertThat(r.status()).isEqualTo(0);
         assertThat(d.sent).isEmpty();
-        assertThat(r.out()).contains("drop NETWORK");
+        assertThat(r.out()).containsMatch("^drop \\d\\d:\\d\\d:\\d\\d\\.\\d{6} NETWORK ");
         assertThat(r.err()).contains("1 packets, 40 bytes, 1 drops");
     }
 
@@ -174,7 +303,7 @@ class HandleCommandsTest {
         assertThat(r.status()).isEqualTo(0);
         assertThat(d.sent).hasSize(1);
         assertThat(org.divert4j.packet.Packet.wrap(d.sent.get(0)).tcp().orElseThrow().rst()).isTrue();
-        assertThat(r.out()).startsWith("reset NETWORK");
+        assertThat(r.out()).containsMatch("^reset \\S+ NETWORK ");
         assertThat(r.err()).contains("1 drops, 1 injected");
     }
 

@@ -28,6 +28,17 @@ final class ScriptedDevice implements DeviceTransport {
     final List<Integer> shutdowns = new ArrayList<>();
     int layerOpened = -1;
 
+    /** A microsecond counter that reads 5 s now, so record timestamps convert to epoch time exactly. */
+    @Override
+    public long counterFrequency() {
+        return 1_000_000;
+    }
+
+    @Override
+    public long counterNow() {
+        return 5_000_000;
+    }
+
     @Override
     public String name() {
         return "scripted";
