@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles every Windows driver source and the portable core with mingw-w64 against its DDK
-# headers plus driver/windows/shim (-Wall -Wextra -Werror, no floating point, bounded stack
+# headers plus driver/windows/checkbuild (-Wall -Wextra -Werror, no floating point, bounded stack
 # frames), links a check-only kernel image and verifies it imports only from ntoskrnl.exe,
 # hal.dll, ndis.sys and fwpkclnt.sys. The image is never shipped; it proves the glue compiles
 # and links against the kernel API it claims to use. Prints the image path on success.
@@ -32,7 +32,7 @@ CFLAGS=(-std=c11 -Wall -Wextra -Werror -O2
         -I"$ROOT/driver/include" -I"$ROOT/driver" -I"$ROOT/driver/windows")
 
 shopt -s nullglob
-SOURCES=("$ROOT"/driver/windows/*.c "$ROOT"/driver/windows/shim/*.c "$ROOT"/driver/core/*.c)
+SOURCES=("$ROOT"/driver/windows/*.c "$ROOT"/driver/windows/checkbuild/*.c "$ROOT"/driver/core/*.c)
 [ ${#SOURCES[@]} -gt 0 ] || fail "no sources"
 
 objs=()
@@ -55,7 +55,7 @@ CLANG_FLAGS=(--target=x86_64-w64-windows-gnu -fsyntax-only
              "${CFLAGS[@]}")
 mkdir -p "$OUT/ast"
 asts=()
-for src in "$ROOT"/driver/windows/*.c "$ROOT"/driver/windows/shim/*.c; do
+for src in "$ROOT"/driver/windows/*.c "$ROOT"/driver/windows/checkbuild/*.c; do
   rel=${src#"$ROOT"/}
   # Every function of the glue is named Divert*, but for DriverEntry.
   for decls in Divert DriverEntry; do
@@ -68,7 +68,7 @@ done
 python3 "$ROOT/tests/lint-uninit-aggregates.py" "${asts[@]}" \
   || fail "a local may be used uninitialised as MSVC /W4 sees it (C4701)"
 
-for def in "$ROOT"/driver/windows/shim/*.def; do
+for def in "$ROOT"/driver/windows/checkbuild/*.def; do
   name=$(basename "$def" .def)
   "$DLLTOOL" --input-def "$def" --output-lib "$OUT/lib/libd4j_$name.a" || fail "dlltool failed: $def"
 done

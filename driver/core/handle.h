@@ -4,8 +4,8 @@
  * CLOSING (host cleanup). Every request check runs here in the spec's order; each function
  * returns the status to complete the request with (SUCCESS = go on).
  *
- * Memory: the host allocates the divert_handle (about 6.5 KiB with its program: non-paged,
- * never on a kernel stack) and owns the queued entries (queue.h). Locking: none; the host
+ * Memory: the host allocates the divert_handle (about 7.1 KiB with its program, sizeof 7296
+ * on x64: non-paged, never on a kernel stack) and owns the queued entries (queue.h). Locking: none; the host
  * serialises calls on one handle. Time: `now` is the host's tick clock (queue.h).
  *
  * Request flow for a host:

@@ -17,21 +17,6 @@ static void put32(uint8_t *p, uint32_t v)
     }
 }
 
-static const uint32_t CODES[] = {
-    [DIVERT_REQUEST_INITIALIZE] = IOCTL_DIVERT_INITIALIZE,
-    [DIVERT_REQUEST_STARTUP] = IOCTL_DIVERT_STARTUP,
-    [DIVERT_REQUEST_RECV] = IOCTL_DIVERT_RECV,
-    [DIVERT_REQUEST_SEND] = IOCTL_DIVERT_SEND,
-    [DIVERT_REQUEST_SET_PARAM] = IOCTL_DIVERT_SET_PARAM,
-    [DIVERT_REQUEST_GET_PARAM] = IOCTL_DIVERT_GET_PARAM,
-    [DIVERT_REQUEST_SHUTDOWN] = IOCTL_DIVERT_SHUTDOWN,
-};
-
-uint32_t divert_request_code(divert_request_kind kind)
-{
-    return CODES[kind];
-}
-
 divert_status divert_request_decode(uint32_t code, const uint8_t *h, size_t header_len,
                                     divert_request *out)
 {

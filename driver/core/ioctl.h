@@ -49,9 +49,6 @@ typedef struct divert_request
 divert_status divert_request_decode(uint32_t code, const uint8_t *header, size_t header_len,
                                     divert_request *out);
 
-/* The IOCTL code of a request kind (for hosts and tests). */
-uint32_t divert_request_code(divert_request_kind kind);
-
 /*
  * RECV address arguments (8): addr_len_ptr != 0 means the host read *addr_len_ptr into
  * addr_len. Valid: no length pointer, or addr_len in [80, 20400] with addr != 0. On success

@@ -98,12 +98,3 @@ uint64_t divert_packet_hash(const divert_packet *p, uint64_t seed)
     h ^= h >> 32;
     return h;
 }
-
-uint64_t divert_hash_packet(const divert_packet_view *view, uint64_t seed)
-{
-    divert_packet p;
-    if (!divert_parse_user(view, &p) || p.truncated) {
-        return 0;
-    }
-    return divert_packet_hash(&p, seed);
-}

@@ -12,10 +12,4 @@
 /* The core hash over a decomposition (the evaluator's variant: truncated packets hash too). */
 uint64_t divert_packet_hash(const divert_packet *packet, uint64_t seed);
 
-/*
- * WinDivertHelperHashPacket: 0 unless the view holds a complete IP packet (3.3 semantics:
- * a truncated packet hashes to 0, trailing bytes are ignored).
- */
-uint64_t divert_hash_packet(const divert_packet_view *view, uint64_t seed);
-
 #endif

@@ -196,32 +196,3 @@ bool divert_parse_driver(const divert_packet_view *view, bool ipv6, divert_packe
 {
     return parse(view, ipv6 ? 6 : 4, out);
 }
-
-static bool same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        if (a[i] != b[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool divert_packet_same(const divert_packet *a, const divert_packet *b)
-{
-    if (a->length != b->length || a->ip_total != b->ip_total
-        || a->packet_length != b->packet_length || a->ip_header_length != b->ip_header_length
-        || a->transport_offset != b->transport_offset || a->header_length != b->header_length
-        || a->payload_length != b->payload_length || a->ip_version != b->ip_version
-        || a->protocol != b->protocol || a->transport != b->transport
-        || a->fragment != b->fragment || a->fragment_offset != b->fragment_offset
-        || a->more_fragments != b->more_fragments || a->truncated != b->truncated
-        || a->extended != b->extended) {
-        return false;
-    }
-    uint32_t ip = a->ip_version == 6 ? 40 : a->ip_version == 4 ? 20 : 0;
-    uint32_t th = a->transport == DIVERT_TRANSPORT_TCP ? 20
-        : a->transport == DIVERT_TRANSPORT_NONE ? 0 : 8;
-    return same_bytes(a->ip, b->ip, ip)
-        && same_bytes(a->transport_header, b->transport_header, th);
-}

@@ -63,12 +63,6 @@ bool divert_parse_user(const divert_packet_view *view, divert_packet *out);
  */
 bool divert_parse_driver(const divert_packet_view *view, bool ipv6, divert_packet *out);
 
-/*
- * Same decomposition: equal fields and equal header bytes (the pointers may differ, e.g. a
- * flat and a callback view of one packet). For checking one parse against another.
- */
-bool divert_packet_same(const divert_packet *a, const divert_packet *b);
-
 /* Big-endian 16/32-bit loads from a byte array (shared by the field and checksum code). */
 static inline uint32_t divert_be16(const uint8_t *p)
 {

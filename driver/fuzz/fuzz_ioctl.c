@@ -8,6 +8,7 @@
 #include "core/handle.h"
 #include "core/inject.h"
 #include "core/ioctl.h"
+#include "core_support.h"
 
 #define POOL 64
 
@@ -63,7 +64,7 @@ static void request(fuzz_input *in, divert_request_kind kind)
 {
     uint8_t header[20], data[2048];
     uint8_t mode = fuzz_u8(in);
-    uint32_t code = (mode & 0x80) ? fuzz_u32(in) : divert_request_code(kind);
+    uint32_t code = (mode & 0x80) ? fuzz_u32(in) : test_request_code(kind);
     size_t header_len = (mode & 0x40) ? fuzz_u8(in) % 21 : 16;
     fuzz_bytes(in, header, sizeof header);
     divert_request req;

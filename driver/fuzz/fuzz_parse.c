@@ -9,6 +9,7 @@
 #include "core/packet_hash.h"
 #include "core/packet_parse.h"
 #include "core/ttl.h"
+#include "core_support.h"
 
 static bool fail_after_read(void *ctx, uint32_t off, uint32_t len, uint8_t *out)
 {
@@ -52,17 +53,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     divert_packet_view callback = divert_view_callback(fail_after_read, &ctx, len);
     FUZZ_ASSERT(divert_parse_user(&callback, &cb) == user_ok);
     if (user_ok) {
-        FUZZ_ASSERT(divert_packet_same(&cb, &user));
+        FUZZ_ASSERT(test_packet_same(&cb, &user));
     }
     for (int v6 = 0; v6 < 2; v6++) {
         if (divert_parse_driver(&flat, v6, &driver)) {
             check_consistent(&driver);
             /* a packet the driver accepts is one the user parser decomposes the same way */
-            FUZZ_ASSERT(user_ok && divert_packet_same(&driver, &user));
+            FUZZ_ASSERT(user_ok && test_packet_same(&driver, &user));
             FUZZ_ASSERT(!driver.truncated && !driver.extended);
         }
     }
-    uint64_t h = divert_hash_packet(&flat, control);
+    uint64_t h = test_hash_packet(&flat, control);
     FUZZ_ASSERT(h == 0 || (user_ok && !user.truncated));
 
     memcpy(copy, packet, len);

@@ -11,7 +11,7 @@
  * (lower priorities see it next); matching -> copied into the handle's queue and absorbed, or
  * just dropped with DROP. Absorbed packets stay in the kernel for a while (hold.h): SEND of
  * one unchanged lets the original go on with one verdict, anything else (modified, new, late)
- * is injected through raw sockets (inject.h) and the original dropped.
+ * is injected through raw sockets (rawsock.h) and the original dropped.
  *
  * Entry points (all return a Win32 error code, 0 = success):
  *   divert4j_open(&handle)                      a new handle in the OPENING state

@@ -350,15 +350,6 @@ int nfq_set_maxlen(nfq_conn *c, uint32_t maxlen)
     return request(c, &m);
 }
 
-int nfq_set_flags(nfq_conn *c, uint32_t mask, uint32_t flags)
-{
-    nfq_msg m;
-    msg_start(&m, c, NFQNL_MSG_CONFIG, NLM_F_ACK, AF_UNSPEC);
-    put32be(msg_attr(&m, NFQA_CFG_FLAGS, 4), flags);
-    put32be(msg_attr(&m, NFQA_CFG_MASK, 4), mask);
-    return request(c, &m);
-}
-
 long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len)
 {
     struct sockaddr_nl from;
@@ -462,18 +453,6 @@ int nfq_verdict(nfq_conn *c, uint32_t id, uint32_t verdict, const uint8_t *paylo
         {.iov_base = (void *)pad, .iov_len = padlen},
     };
     return send_iov(c, iov, padlen ? 3 : 2);
-}
-
-int nfq_verdict_batch(nfq_conn *c, uint32_t max_id, uint32_t verdict)
-{
-    nfq_msg m;
-    msg_start(&m, c, NFQNL_MSG_VERDICT_BATCH, 0, AF_UNSPEC);
-    uint8_t *v = msg_attr(&m, NFQA_VERDICT_HDR, sizeof(struct nfqnl_msg_verdict_hdr));
-    put32be(v, verdict);
-    put32be(v + 4, max_id);
-    msg_finish(&m, 0);
-    struct iovec iov = {.iov_base = m.b, .iov_len = m.len};
-    return send_iov(c, &iov, 1);
 }
 
 void nfq_verdicts_init(nfq_verdicts *v)

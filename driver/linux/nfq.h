@@ -74,9 +74,6 @@ int nfq_set_copy_packet(nfq_conn *c, uint32_t range);
 /* Kernel-side queue length (packets waiting for a verdict). */
 int nfq_set_maxlen(nfq_conn *c, uint32_t maxlen);
 
-/* Sets the NFQA_CFG_F_* bits in `mask` to their values in `flags` (e.g. FAIL_OPEN). */
-int nfq_set_flags(nfq_conn *c, uint32_t mask, uint32_t flags);
-
 /* Receives one datagram; returns its length or -errno (-EAGAIN/-EINTR passed through). */
 long nfq_recv(nfq_conn *c, uint8_t *buf, size_t len);
 
@@ -102,9 +99,6 @@ int nfq_wake(const nfq_conn *c);
  */
 int nfq_verdict(nfq_conn *c, uint32_t id, uint32_t verdict, const uint8_t *payload,
                 size_t payload_len, const uint32_t *mark);
-
-/* One verdict for every packet with an id up to and including `max_id`. */
-int nfq_verdict_batch(nfq_conn *c, uint32_t max_id, uint32_t verdict);
 
 /*
  * Verdicts (without payload) collected and sent as one datagram: the kernel acts on every

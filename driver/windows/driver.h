@@ -302,7 +302,7 @@ _IRQL_requires_(PASSIVE_LEVEL)
 NTSTATUS DivertSend(_Inout_ DIVERT_HANDLE *handle, _In_ PIRP irp, _In_ const divert_request *request,
                     _Out_ ULONG_PTR *information);
 
-/* ---- shim_check.c ------------------------------------------------------------------------- */
+/* ---- checkbuild/shim_check.c -------------------------------------------------------------- */
 /* The built-in layer keys equal the literals the check-build shim declares. */
 _IRQL_requires_max_(APC_LEVEL)
 BOOLEAN DivertShimLayerKeysPinned(VOID);

@@ -1,12 +1,12 @@
 /*
  * The one place the driver picks its kernel headers: the WDK's for real builds, the
- * check-build shim (shim/divert4j_shim.h) for tests/check-windows-driver.sh on Linux.
+ * check-build shim (checkbuild/divert4j_shim.h) for tests/check-windows-driver.sh on Linux.
  */
 #ifndef DIVERT4J_KERNEL_H
 #define DIVERT4J_KERNEL_H
 
 #ifdef DIVERT4J_CHECK_BUILD
-#include "shim/divert4j_shim.h"
+#include "checkbuild/divert4j_shim.h"
 #else
 #define NDIS630 1
 #include <ntddk.h>

@@ -1,7 +1,7 @@
 /*
  * Force-included (-include) before every translation unit that sees the kernel headers in the
  * simulation build: the predefined macros of the x86_64-w64-mingw32 compiler, so mingw-w64's
- * DDK headers and driver/windows/shim parse unchanged under the native Linux compiler.
+ * DDK headers and driver/windows/checkbuild/divert4j_shim.h parse unchanged under the native Linux compiler.
  *
  * Calling conventions collapse to the native one: the driver and the simulation are compiled
  * with the same definitions, so every call through an NTAPI pointer agrees with its target.

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/packet_parse.h"
+#include "core_support.h"
 #include "support.h"
 
 static uint8_t buf[256];
@@ -53,7 +54,7 @@ static void test_samples(void)
         divert_packet d;
         divert_packet_view v = divert_view_flat(buf, (uint32_t)n);
         CHECK(divert_parse_driver(&v, cases[i].version == 6, &d));
-        CHECK(divert_packet_same(&d, &p));
+        CHECK(test_packet_same(&d, &p));
         CHECK(!divert_parse_driver(&v, cases[i].version != 6, &d));
     }
 }
@@ -156,7 +157,7 @@ static void test_callback_view(void)
         divert_packet_view v = divert_view_callback(chunked_read, &c, (uint32_t)n);
         CHECK(parse_user(buf, (uint32_t)n, &flat));
         CHECK(divert_parse_user(&v, &cb));
-        CHECK(divert_packet_same(&flat, &cb));
+        CHECK(test_packet_same(&flat, &cb));
         /* a failing read anywhere makes the parse fail instead of using stale bytes */
         for (int k = 0; k < c.calls; k++) {
             struct chunked f = {buf, 0, k};
