@@ -93,6 +93,9 @@ say "Windows driver: mingw-w64 check build (every source -Werror, link, imports)
 bash tests/check-windows-driver.sh
 bash tests/check-powershell.sh
 
+say "Driver files: includes and uses go downwards only (no circle, no upward include or use)"
+python3 tests/check-imports.py
+
 say "Java modules: imports follow the pom order (no cycle, no upward import)"
 python3 tests/check-java-imports.py
 

@@ -7,8 +7,6 @@
  */
 #include "driver.h"
 
-DIVERT_GLOBALS g_divert;
-
 /* SYSTEM and Administrators: full access; nobody else (docs/spec/device-abi.md 1). */
 #define DIVERT_DEVICE_SDDL L"D:P(A;;GA;;;SY)(A;;GA;;;BA)"
 
