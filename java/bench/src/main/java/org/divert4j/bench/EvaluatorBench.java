@@ -13,7 +13,7 @@ import org.divert4j.abi.Layer;
 import org.divert4j.filter.FilterCompiler;
 import org.divert4j.filter.FilterException;
 import org.divert4j.filter.eval.FilterEvaluationException;
-import org.divert4j.filter.eval.FilterProgram;
+import org.divert4j.filter.eval.PreparedProgram;
 import org.divert4j.packet.Decomposer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -39,7 +39,7 @@ public class EvaluatorBench {
     @Param({"port80", "ports10", "ipv6addr", "payload"})
     public String filter;
 
-    private FilterProgram program;
+    private PreparedProgram program;
     /** corpus.bin as read: the packets are evaluated in place, as the C bench does. */
     private ByteBuffer corpus;
     private int[] offsets;
@@ -50,7 +50,7 @@ public class EvaluatorBench {
     /** Loads the corpus and compiles the filter. */
     @Setup
     public void setup() throws IOException, FilterException {
-        program = FilterProgram.of(FilterCompiler.compile(BenchFilters.named(filter).divert(), Layer.NETWORK)
+        program = PreparedProgram.of(FilterCompiler.compile(BenchFilters.named(filter).divert(), Layer.NETWORK)
                 .instructions());
         corpus = ByteBuffer.wrap(Files.readAllBytes(Path.of(System.getProperty("divert4j.bench.dir"),
                 "corpus.bin"))).order(ByteOrder.LITTLE_ENDIAN);

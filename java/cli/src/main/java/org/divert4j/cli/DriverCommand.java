@@ -34,7 +34,7 @@ final class DriverCommand {
                 return 0;
             } catch (DivertException e) {
                 spec.commandLine().getErr().println("divert4j: " + e.getMessage());
-                return Main.EXIT_INVALID_INPUT;
+                return ExitCodes.INVALID_INPUT;
             }
         }
     }

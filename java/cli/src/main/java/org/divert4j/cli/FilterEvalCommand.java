@@ -65,7 +65,7 @@ final class FilterEvalCommand implements Callable<Integer> {
                     c = VectorCase.parse(line);
                 } catch (IllegalArgumentException ex) {
                     out.println(Verdict.error("line " + number + ": invalid vector: " + ex.getMessage()));
-                    status = Main.EXIT_INVALID_INPUT;
+                    status = ExitCodes.INVALID_INPUT;
                     continue;
                 }
                 out.println(e.evaluate(c.filter(), c.packet(), c.address()));

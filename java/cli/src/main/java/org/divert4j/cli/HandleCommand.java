@@ -77,7 +77,7 @@ abstract class HandleCommand implements Callable<Integer> {
             handle = open();
         } catch (DivertException e) {
             spec.commandLine().getErr().println("divert4j: " + e.getMessage());
-            return Main.EXIT_INVALID_INPUT;
+            return ExitCodes.INVALID_INPUT;
         }
         int status = 0;
         try {
@@ -91,7 +91,7 @@ abstract class HandleCommand implements Callable<Integer> {
         } catch (DivertException e) {
             if (!(e instanceof DivertException.AbortedException && handle.isClosed())) {
                 spec.commandLine().getErr().println("divert4j: " + e.getMessage());
-                status = Main.EXIT_INVALID_INPUT;
+                status = ExitCodes.INVALID_INPUT;
             }
         } finally {
             handle.close();

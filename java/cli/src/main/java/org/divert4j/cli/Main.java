@@ -4,8 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code divert4j} command. Exit status: 0 success, 1 invalid input (a bad filter, packet
- * or file), 2 usage error.
+ * The {@code divert4j} command; its exit status is one of {@link ExitCodes}.
  */
 @Command(name = "divert4j", mixinStandardHelpOptions = true, version = "divert4j 0.1.0",
         description = "Packet divert toolkit: WinDivert 2.2 compatible filters, packets and handles.",
@@ -16,10 +15,6 @@ import picocli.CommandLine.Command;
             BlockCommand.class, WebfilterCommand.class, StreamdumpCommand.class})
 public final class Main {
 
-    /** Exit status for invalid input. */
-    public static final int EXIT_INVALID_INPUT = 1;
-    /** Exit status for usage errors. */
-    public static final int EXIT_USAGE = 2;
     /** The heading of the example every command's help ends with. */
     static final String EXAMPLE = "%nExample:%n";
 
@@ -40,11 +35,11 @@ public final class Main {
         if (!windows) {
             Platform.hideWindowsOnly(cl);
         }
-        cl.setExitCodeExceptionMapper(t -> t instanceof InvalidInputException ? EXIT_INVALID_INPUT : EXIT_USAGE);
+        cl.setExitCodeExceptionMapper(t -> t instanceof InvalidInputException ? ExitCodes.INVALID_INPUT : ExitCodes.USAGE);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof InvalidInputException) {
                 commandLine.getErr().println("divert4j: " + ex.getMessage());
-                return EXIT_INVALID_INPUT;
+                return ExitCodes.INVALID_INPUT;
             }
             throw ex;
         });

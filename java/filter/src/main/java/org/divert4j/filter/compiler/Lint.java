@@ -10,7 +10,7 @@ import org.divert4j.filter.FilterWarning;
 import org.divert4j.filter.FilterWarning.Kind;
 import org.divert4j.filter.Instruction;
 import org.divert4j.filter.optimize.ProgramOptimizer;
-import org.divert4j.filter.optimize.Protocols;
+import org.divert4j.filter.optimize.TestImplications;
 
 /**
  * Warnings about WinDivert semantics that surprise (docs/spec/README.md §1): folded tests, constants wider
@@ -37,7 +37,7 @@ public final class Lint {
         List<Instruction> queries = new ArrayList<>(Arrays.asList(
                 new Instruction[program.instructions().size()]));
         program.index().forEach((t, i) -> {
-            Field header = t.field() == null ? null : Protocols.header(t.field());
+            Field header = t.field() == null ? null : TestImplications.header(t.field());
             if (t.negated() && header != null) {
                 queries.set(i, new Instruction(header.id(), Comparison.EQ.id(), 0, 0, false, 1, 0, 0, 0));
             }
@@ -120,7 +120,7 @@ public final class Lint {
             warn(t, Kind.FOLDED, src + " is always " + d.value() + ": every packet's "
                     + t.field().text() + " " + (d.value() ? "passes" : "fails") + " it, so "
                     + effect(d.value(), context));
-        } else if (d.value() && d.type() == Protocols.header(t.field()) && !t.field().isArray()) {
+        } else if (d.value() && d.type() == TestImplications.header(t.field()) && !t.field().isArray()) {
             // 'P' matches exactly what the test did: a test on a P field is false without P.
             return;
         } else {
@@ -184,7 +184,7 @@ public final class Lint {
             return;
         }
         Field f = t.field();
-        Field header = Protocols.header(f);
+        Field header = TestImplications.header(f);
         if (header != null && !hasHeader[at]) {
             warn(t, Kind.NOT_ON_ABSENT_HEADER, src + ": 'not' does not match packets without a "
                     + header.text() + " header; the test is false there like every test on " + f.text()

@@ -28,7 +28,7 @@ public final class FilterEvaluator {
      * already compiled program: the layer is the address's; at NETWORK and NETWORK_FORWARD the
      * packet must decompose and agree with the address's IPv6 flag; at FLOW and SOCKET there must
      * be no packet; at REFLECT the packet is ignored. Prepares the program on every call: to
-     * evaluate many packets keep a {@link FilterProgram}.
+     * evaluate many packets keep a {@link PreparedProgram}.
      *
      * @param program the compiled program
      * @param packet the packet bytes, or null
@@ -40,7 +40,7 @@ public final class FilterEvaluator {
      */
     public static boolean evaluate(List<Instruction> program, ByteBuffer packet, int offset, int length,
             Address address) throws FilterEvaluationException {
-        return FilterProgram.of(program).evaluate(packet, offset, length, address);
+        return PreparedProgram.of(program).evaluate(packet, offset, length, address);
     }
 
     /**
@@ -60,13 +60,13 @@ public final class FilterEvaluator {
         Decomposer d = new Decomposer();
         boolean network;
         try {
-            network = FilterProgram.entry(packet, offset, length, address, d);
+            network = PreparedProgram.entry(packet, offset, length, address, d);
         } catch (FilterEvaluationException e) {
             return Verdict.error(e.getMessage());
         }
-        FilterProgram program;
+        PreparedProgram program;
         try {
-            program = FilterProgram.of(FilterCompiler.compile(filter, address.layer()).instructions());
+            program = PreparedProgram.of(FilterCompiler.compile(filter, address.layer()).instructions());
         } catch (FilterException e) {
             return Verdict.error(e.getMessage());
         }
@@ -89,7 +89,7 @@ public final class FilterEvaluator {
      */
     public static boolean evaluate(List<Instruction> program, byte[] packet, Address address)
             throws FilterEvaluationException {
-        return FilterProgram.of(program).evaluate(packet, address);
+        return PreparedProgram.of(program).evaluate(packet, address);
     }
 
     /**
@@ -106,6 +106,6 @@ public final class FilterEvaluator {
      */
     public static boolean execute(List<Instruction> program, Layer layer, PacketView packet, Address address)
             throws FilterEvaluationException {
-        return FilterProgram.of(program).execute(layer, packet, address);
+        return PreparedProgram.of(program).execute(layer, packet, address);
     }
 }

@@ -210,7 +210,7 @@ final class PathRebuild {
      */
     static String key(Instruction ins, Layer layer, boolean[] flipped) {
         Field field = Field.of(ins.field());
-        Values pass = Values.of(ins);
+        ValueIntervals pass = ValueIntervals.of(ins);
         if (field == Field.INBOUND || field == Field.IP && layer.isNetwork()) {
             field = field == Field.INBOUND ? Field.OUTBOUND : Field.IPV6;
             pass = pass.mirrorBit();

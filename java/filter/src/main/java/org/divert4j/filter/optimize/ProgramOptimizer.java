@@ -27,10 +27,10 @@ import org.divert4j.filter.object.ProgramValidator;
  *     {@code x > 5} decides {@code x >= 3}; a failure of {@code x >= 3} decides {@code x == 7}
  *     false but nothing true when the failure may be irrelevance (header and array fields);
  *     for always-relevant fields a failure is the success of the opposite test. Protocol tests, header
- *     relevance and {@code protocol} decide each other as {@link Protocols} explains. Tests
+ *     relevance and {@code protocol} decide each other as {@link TestImplications} explains. Tests
  *     of {@code zero}, of {@code ip}/{@code ipv6} at FLOW and SOCKET, tests no value of the
  *     field's domain passes and, on always-relevant fields, tests every value passes are
- *     decided without facts ({@link Values});</li>
+ *     decided without facts ({@link ValueIntervals});</li>
  * <li>tests whose two continuations are the same are bypassed;</li>
  * <li>identical tests with identical continuations are shared (the later copy is kept);</li>
  * <li>instructions no longer reachable from the entry are dropped.</li>
@@ -304,8 +304,8 @@ public final class ProgramOptimizer {
      */
     public static int constant(Instruction test, Layer layer) {
         Field field = Field.of(test.field());
-        Values pass = Values.of(test);
-        if (field == Field.ZERO || Protocols.constantZero(field, layer)) {
+        ValueIntervals pass = ValueIntervals.of(test);
+        if (field == Field.ZERO || TestImplications.constantZero(field, layer)) {
             return pass.contains(0) ? 1 : 0;
         }
         if (pass.isEmpty()) {
@@ -316,7 +316,7 @@ public final class ProgramOptimizer {
 
     /** Whether every test of the field sees its value (no header or array bounds to miss). */
     static boolean alwaysRelevant(Field field) {
-        return !field.isArray() && Protocols.header(field) == null;
+        return !field.isArray() && TestImplications.header(field) == null;
     }
 
     /**
@@ -325,7 +325,7 @@ public final class ProgramOptimizer {
      */
     static int implies(Instruction from, boolean outcome, Instruction to, Layer layer) {
         int d = decides(from, outcome, to);
-        return d != UNKNOWN ? d : Protocols.decides(from, outcome, to, layer);
+        return d != UNKNOWN ? d : TestImplications.decides(from, outcome, to, layer);
     }
 
     /**
@@ -342,9 +342,9 @@ public final class ProgramOptimizer {
         if (field.isArray() && from.arg1() != to.arg1()) {
             return UNKNOWN;
         }
-        Values a = Values.of(from);
-        Values b = Values.of(to);
-        Values known;
+        ValueIntervals a = ValueIntervals.of(from);
+        ValueIntervals b = ValueIntervals.of(to);
+        ValueIntervals known;
         if (outcome) {
             known = a;
         } else if (alwaysRelevant(field)) {

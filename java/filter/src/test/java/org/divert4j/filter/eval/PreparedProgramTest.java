@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * {@code f != a and f != b ...}, scanned in one loop): every way into and out of a chain must
  * give what instruction-by-instruction execution gives, step bound included.
  */
-class FilterProgramTest {
+class PreparedProgramTest {
     private static final int A = Instruction.ACCEPT;
     private static final int X = Instruction.REJECT;
     /** TCP, destination port 80, source port 41754. */
@@ -51,7 +51,7 @@ class FilterProgramTest {
     }
 
     private static boolean eval(List<Instruction> p, byte[] packet) throws FilterEvaluationException {
-        return FilterProgram.of(p).evaluate(packet, Address.network(true, (packet[0] & 0xF0) == 0x60));
+        return PreparedProgram.of(p).evaluate(packet, Address.network(true, (packet[0] & 0xF0) == 0x60));
     }
 
     @Test
@@ -128,12 +128,12 @@ class FilterProgramTest {
     void narrowChainsCompareSignAndLow32Bits() throws FilterEvaluationException {
         Address prio = new Address(0, Layer.REFLECT, 0, false, false, false, false, false, false, false, false,
                 new LayerData.Reflect(0, 1, Layer.NETWORK, 0, (short) -5));
-        FilterProgram p = FilterProgram.of(List.of(eq(Field.PRIORITY, 5, X, 1), eq(Field.PRIORITY, -5, A, X)));
+        PreparedProgram p = PreparedProgram.of(List.of(eq(Field.PRIORITY, 5, X, 1), eq(Field.PRIORITY, -5, A, X)));
         assertThat(p.evaluate(null, prio)).isTrue();
         Address zero = new Address(0, Layer.REFLECT, 0, false, false, false, false, false, false, false, false,
                 new LayerData.Reflect(0, 1, Layer.NETWORK, 0, (short) 0));
         Instruction minusZero = new Instruction(Field.PRIORITY.id(), Comparison.EQ.id(), X, 1, true, 0, 0, 0, 0);
-        assertThat(FilterProgram.of(List.of(minusZero, eq(Field.PRIORITY, 0, A, X))).evaluate(null, zero)).isTrue();
+        assertThat(PreparedProgram.of(List.of(minusZero, eq(Field.PRIORITY, 0, A, X))).evaluate(null, zero)).isTrue();
         // Bits 32..127 of a narrow constant do not take part, also inside a chain.
         Instruction high = new Instruction(Field.TCP_DSTPORT.id(), Comparison.EQ.id(), A, 1, false, 80, 7, 7, 7);
         assertThat(eval(List.of(eq(Field.TCP_DSTPORT, 22, A, 1), high), TCP80)).isTrue();
@@ -169,7 +169,7 @@ class FilterProgramTest {
     void invalidInstructionsFailOnlyWhenExecuted() throws FilterEvaluationException {
         List<Instruction> p = List.of(eq(Field.TCP_DSTPORT, 80, A, 1),
                 new Instruction(99, 0, A, X, false, 0, 0, 0, 0));
-        FilterProgram program = FilterProgram.of(p);
+        PreparedProgram program = PreparedProgram.of(p);
         assertThat(program.instructions()).isEqualTo(p);
         assertThat(eval(p, TCP80)).isTrue();
         FilterEvaluationException e = assertThrows(FilterEvaluationException.class, () -> eval(p, TCP23));

@@ -27,13 +27,13 @@ import org.divert4j.packet.Transport;
  * executed. Instances are immutable and safe to share between threads.
  *
  * <pre>{@code
- * FilterProgram program = FilterProgram.of(FilterCompiler.compile(text, Layer.NETWORK).instructions());
+ * PreparedProgram program = PreparedProgram.of(FilterCompiler.compile(text, Layer.NETWORK).instructions());
  * for (...) {
  *     if (program.evaluate(packetBytes, address)) { ... }
  * }
  * }</pre>
  */
-public final class FilterProgram {
+public final class PreparedProgram {
     /** The loaded value of an irrelevant narrow field; no ordered key (below) takes it. */
     private static final long IRRELEVANT = Long.MIN_VALUE;
     /** The three-way result of an irrelevant wide field: no test passes on it. */
@@ -157,7 +157,7 @@ public final class FilterProgram {
 
         /**
          * The table (docs/spec/filter-language.md §5) for the packet fields at the network layers; null
-         * for the fields read by {@link FilterProgram#narrow} and {@link FilterProgram#compareWide}.
+         * for the fields read by {@link PreparedProgram#narrow} and {@link PreparedProgram#compareWide}.
          */
         static Load of(Field f) {
             return switch (f) {
@@ -224,14 +224,14 @@ public final class FilterProgram {
          */
         long value(ByteBuffer b, int off, int len, int idx, Decomposer d) {
             if (kind == FLAG) {
-                return FilterProgram.flag(transport == null ? d.ipVersion() == version : d.transport() == transport);
+                return PreparedProgram.flag(transport == null ? d.ipVersion() == version : d.transport() == transport);
             }
             if (kind == ELEMENT) {
                 if (transport == null) {
-                    return FilterProgram.element(size, idx, b, off, 0, len);
+                    return PreparedProgram.element(size, idx, b, off, 0, len);
                 }
                 return d.transport() != transport ? IRRELEVANT
-                        : FilterProgram.element(size, idx, b, off, d.payloadOffset(), d.payloadOffset() + d.payloadLength());
+                        : PreparedProgram.element(size, idx, b, off, d.payloadOffset(), d.payloadOffset() + d.payloadLength());
             }
             int base;
             if (transport == null) {
@@ -262,7 +262,7 @@ public final class FilterProgram {
         }
     }
 
-    private FilterProgram(List<Instruction> program) {
+    private PreparedProgram(List<Instruction> program) {
         instructions = List.copyOf(program);
         int n = instructions.size();
         steps = new Step[n];
@@ -282,8 +282,8 @@ public final class FilterProgram {
      * @param program the instructions, possibly invalid ones (they fail when executed)
      * @return the prepared program
      */
-    public static FilterProgram of(List<Instruction> program) {
-        return new FilterProgram(program);
+    public static PreparedProgram of(List<Instruction> program) {
+        return new PreparedProgram(program);
     }
 
     /** The instructions this program was prepared from. */

@@ -17,9 +17,9 @@ import org.divert4j.filter.Instruction;
  * compare only {@code arg0}; a constant {@code -m} with m &gt; 0 is the integer -m, and {@code -0}
  * lies between -1 and 0 (no value equals it, every value from 0 up is greater).
  */
-record Values(List<BigInteger[]> ranges) {
+record ValueIntervals(List<BigInteger[]> ranges) {
     /** Every value the evaluator can load for {@code field} (when it is relevant). */
-    static Values domain(Field field) {
+    static ValueIntervals domain(Field field) {
         return switch (field) {
             case ZERO -> range(0, 0);
             case INBOUND, OUTBOUND, IP, IPV6, ICMP, TCP, UDP, ICMPV6, IP_DF, IP_MF, TCP_URG, TCP_ACK, TCP_PSH,
@@ -44,20 +44,20 @@ record Values(List<BigInteger[]> ranges) {
     }
 
     /** The values from {@code lo} to {@code hi}; a null bound is unbounded. */
-    private static Values span(BigInteger lo, BigInteger hi) {
-        return new Values(List.<BigInteger[]>of(new BigInteger[] {lo, hi}));
+    private static ValueIntervals span(BigInteger lo, BigInteger hi) {
+        return new ValueIntervals(List.<BigInteger[]>of(new BigInteger[] {lo, hi}));
     }
 
-    private static Values range(long lo, long hi) {
+    private static ValueIntervals range(long lo, long hi) {
         return span(BigInteger.valueOf(lo), BigInteger.valueOf(hi));
     }
 
-    private static Values bits(int n) {
+    private static ValueIntervals bits(int n) {
         return span(BigInteger.ZERO, BigInteger.ONE.shiftLeft(n).subtract(BigInteger.ONE));
     }
 
     /** The values of the test's field that pass the test. */
-    static Values of(Instruction ins) {
+    static ValueIntervals of(Instruction ins) {
         Field field = Field.of(ins.field());
         BigInteger m = BigInteger.valueOf(ins.arg0() & 0xFFFFFFFFL);
         if (field.wide()) {
@@ -69,16 +69,16 @@ record Values(List<BigInteger[]> ranges) {
         if (ins.neg() && m.signum() == 0) {
             // -0: no value equals it; the values up to -1 are below it, those from 0 above.
             return switch (op) {
-                case EQ -> new Values(List.of());
+                case EQ -> new ValueIntervals(List.of());
                 case NEQ -> domain(field);
                 case LT, LEQ -> domain(field).intersect(upTo(BigInteger.ONE.negate()));
                 case GT, GEQ -> domain(field).intersect(from(BigInteger.ZERO));
             };
         }
         BigInteger c = ins.neg() ? m.negate() : m;
-        Values pass = switch (op) {
+        ValueIntervals pass = switch (op) {
             case EQ -> span(c, c);
-            case NEQ -> new Values(List.of(new BigInteger[] {null, c.subtract(BigInteger.ONE)},
+            case NEQ -> new ValueIntervals(List.of(new BigInteger[] {null, c.subtract(BigInteger.ONE)},
                 new BigInteger[] {c.add(BigInteger.ONE), null}));
             case LT -> upTo(c.subtract(BigInteger.ONE));
             case LEQ -> upTo(c);
@@ -88,16 +88,16 @@ record Values(List<BigInteger[]> ranges) {
         return domain(field).intersect(pass);
     }
 
-    private static Values upTo(BigInteger hi) {
+    private static ValueIntervals upTo(BigInteger hi) {
         return span(null, hi);
     }
 
-    private static Values from(BigInteger lo) {
+    private static ValueIntervals from(BigInteger lo) {
         return span(lo, null);
     }
 
     /** The intersection; null bounds (unbounded) are allowed in {@code other} only. */
-    private Values intersect(Values other) {
+    private ValueIntervals intersect(ValueIntervals other) {
         List<BigInteger[]> out = new ArrayList<>();
         for (BigInteger[] a : ranges) {
             for (BigInteger[] b : other.ranges) {
@@ -108,11 +108,11 @@ record Values(List<BigInteger[]> ranges) {
                 }
             }
         }
-        return new Values(out);
+        return new ValueIntervals(out);
     }
 
     /** The values of {@code field}'s domain not in this set (which must lie in the domain). */
-    Values complement(Field field) {
+    ValueIntervals complement(Field field) {
         List<BigInteger[]> out = new ArrayList<>();
         for (BigInteger[] d : domain(field).ranges) {
             BigInteger next = d[0];
@@ -126,14 +126,14 @@ record Values(List<BigInteger[]> ranges) {
                 out.add(new BigInteger[] {next, d[1]});
             }
         }
-        return new Values(out);
+        return new ValueIntervals(out);
     }
 
     /** For a 0/1 field: the set of 1 - v for v in this set. */
-    Values mirrorBit() {
+    ValueIntervals mirrorBit() {
         boolean zero = contains(1);
         boolean one = contains(0);
-        return zero && one ? range(0, 1) : zero ? range(0, 0) : one ? range(1, 1) : new Values(List.of());
+        return zero && one ? range(0, 1) : zero ? range(0, 0) : one ? range(1, 1) : new ValueIntervals(List.of());
     }
 
     @Override
@@ -161,7 +161,7 @@ record Values(List<BigInteger[]> ranges) {
     }
 
     /** Whether every value of the set is in {@code other}. */
-    boolean subsetOf(Values other) {
+    boolean subsetOf(ValueIntervals other) {
         for (BigInteger[] a : ranges) {
             boolean inside = false;
             for (BigInteger[] b : other.ranges) {
@@ -178,7 +178,7 @@ record Values(List<BigInteger[]> ranges) {
     }
 
     /** Whether no value is in both sets. */
-    boolean disjoint(Values other) {
+    boolean disjoint(ValueIntervals other) {
         return intersect(other).isEmpty();
     }
 

@@ -17,11 +17,11 @@ import org.divert4j.filter.Instruction;
  * 6 and 17, and {@code icmp}/{@code icmpv6} imply {@code protocol} 1/58 (docs/spec/filter-language.md
  * §5.4). At every layer where they exist, {@code inbound} is 1 - {@code outbound}.
  */
-public final class Protocols {
+public final class TestImplications {
     private static final int UNKNOWN = -1;
     private static final Field[] TRANSPORTS = {Field.TCP, Field.UDP, Field.ICMP, Field.ICMPV6};
 
-    private Protocols() {
+    private TestImplications() {
     }
 
     /** The protocol test whose value 1 makes {@code field} relevant; null for other fields. */
@@ -73,7 +73,7 @@ public final class Protocols {
             return UNKNOWN;
         }
         Field target = Field.of(to.field());
-        Values test = Values.of(to);
+        ValueIntervals test = ValueIntervals.of(to);
         if (isProtocol(target) || target == Field.INBOUND || target == Field.OUTBOUND) {
             Integer v = known.get(target);
             return v == null ? UNKNOWN : test.contains(v) ? 1 : 0;
@@ -116,7 +116,7 @@ public final class Protocols {
     private static Map<Field, Integer> protocols(Instruction ins, boolean outcome, Layer layer) {
         Map<Field, Integer> known = new EnumMap<>(Field.class);
         Field field = Field.of(ins.field());
-        Values p = Values.of(ins);
+        ValueIntervals p = ValueIntervals.of(ins);
         if (isProtocol(field) || field == Field.INBOUND || field == Field.OUTBOUND) {
             boolean zero = p.contains(0) == outcome;
             boolean one = p.contains(1) == outcome;
@@ -132,14 +132,14 @@ public final class Protocols {
             }
         } else if (field == Field.PROTOCOL) {
             // protocol is always relevant: the value is in the set exactly when outcome.
-            Values value = outcome ? p : p.complement(field);
+            ValueIntervals value = outcome ? p : p.complement(field);
             for (Field t : TRANSPORTS) {
                 if (!value.contains(number(t))) {
                     known.put(t, 0);
                 }
             }
             for (Field t : new Field[] {Field.TCP, Field.UDP}) {
-                if (endpoint(layer) && !value.isEmpty() && value.subsetOf(Values.of(new Instruction(field.id(),
+                if (endpoint(layer) && !value.isEmpty() && value.subsetOf(ValueIntervals.of(new Instruction(field.id(),
                         Comparison.EQ.id(), 0, 0, false, number(t), 0, 0, 0)))) {
                     known.put(t, 1);
                 }
