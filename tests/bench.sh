@@ -10,6 +10,9 @@
 #   passthru_tcp_ratio   TCP bytes/s through `divert4j passthru "tcp"` ÷ through nfq_bench's
 #                        accept-batch (recvmmsg of 16 and one batch verdict, as the host does;
 #                        neither asks for GSO), all TCP of namespace A queued both ways
+#   bystander_ratio      TCP bytes/s between the namespaces while a `divert4j passthru
+#                        "udp.DstPort == 9"` handle (which matches none of it) is open ÷ the
+#                        same with no handle open
 # Usage: tests/bench.sh [--quick] [--passthru-only]   (quick: a few minutes on 2 cores;
 #        passthru-only: just the passthru_vs_nfqueue figures, about 30 s)
 set -euo pipefail
@@ -105,18 +108,21 @@ passthru() {
   fig passthru_vs_nfqueue "$(ratio "$java" "$nfq")"
   fig passthru_pps "$java"
   passthru_tcp
+  bystander
+}
+
+# TCP blast from namespace A to B for $secs seconds; prints bytes/s seen by the sink.
+tcp_traffic() {
+  ip netns exec "$NS_B" "$WORK/nfq_bench" tcpsink 9998 $((secs + 2)) >"$WORK/tsink.txt" &
+  local sink=$!
+  sleep 0.5
+  ip netns exec "$NS_A" "$WORK/nfq_bench" tcpblast 10.214.0.2 9998 "$secs" >/dev/null || true
+  wait "$sink"
+  awk '/^bytes/ { b = $2 } /^seconds/ { s = $2 } END { printf "%.0f", (s > 0 ? b / s : 0) }' "$WORK/tsink.txt"
 }
 
 # TCP through divert4j passthru "tcp" vs the batching C accepter, in passthru's namespaces.
 passthru_tcp() {
-  tcp_traffic() {  # prints bytes/s seen by the sink
-    ip netns exec "$NS_B" "$WORK/nfq_bench" tcpsink 9998 $((secs + 2)) >"$WORK/tsink.txt" &
-    local sink=$!
-    sleep 0.5
-    ip netns exec "$NS_A" "$WORK/nfq_bench" tcpblast 10.214.0.2 9998 "$secs" >/dev/null || true
-    wait "$sink"
-    awk '/^bytes/ { b = $2 } /^seconds/ { s = $2 } END { printf "%.0f", (s > 0 ? b / s : 0) }' "$WORK/tsink.txt"
-  }
   local chain
   for chain in OUTPUT INPUT; do
     ip netns exec "$NS_A" iptables -t mangle -A "$chain" -p tcp -j NFQUEUE --queue-num 8
@@ -136,6 +142,21 @@ passthru_tcp() {
   fig passthru_tcp_ratio "$(ratio "$jbytes" "$cbytes")"
   fig passthru_tcp_bytes_per_s "$jbytes"
   fig nfqueue_c_batch_tcp_bytes_per_s "$cbytes"
+}
+
+# TCP past a handle whose filter matches none of it (the in-kernel prefilter keeps it out of
+# the queue) vs the same TCP with no handle open, in passthru's namespaces.
+bystander() {
+  local plain; plain=$(tcp_traffic)
+  local pt; start_passthru "udp.DstPort == 9" "$WORK/bystander.log"; pt=$PT
+  if ! kill -0 "$pt" 2>/dev/null; then
+    fig bystander_ratio "unavailable (passthru failed: $(tail -1 "$WORK/bystander.log"))"; return
+  fi
+  local past; past=$(tcp_traffic)
+  stop_passthru "$pt"
+  fig bystander_ratio "$(ratio "$past" "$plain")"
+  fig bystander_tcp_bytes_per_s "$past"
+  fig no_handle_tcp_bytes_per_s "$plain"
 }
 echo "# load: $(uptime | sed 's/.*load average: //')" >&2
 MODULES=java/bench,java/cli; [ -n "$PASSTHRU_ONLY" ] && MODULES=java/cli

@@ -142,6 +142,24 @@ check "passthru B re-injected packets" grep -Eq "[1-9][0-9]* injected" "$WORK/pa
 check "no rule left after passthru (A)" wait_no_rules "$A"
 check "no rule left after passthru (B)" wait_no_rules "$B"
 
+echo "=== in-kernel prefilter: a narrow handle's rules carry its BPF, traffic it does not want flows past"
+bpf_rules() { # FAMILY-SAVE -> our NFQUEUE rules that carry a bpf match
+  inA "$1" -t mangle | grep -- '^-A D4J-.*NFQUEUE' | grep -c -- '-m bpf --bytecode "' || true
+}
+start narrow "$A" sniff --json --count 2 "udp.DstPort == 9"
+NARROW=$LAST
+inA iptables-save -t mangle | grep -- '^-A D4J-.*NFQUEUE' || true
+check "iptables-save shows -m bpf --bytecode on the handle's IPv4 rule" test "$(bpf_rules iptables-save)" -ge 1
+check "ip6tables-save shows -m bpf --bytecode on the handle's IPv6 rule" test "$(bpf_rules ip6tables-save)" -ge 1
+check "pings flow past the narrow handle" pings -c 3 -i 0.2 -W 2 10.77.0.2
+check "... and so does a 4 MB TCP transfer, byte-identical" transfer 10.77.0.2 4000000
+check "the narrow handle saw none of it" bash -c "kill -0 $NARROW && test ! -s '$WORK/narrow.out'"
+inA "$TOOL" udp-send 10.77.0.2 9 one two
+check "the two datagrams to port 9 reach the handle, which then ends" finished "$NARROW"
+check "... exactly those two, outbound UDP" test "$(grep -c '"outbound":true.*"dst":"10.77.0.2"' "$WORK/narrow.out")" -eq 2 -a \
+  "$(wc -l <"$WORK/narrow.out")" -eq 2
+check "no rule left after the narrow sniff" wait_no_rules "$A"
+
 echo "=== a modifying handle: UDP payload rewritten, checksums fixed, seen by the receiver"
 rewrite() { # NS FILTER DST -> the receiver in B must see the upper-cased texts
   local ns=$1 filter=$2 dst=$3
