@@ -122,6 +122,18 @@ tcp_traffic() {
 }
 
 # TCP through divert4j passthru "tcp" vs the batching C accepter, in passthru's namespaces.
+# TCP_BYTES: tcp_traffic's bytes/s while a passthru FILTER handle is open; when it does not
+# start, figure NAME says so and the status is 1.
+tcp_past_handle() {  # FILTER NAME
+  local log="$WORK/$2.log" pt
+  start_passthru "$1" "$log"; pt=$PT
+  if ! kill -0 "$pt" 2>/dev/null; then
+    fig "$2" "unavailable (passthru failed: $(tail -1 "$log"))"; return 1
+  fi
+  TCP_BYTES=$(tcp_traffic)
+  stop_passthru "$pt"
+}
+
 passthru_tcp() {
   local chain
   for chain in OUTPUT INPUT; do
@@ -133,12 +145,8 @@ passthru_tcp() {
   kill "$acc" 2>/dev/null || true; wait "$acc" 2>/dev/null || true
   ip netns exec "$NS_A" iptables -t mangle -F OUTPUT
   ip netns exec "$NS_A" iptables -t mangle -F INPUT
-  local pt; start_passthru "tcp" "$WORK/passthru_tcp.log"; pt=$PT
-  if ! kill -0 "$pt" 2>/dev/null; then
-    fig passthru_tcp_ratio "unavailable (passthru failed: $(tail -1 "$WORK/passthru_tcp.log"))"; return
-  fi
-  local jbytes; jbytes=$(tcp_traffic)
-  stop_passthru "$pt"
+  tcp_past_handle "tcp" passthru_tcp_ratio || return 0
+  local jbytes=$TCP_BYTES
   fig passthru_tcp_ratio "$(ratio "$jbytes" "$cbytes")"
   fig passthru_tcp_bytes_per_s "$jbytes"
   fig nfqueue_c_batch_tcp_bytes_per_s "$cbytes"
@@ -148,12 +156,8 @@ passthru_tcp() {
 # the queue) vs the same TCP with no handle open, in passthru's namespaces.
 bystander() {
   local plain; plain=$(tcp_traffic)
-  local pt; start_passthru "udp.DstPort == 9" "$WORK/bystander.log"; pt=$PT
-  if ! kill -0 "$pt" 2>/dev/null; then
-    fig bystander_ratio "unavailable (passthru failed: $(tail -1 "$WORK/bystander.log"))"; return
-  fi
-  local past; past=$(tcp_traffic)
-  stop_passthru "$pt"
+  tcp_past_handle "udp.DstPort == 9" bystander_ratio || return 0
+  local past=$TCP_BYTES
   fig bystander_ratio "$(ratio "$past" "$plain")"
   fig bystander_tcp_bytes_per_s "$past"
   fig no_handle_tcp_bytes_per_s "$plain"
