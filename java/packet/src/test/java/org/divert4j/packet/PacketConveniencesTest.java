@@ -137,6 +137,36 @@ class PacketConveniencesTest {
         assertThat(seen).isAtLeast(4);
     }
 
+    @Test
+    void payloadGrowsAndShrinksWithValidChecksums() throws Exception {
+        int resized = 0;
+        for (byte[] original : kernelPackets()) {
+            for (int newLength : new int[] {0, 1, 777}) {
+                Packet p = Packet.wrap(original.clone());
+                if (p.tcp().isEmpty() && p.udp().isEmpty()) {
+                    continue;
+                }
+                byte[] payload = new byte[newLength];
+                for (int i = 0; i < newLength; i++) {
+                    payload[i] = (byte) (i * 31 + 7);
+                }
+                int headers = p.decomposition().orElseThrow().headerLength();
+                p.setPayload(java.nio.ByteBuffer.wrap(payload));
+                assertThat(p.length()).isEqualTo(headers + newLength);
+                assertThat(p.payloadLength()).isEqualTo(newLength);
+                byte[] b = p.toByteArray();
+                int ipLength = p.ipv4().isPresent() ? u16(b, 2) : u16(b, 4) + 40;
+                assertThat(ipLength).isEqualTo(b.length);
+                p.udp().ifPresent(u -> assertThat(u.length()).isEqualTo(8 + newLength));
+                assertThat(java.util.Arrays.copyOfRange(b, headers, b.length)).isEqualTo(payload);
+                assertThat(p.recalculateChecksums(0).ok()).isTrue();
+                assertReferenceChecksums(p);
+                resized++;
+            }
+        }
+        assertThat(resized).isAtLeast(30);
+    }
+
     /** The IPv4 header and transport checksums as {@link ReferenceChecksum} computes them. */
     private static void assertReferenceChecksums(Packet p) {
         byte[] b = p.toByteArray();
