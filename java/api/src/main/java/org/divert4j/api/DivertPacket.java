@@ -73,6 +73,47 @@ public final class DivertPacket {
         return address;
     }
 
+    /** {@return true if the address says the packet or event is outbound} */
+    public boolean isOutbound() {
+        return address.outbound();
+    }
+
+    /** {@return true if the address says the packet or event is inbound (not outbound)} */
+    public boolean isInbound() {
+        return !address.outbound();
+    }
+
+    /** {@return true if the address says the packet is loopback traffic} */
+    public boolean isLoopback() {
+        return address.loopback();
+    }
+
+    /** {@return true if the address says another driver injected the packet (an impostor)} */
+    public boolean isImpostor() {
+        return address.impostor();
+    }
+
+    /**
+     * The interface the packet was captured on, from the address (NETWORK and NETWORK_FORWARD
+     * layers only).
+     *
+     * @return the interface index (an unsigned 32-bit value)
+     * @throws IllegalStateException if the address is not a network-layer address
+     */
+    public int interfaceIndex() {
+        return address.network().ifIdx();
+    }
+
+    /**
+     * The sub-interface the packet was captured on, from the address (network layers only).
+     *
+     * @return the sub-interface index (an unsigned 32-bit value)
+     * @throws IllegalStateException if the address is not a network-layer address
+     */
+    public int subInterfaceIndex() {
+        return address.network().subIfIdx();
+    }
+
     /** {@return the packet's current length in bytes} */
     public int length() {
         return view != null ? view.length() : data.length;

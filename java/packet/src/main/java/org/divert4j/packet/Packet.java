@@ -1,10 +1,17 @@
 package org.divert4j.packet;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import org.divert4j.abi.U128;
 import org.divert4j.packet.header.IcmpHeader;
+import org.divert4j.packet.header.IcmpMessage;
 import org.divert4j.packet.header.Icmpv6Header;
 import org.divert4j.packet.header.Ipv4Header;
 import org.divert4j.packet.header.Ipv6ExtensionHeader;
@@ -232,6 +239,207 @@ public final class Packet {
     }
 
     /**
+     * The source address: an {@link Inet4Address} for IPv4, an {@link Inet6Address} for IPv6.
+     *
+     * @return empty if the packet has neither an IPv4 nor an IPv6 header
+     */
+    public Optional<InetAddress> srcAddr() {
+        return address(true);
+    }
+
+    /**
+     * The destination address: an {@link Inet4Address} for IPv4, an {@link Inet6Address} for IPv6.
+     *
+     * @return empty if the packet has neither an IPv4 nor an IPv6 header
+     */
+    public Optional<InetAddress> dstAddr() {
+        return address(false);
+    }
+
+    /**
+     * Sets the source address. Checksums are not updated (see {@link #recalculateChecksums(int)}).
+     *
+     * @param addr an {@link Inet4Address} for an IPv4 packet, an {@link Inet6Address} for IPv6
+     * @throws IllegalArgumentException if the address family is not the packet's
+     * @throws IllegalStateException if the packet has neither an IPv4 nor an IPv6 header
+     */
+    public void setSrcAddr(InetAddress addr) {
+        setAddress(addr, true);
+    }
+
+    /**
+     * Sets the destination address. Checksums are not updated (see {@link #recalculateChecksums(int)}).
+     *
+     * @param addr an {@link Inet4Address} for an IPv4 packet, an {@link Inet6Address} for IPv6
+     * @throws IllegalArgumentException if the address family is not the packet's
+     * @throws IllegalStateException if the packet has neither an IPv4 nor an IPv6 header
+     */
+    public void setDstAddr(InetAddress addr) {
+        setAddress(addr, false);
+    }
+
+    private Optional<InetAddress> address(boolean src) {
+        Optional<Ipv4Header> v4 = ipv4();
+        if (v4.isPresent()) {
+            return Optional.of(IpAddresses.toInetAddress(src ? v4.get().srcAddr() : v4.get().dstAddr()));
+        }
+        return ipv6().map(h -> IpAddresses.toInetAddress(src ? h.srcAddr() : h.dstAddr()));
+    }
+
+    private void setAddress(InetAddress addr, boolean src) {
+        Objects.requireNonNull(addr, "addr");
+        String which = src ? "source" : "destination";
+        Optional<Ipv4Header> v4 = ipv4();
+        if (v4.isPresent()) {
+            if (!(addr instanceof Inet4Address a)) {
+                throw new IllegalArgumentException("cannot set IPv6 address " + addr.getHostAddress()
+                        + " as the " + which + " of an IPv4 packet");
+            }
+            int value = IpAddresses.toIpv4(a);
+            if (src) {
+                v4.get().setSrcAddr(value);
+            } else {
+                v4.get().setDstAddr(value);
+            }
+            return;
+        }
+        Ipv6Header v6 = ipv6().orElseThrow(() -> new IllegalStateException(
+                "cannot set the " + which + " address: not an IPv4 or IPv6 packet: " + validate()));
+        if (!(addr instanceof Inet6Address)) {
+            // InetAddress.getByName("::ffff:a.b.c.d") yields an Inet4Address, hence the hint.
+            throw new IllegalArgumentException("cannot set IPv4 address " + addr.getHostAddress() + " as the "
+                    + which + " of an IPv6 packet (for an IPv4-mapped address use an Inet6Address)");
+        }
+        U128 value = IpAddresses.toU128(addr);
+        if (src) {
+            v6.setSrcAddr(value);
+        } else {
+            v6.setDstAddr(value);
+        }
+    }
+
+    /**
+     * The TCP or UDP source port.
+     *
+     * @return empty if the decomposition found neither a TCP nor a UDP header
+     */
+    public OptionalInt srcPort() {
+        return port(true);
+    }
+
+    /**
+     * The TCP or UDP destination port.
+     *
+     * @return empty if the decomposition found neither a TCP nor a UDP header
+     */
+    public OptionalInt dstPort() {
+        return port(false);
+    }
+
+    /**
+     * Sets the TCP or UDP source port. Checksums are not updated.
+     *
+     * @param port 0 … 65535
+     * @throws IllegalArgumentException if {@code port} is out of range
+     * @throws IllegalStateException if the packet has neither a TCP nor a UDP header
+     */
+    public void setSrcPort(int port) {
+        setPort(port, true);
+    }
+
+    /**
+     * Sets the TCP or UDP destination port. Checksums are not updated.
+     *
+     * @param port 0 … 65535
+     * @throws IllegalArgumentException if {@code port} is out of range
+     * @throws IllegalStateException if the packet has neither a TCP nor a UDP header
+     */
+    public void setDstPort(int port) {
+        setPort(port, false);
+    }
+
+    private OptionalInt port(boolean src) {
+        Optional<TcpHeader> t = tcp();
+        if (t.isPresent()) {
+            return OptionalInt.of(src ? t.get().srcPort() : t.get().dstPort());
+        }
+        Optional<UdpHeader> u = udp();
+        return u.isPresent() ? OptionalInt.of(src ? u.get().srcPort() : u.get().dstPort()) : OptionalInt.empty();
+    }
+
+    private void setPort(int port, boolean src) {
+        Optional<TcpHeader> t = tcp();
+        Optional<UdpHeader> u = udp();
+        if (t.isPresent()) {
+            if (src) {
+                t.get().setSrcPort(port);
+            } else {
+                t.get().setDstPort(port);
+            }
+        } else if (u.isPresent()) {
+            if (src) {
+                u.get().setSrcPort(port);
+            } else {
+                u.get().setDstPort(port);
+            }
+        } else {
+            throw new IllegalStateException("cannot set the " + (src ? "source" : "destination")
+                    + " port: no TCP or UDP header (" + decomposition().map(Decomposition::transport)
+                    .map(Transport::toString).orElse("not IP") + ")");
+        }
+    }
+
+    /**
+     * The ICMP or ICMPv6 type.
+     *
+     * @return empty if the decomposition found neither an ICMP nor an ICMPv6 header
+     */
+    public OptionalInt icmpType() {
+        return icmpMessage().map(m -> OptionalInt.of(m.type())).orElse(OptionalInt.empty());
+    }
+
+    /**
+     * The ICMP or ICMPv6 code.
+     *
+     * @return empty if the decomposition found neither an ICMP nor an ICMPv6 header
+     */
+    public OptionalInt icmpCode() {
+        return icmpMessage().map(m -> OptionalInt.of(m.code())).orElse(OptionalInt.empty());
+    }
+
+    /**
+     * Sets the ICMP or ICMPv6 type. Checksums are not updated.
+     *
+     * @param type 0 … 255
+     * @throws IllegalArgumentException if {@code type} is out of range
+     * @throws IllegalStateException if the packet has neither an ICMP nor an ICMPv6 header
+     */
+    public void setIcmpType(int type) {
+        requireIcmp("type").setType(type);
+    }
+
+    /**
+     * Sets the ICMP or ICMPv6 code. Checksums are not updated.
+     *
+     * @param code 0 … 255
+     * @throws IllegalArgumentException if {@code code} is out of range
+     * @throws IllegalStateException if the packet has neither an ICMP nor an ICMPv6 header
+     */
+    public void setIcmpCode(int code) {
+        requireIcmp("code").setCode(code);
+    }
+
+    private Optional<IcmpMessage> icmpMessage() {
+        return icmp().<IcmpMessage>map(h -> h).or(this::icmpv6);
+    }
+
+    private IcmpMessage requireIcmp(String field) {
+        return icmpMessage().orElseThrow(() -> new IllegalStateException("cannot set the ICMP " + field
+                + ": no ICMP or ICMPv6 header (" + decomposition().map(Decomposition::transport)
+                .map(Transport::toString).orElse("not IP") + ")"));
+    }
+
+    /**
      * The payload: the bytes after the last header, up to the IP length (or the end of the
      * bytes, if truncated), as a slice sharing the packet. Empty if the packet is not IP.
      */
@@ -382,10 +590,20 @@ public final class Packet {
         return PacketParser.u8(data, 0) >>> 4;
     }
 
-    /** The packet as lower-case hex. */
+    /** {@return the packet's bytes as lower-case hex} */
+    public String toHex() {
+        return Hex.encode(toByteArray());
+    }
+
+    /**
+     * A one-line summary that reads like tcpdump's, for example
+     * {@code IP 10.0.0.1.1234 > 10.0.0.2.80: Flags [S.], seq 1, ack 2, win 64240, length 0},
+     * {@code IP6 ::1.53 > ::1.4000: UDP, length 5} or
+     * {@code IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 1, seq 1, length 64}; a packet that is
+     * not IP shows its bytes as hex.
+     */
     @Override
     public String toString() {
-        byte[] b = toByteArray();
-        return Hex.encode(b);
+        return TcpdumpFormat.format(this);
     }
 }

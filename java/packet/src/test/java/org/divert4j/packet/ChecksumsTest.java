@@ -24,7 +24,7 @@ class ChecksumsTest {
         Packet p4 = packet(SamplePackets.P4);
         assertThat(p4.checksumsValid()).isFalse();
         assertThat(p4.recalculateChecksums(0)).isEqualTo(new ChecksumResult(true, false, true, false));
-        assertThat(p4.toString()).isEqualTo(SamplePackets.P4C);
+        assertThat(p4.toHex()).isEqualTo(SamplePackets.P4C);
         assertThat(p4.checksumsValid()).isTrue();
         assertThat(packet(SamplePackets.P4C).checksumsValid()).isTrue();
         // The IPv4 header checksums of the sample packets, with transport checksums untouched.
@@ -32,7 +32,7 @@ class ChecksumsTest {
             SamplePackets.P8}) {
             Packet p = packet(hex);
             p.recalculateChecksums(Checksums.NO_ICMP_CHECKSUM | Checksums.NO_TCP_CHECKSUM | Checksums.NO_UDP_CHECKSUM);
-            assertThat(p.toString()).isEqualTo(hex);
+            assertThat(p.toHex()).isEqualTo(hex);
         }
     }
 
@@ -45,7 +45,7 @@ class ChecksumsTest {
             Decomposition d = p.decomposition().orElseThrow();
             ChecksumResult r = p.recalculateChecksums(Checksums.NO_IP_CHECKSUM);
             if (d.transport() != Transport.NONE && !d.fragment()) {
-                assertWithMessage(e.getKey()).that(p.toString()).isEqualTo(e.getValue());
+                assertWithMessage(e.getKey()).that(p.toHex()).isEqualTo(e.getValue());
                 assertWithMessage(e.getKey()).that(r.ok()).isTrue();
                 checked++;
             }
@@ -109,19 +109,19 @@ class ChecksumsTest {
     void flagsSkipChecksums() {
         Packet p = packet(SamplePackets.P2);
         assertThat(p.recalculateChecksums(Checksums.NO_TCP_CHECKSUM)).isEqualTo(new ChecksumResult(true, true, false, false));
-        assertThat(p.toString()).isEqualTo(SamplePackets.P2);
+        assertThat(p.toHex()).isEqualTo(SamplePackets.P2);
         assertThat(p.recalculateChecksums(Checksums.NO_IP_CHECKSUM)).isEqualTo(new ChecksumResult(true, false, true, false));
-        assertThat(p.toString().substring(0, 40)).isEqualTo(SamplePackets.P2.substring(0, 40));
-        assertThat(p.toString()).isNotEqualTo(SamplePackets.P2);
+        assertThat(p.toHex().substring(0, 40)).isEqualTo(SamplePackets.P2.substring(0, 40));
+        assertThat(p.toHex()).isNotEqualTo(SamplePackets.P2);
         Packet icmp = packet(SamplePackets.P1);
         assertThat(icmp.recalculateChecksums(Checksums.NO_ICMP_CHECKSUM)).isEqualTo(new ChecksumResult(true, true, false, false));
-        assertThat(icmp.toString()).isEqualTo(SamplePackets.P1);
+        assertThat(icmp.toHex()).isEqualTo(SamplePackets.P1);
         Packet v6 = packet(SamplePackets.P5);
         assertThat(v6.recalculateChecksums(Checksums.NO_ICMPV6_CHECKSUM)).isEqualTo(new ChecksumResult(true, false, false, false));
-        assertThat(v6.toString()).isEqualTo(SamplePackets.P5);
+        assertThat(v6.toHex()).isEqualTo(SamplePackets.P5);
         Packet udp = packet(SamplePackets.P6);
         assertThat(udp.recalculateChecksums(Checksums.NO_UDP_CHECKSUM)).isEqualTo(new ChecksumResult(true, false, false, false));
-        assertThat(udp.toString()).isEqualTo(SamplePackets.P6);
+        assertThat(udp.toHex()).isEqualTo(SamplePackets.P6);
         assertThat(udp.recalculateChecksums(0)).isEqualTo(new ChecksumResult(true, false, false, true));
         assertThrows(IllegalArgumentException.class, () -> udp.recalculateChecksums(0x20));
     }
@@ -132,24 +132,24 @@ class ChecksumsTest {
         String broken = SamplePackets.P7.substring(0, 20) + "0000" + SamplePackets.P7.substring(24);
         Packet first = packet(broken);
         assertThat(first.recalculateChecksums(0)).isEqualTo(new ChecksumResult(false, true, false, false));
-        assertThat(first.toString()).isEqualTo(SamplePackets.P7);
+        assertThat(first.toHex()).isEqualTo(SamplePackets.P7);
         assertThat(first.checksumsValid()).isFalse();
         Packet later = packet(SamplePackets.P8);
         assertThat(later.recalculateChecksums(0)).isEqualTo(new ChecksumResult(true, true, false, false));
         assertThat(later.checksumsValid()).isTrue();
         Packet v6first = packet(SamplePackets.P9);
         assertThat(v6first.recalculateChecksums(0).ok()).isFalse();
-        assertThat(v6first.toString()).isEqualTo(SamplePackets.P9);
+        assertThat(v6first.toHex()).isEqualTo(SamplePackets.P9);
         assertThat(packet(SamplePackets.P10).recalculateChecksums(0).ok()).isTrue();
         Packet cut = packet(SamplePackets.P2.substring(0, 2 * 60));
         assertThat(cut.recalculateChecksums(0)).isEqualTo(new ChecksumResult(false, true, false, false));
-        assertThat(cut.toString().substring(20, 24)).isEqualTo("a841");
+        assertThat(cut.toHex().substring(20, 24)).isEqualTo("a841");
         assertThat(packet("00".repeat(20)).recalculateChecksums(0)).isEqualTo(new ChecksumResult(false, false, false, false));
         assertThat(packet("00".repeat(20)).checksumsValid()).isFalse();
         // Trailing bytes are ignored.
         Packet padded = packet(SamplePackets.P4 + "ffff");
         assertThat(padded.recalculateChecksums(0).ok()).isTrue();
-        assertThat(padded.toString()).isEqualTo(SamplePackets.P4C + "ffff");
+        assertThat(padded.toHex()).isEqualTo(SamplePackets.P4C + "ffff");
     }
 
     @Test
@@ -235,16 +235,16 @@ class ChecksumsTest {
         String h = SamplePackets.P1;
         Packet a = packet(h.substring(0, 20) + "feff" + h.substring(24));
         assertThat(a.decrementTtl()).isTrue();
-        assertThat(a.toString().substring(16, 24)).isEqualTo("3f010000");
+        assertThat(a.toHex().substring(16, 24)).isEqualTo("3f010000");
         Packet b = packet(h.substring(0, 20) + "ffff" + h.substring(24));
         assertThat(b.decrementTtl()).isTrue();
-        assertThat(b.toString().substring(16, 24)).isEqualTo("3f010100");
+        assertThat(b.toHex().substring(16, 24)).isEqualTo("3f010100");
         Packet c = packet(h.substring(0, 20) + "fffe" + h.substring(24));
         assertThat(c.decrementTtl()).isTrue();
-        assertThat(c.toString().substring(16, 24)).isEqualTo("3f0100ff");
+        assertThat(c.toHex().substring(16, 24)).isEqualTo("3f0100ff");
         Packet ttl1 = packet(h.substring(0, 16) + "01" + h.substring(18));
         assertThat(ttl1.decrementTtl()).isFalse();
-        assertThat(ttl1.toString()).isEqualTo(h.substring(0, 16) + "01" + h.substring(18));
+        assertThat(ttl1.toHex()).isEqualTo(h.substring(0, 16) + "01" + h.substring(18));
         assertThat(packet(h.substring(0, 16) + "00" + h.substring(18)).decrementTtl()).isFalse();
         assertThat(packet(h.substring(0, 38)).decrementTtl()).isFalse();
         // No IHL/length validation (docs/spec/helpers.md §5): a malformed IPv4 header is still decremented.
@@ -253,7 +253,7 @@ class ChecksumsTest {
         Packet v6 = packet(SamplePackets.P5);
         assertThat(v6.decrementTtl()).isTrue();
         assertThat(v6.ipv6().orElseThrow().hopLimit()).isEqualTo(30);
-        assertThat(v6.toString().substring(16)).isEqualTo(SamplePackets.P5.substring(16));
+        assertThat(v6.toHex().substring(16)).isEqualTo(SamplePackets.P5.substring(16));
         assertThat(packet(SamplePackets.P5.substring(0, 14) + "01" + SamplePackets.P5.substring(16)).decrementTtl()).isFalse();
         assertThat(packet(SamplePackets.P5.substring(0, 78)).decrementTtl()).isFalse();
     }

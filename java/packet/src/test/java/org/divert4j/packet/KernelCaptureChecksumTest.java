@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class KernelCaptureChecksumTest {
 
-    private static Path capture() {
+    static Path capture() {
         Path file = SuitePackets.repoRoot().resolve("target/packet-capture/kernel.pcap");
         if (!Files.isRegularFile(file)) {
             if ("true".equals(System.getenv("CI"))) {
@@ -59,7 +59,7 @@ class KernelCaptureChecksumTest {
     }
 
     /** The IPv4/IPv6 packets of a classic pcap file with Ethernet framing (what tcpdump -w wrote). */
-    private static List<byte[]> ipPackets(byte[] file) {
+    static List<byte[]> ipPackets(byte[] file) {
         ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         int magic = b.getInt(0);
         if (magic == 0xD4C3B2A1 || magic == 0x4D3CB2A1) {

@@ -26,7 +26,7 @@ class PacketResizeAndBatchTest {
                 .isEqualTo("a somewhat longer payload than the DNS query");
         assertThat(p.validate()).isEmpty();
         // Only the length fields changed; checksums wait for recalculateChecksums.
-        assertThat(p.toString().substring(0, 56)).isEqualTo("450000482090000049113b180a00000108080404e045003500340000");
+        assertThat(p.toHex().substring(0, 56)).isEqualTo("450000482090000049113b180a00000108080404e045003500340000");
         assertThat(p.recalculateChecksums(0).ok()).isTrue();
         assertThat(p.checksumsValid()).isTrue();
     }
@@ -91,9 +91,9 @@ class PacketResizeAndBatchTest {
         ByteBuffer b = ByteBuffer.wrap(Hex.decode(three));
         Packet.Batch batch = Packet.batch(b);
         assertThat(batch.packets()).hasSize(3);
-        assertThat(batch.packets().get(0).toString()).isEqualTo(SamplePackets.P1);
-        assertThat(batch.packets().get(1).toString()).isEqualTo(SamplePackets.P3);
-        assertThat(batch.packets().get(2).toString()).isEqualTo(SamplePackets.P5);
+        assertThat(batch.packets().get(0).toHex()).isEqualTo(SamplePackets.P1);
+        assertThat(batch.packets().get(1).toHex()).isEqualTo(SamplePackets.P3);
+        assertThat(batch.packets().get(2).toHex()).isEqualTo(SamplePackets.P5);
         assertThat(batch.unparsedOffset()).isEqualTo(-1);
         // Views write into the batch buffer.
         batch.packets().get(1).udp().orElseThrow().setDstPort(0x1234);
@@ -117,7 +117,7 @@ class PacketResizeAndBatchTest {
         assertThat(Packet.batch(ByteBuffer.allocate(0)).packets()).isEmpty();
         ByteBuffer positioned = ByteBuffer.wrap(Hex.decode("ffff" + SamplePackets.P5));
         positioned.position(2);
-        assertThat(Packet.batch(positioned).packets().get(0).toString()).isEqualTo(SamplePackets.P5);
+        assertThat(Packet.batch(positioned).packets().get(0).toHex()).isEqualTo(SamplePackets.P5);
     }
 
     @Test

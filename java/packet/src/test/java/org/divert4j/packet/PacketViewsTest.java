@@ -33,7 +33,7 @@ class PacketViewsTest {
     private static Packet writes(String hex, Consumer<Packet> op, int at, String bytes) {
         Packet p = packet(hex);
         op.accept(p);
-        assertThat(p.toString()).isEqualTo(splice(hex, at, bytes));
+        assertThat(p.toHex()).isEqualTo(splice(hex, at, bytes));
         return p;
     }
 
@@ -121,7 +121,7 @@ class PacketViewsTest {
         assertThat(Hex.encode(bytes(opts))).isEqualTo("01010100");
         assertThat(p.icmp().orElseThrow().offset()).isEqualTo(24);
         opts.put(3, (byte) 1);
-        assertThat(p.toString().substring(40, 48)).isEqualTo("01010101");
+        assertThat(p.toHex().substring(40, 48)).isEqualTo("01010101");
         // IHL beyond the bytes present: the options are clamped, the packet is not IP.
         Packet bad = packet("4f" + SamplePackets.P1.substring(2, 40));
         assertThat(bad.ipv4().orElseThrow().options().remaining()).isEqualTo(0);
