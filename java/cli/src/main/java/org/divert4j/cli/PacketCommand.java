@@ -69,7 +69,7 @@ final class PacketCommand {
                         + (p.decomposition().orElseThrow().truncated() ? "truncated packet" : "fragment or clamped header")
                         + ")");
             }
-            System.out.println(p);
+            System.out.println(p.toHex());
             return 0;
         }
     }
