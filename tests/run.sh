@@ -38,25 +38,20 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The vectors must be byte-identical to the shared contract when it is present beside the repo.
+# LOCAL (tests/vectors, docs/spec) must be a byte-identical copy of ../shared/NAME when that is
+# present beside the repo: the vectors the tests read, the spec the comments cite.
+same_as_shared() {  # NAME LOCAL GLOB
+  local shared="$ROOT/../shared/$1" f
+  [ -d "$shared" ] || return 0
+  for f in "$shared"/$3; do
+    cmp -s "$f" "$2/$(basename "$f")" || {
+      echo "$2/$(basename "$f") differs from ../shared/$1: re-copy it" >&2; exit 1; }
+  done
+  echo "$2: identical to ../shared/$1"
+}
 check_vectors() {
-  local shared="$ROOT/../shared/vectors"
-  if [ -d "$shared" ]; then
-    for f in "$shared"/*.jsonl; do
-      cmp -s "$f" "tests/vectors/$(basename "$f")" || {
-        echo "tests/vectors/$(basename "$f") differs from ../shared/vectors: re-copy it" >&2; exit 1; }
-    done
-    echo "vectors: identical to ../shared/vectors"
-  fi
-  # The spec the comments cite (docs/spec/) is the shared contract's, verbatim.
-  local spec="$ROOT/../shared/spec"
-  if [ -d "$spec" ]; then
-    for f in "$spec"/*.md; do
-      cmp -s "$f" "docs/spec/$(basename "$f")" || {
-        echo "docs/spec/$(basename "$f") differs from ../shared/spec: re-copy it" >&2; exit 1; }
-    done
-    echo "docs/spec: identical to ../shared/spec"
-  fi
+  same_as_shared vectors tests/vectors '*.jsonl'
+  same_as_shared spec docs/spec '*.md'
 }
 
 # Root and network namespaces, needed by the end-to-end tests.
