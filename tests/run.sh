@@ -18,7 +18,7 @@ PACKAGES=(gcc clang llvm cmake make maven openjdk-17-jdk-headless mingw-w64 libn
 PACKAGES+=(iputils-ping)
 # clang's ASan/UBSan/libFuzzer runtimes: a recommends of clang, which --no-install-recommends skips
 PACKAGES+=(libclang-rt-14-dev)
-# python3 reads clang's AST in tests/check-windows-driver.sh (tests/lint-uninit-aggregates.py)
+# python3 reads clang's AST in tests/checks/check-windows-driver.sh (tests/checks/lint-uninit-aggregates.py)
 PACKAGES+=(python3)
 PACKAGES+=(tshark)  # reads sniff --pcapng output in tests/e2e/linux-e2e.sh
 
@@ -73,7 +73,7 @@ check_vectors
 check_capabilities
 
 say "Spec references: every docs/spec citation in a comment names a file and section that exist"
-python3 tests/check-spec-refs.py
+python3 tests/checks/check-spec-refs.py
 
 say "C core: unit tests with AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S driver -B driver/build-asan -DDIVERT4J_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
@@ -85,14 +85,14 @@ say "Device ABI layout: divert_abi.h compiled by mingw-w64 (-mms-bitfields) and 
 (cd driver/build-asan && ctest --output-on-failure -R abi_layout)
 
 say "Windows driver: mingw-w64 check build (every source -Werror, link, imports); PowerShell syntax"
-bash tests/check-windows-driver.sh
-bash tests/check-powershell.sh
+bash tests/checks/check-windows-driver.sh
+bash tests/checks/check-powershell.sh
 
 say "Driver files: includes and uses go downwards only (no circle, no upward include or use)"
-python3 tests/check-imports.py
+python3 tests/checks/check-imports.py
 
 say "Java modules: imports follow the pom order (no cycle, no upward import)"
-python3 tests/check-java-imports.py
+python3 tests/checks/check-java-imports.py
 
 say "C core: libFuzzer smoke run (20 s per target, seeded from the vectors)"
 driver/fuzz/run.sh 20
@@ -100,7 +100,7 @@ driver/fuzz/run.sh 20
 say "Packet library: capture the kernel's own checksummed packets (netns + veth) for the Java checksum test"
 rm -f target/packet-capture/kernel.pcap
 if [ "$CAN_NETNS" -eq 1 ]; then
-  bash tests/packet-capture.sh target/packet-capture/kernel.pcap
+  bash tests/e2e/packet-capture.sh target/packet-capture/kernel.pcap
 fi
 
 say "Java: build and unit tests (Maven Surefire)"
@@ -110,25 +110,25 @@ say "Linux host end-to-end: the CLI in private network namespaces (root)"
 bash tests/e2e/linux-e2e.sh
 
 say "Soak and faults, 2 minutes: passthru of mixed traffic at full rate (RSS/fd series), kill -9, SIGTERM, iptables flushed, 64 handles, 8 threads"
-bash tests/soak.sh --minutes 2
+bash tests/e2e/soak.sh --minutes 2
 
-say "Library consumer: mvn install, then tests/consumer (BOM + divert4j-api only) rewrites UDP in namespaces"
-bash tests/consumer/run.sh
+say "Library consumer: mvn install, then tests/e2e/consumer (BOM + divert4j-api only) rewrites UDP in namespaces"
+bash tests/e2e/consumer/run.sh
 
 say "Java API: Javadoc without warnings"
 mvn -B -ntp -pl java/api -am compile javadoc:javadoc > /tmp/divert4j-javadoc.log 2>&1 || { tail -40 /tmp/divert4j-javadoc.log; exit 1; }
 echo "java/api javadoc: no warnings"
 
 say "Filter evaluation vectors through the CLI (divert4j filter eval --batch)"
-tests/eval-vectors.sh java
+tests/vectors/eval-vectors.sh java
 
 say "Filter evaluation vectors through the CLI with the C core (--engine native)"
-tests/eval-vectors.sh native
+tests/vectors/eval-vectors.sh native
 
 say "Packet CLI from the jar: parse, checksum, hash"
-bash tests/packet-cli.sh
+bash tests/e2e/packet-cli.sh
 
 say "Filter syntax vectors through the CLI (divert4j filter compile --batch)"
-tests/compile-vectors.sh
+tests/vectors/compile-vectors.sh
 
 say "all test steps passed"

@@ -1,5 +1,5 @@
 /*
- * The C side of the passthru benchmark (tests/bench.sh):
+ * The C side of the passthru benchmark (tests/bench/bench.sh):
  *   nfq_bench accept QUEUE          accept every packet of NFQUEUE QUEUE, one verdict each
  *                                   (the minimal NFQUEUE program divert4j passthru is measured
  *                                   against); runs until killed

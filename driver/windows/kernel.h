@@ -1,6 +1,6 @@
 /*
  * The one place the driver picks its kernel headers: the WDK's for real builds, the
- * check-build shim (checkbuild/divert4j_shim.h) for tests/check-windows-driver.sh on Linux.
+ * check-build shim (checkbuild/divert4j_shim.h) for tests/checks/check-windows-driver.sh on Linux.
  */
 #ifndef DIVERT4J_KERNEL_H
 #define DIVERT4J_KERNEL_H

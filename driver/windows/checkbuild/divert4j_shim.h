@@ -2,7 +2,7 @@
  * Check-build shim: what the WDK provides and mingw-w64's DDK headers do not (the WFP kernel
  * API, NDIS 6 buffer types, the pool API of Windows 10 2004, the missing SAL annotations).
  *
- * It exists so tests/check-windows-driver.sh can compile and link every driver source on
+ * It exists so tests/checks/check-windows-driver.sh can compile and link every driver source on
  * Linux; the image it links is never shipped or loaded. Every declaration here copies the
  * WDK's name and layout for the members the driver uses; shim_check.c (compiled by the WDK
  * build and by the check build) pins each size, offset, constant and GUID, so a difference

@@ -1,6 +1,6 @@
 /*
  * Pins the check-build shim (divert4j_shim.h) to the WDK. Compiled by the WDK build
- * against the real headers and by tests/check-windows-driver.sh against the shim: the same
+ * against the real headers and by tests/checks/check-windows-driver.sh against the shim: the same
  * numbers must hold in both, so any drift between the shim and the WDK breaks the WDK build.
  * Sizes are pinned for structures the driver fills in; for structures it only reads through
  * pointers the system passes (metadata, NET_BUFFER, NET_BUFFER_LIST) the offsets of the

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Checksums against packets whose checksums the Linux kernel computed: tests/packet-capture.sh
+ * Checksums against packets whose checksums the Linux kernel computed: tests/e2e/packet-capture.sh
  * (run by tests/run.sh as root) records ICMP, ICMPv6, TCP and UDP over IPv4 and IPv6 between two
  * namespaces with software checksums. Every captured packet must pass {@code checksumsValid()},
  * and zeroing then recalculating its checksums must reproduce the kernel's bytes exactly.
@@ -28,9 +28,9 @@ class KernelCaptureChecksumTest {
         Path file = SuitePackets.repoRoot().resolve("target/packet-capture/kernel.pcap");
         if (!Files.isRegularFile(file)) {
             if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(file + " is missing: tests/run.sh runs tests/packet-capture.sh as root first");
+                throw new AssertionError(file + " is missing: tests/run.sh runs tests/e2e/packet-capture.sh as root first");
             }
-            Assumptions.abort("no kernel capture at " + file + " (run tests/packet-capture.sh " + file + " as root)");
+            Assumptions.abort("no kernel capture at " + file + " (run tests/e2e/packet-capture.sh " + file + " as root)");
         }
         return file;
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The pydivert-style conveniences (addresses, ports, ICMP type/code, tcpdump-like toString) on
- * the kernel's own packets of tests/packet-capture.sh, with rewritten packets checked by
+ * the kernel's own packets of tests/e2e/packet-capture.sh, with rewritten packets checked by
  * {@link ReferenceChecksum}.
  */
 class PacketConveniencesTest {

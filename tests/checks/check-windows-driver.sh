@@ -6,7 +6,7 @@
 # and links against the kernel API it claims to use. Prints the image path on success.
 set -euo pipefail
 
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CC=${MINGW_CC:-x86_64-w64-mingw32-gcc}
 CLANG=${CLANG:-clang}
 DLLTOOL=${MINGW_DLLTOOL:-x86_64-w64-mingw32-dlltool}
@@ -48,7 +48,7 @@ echo "compiled ${#objs[@]} sources with -Wall -Wextra -Werror"
 # do not correlate branch conditions. gcc's -Wmaybe-uninitialized (on in -Wall at -O2) proves
 # such paths infeasible and stays silent, so the glue is also compiled by clang, whose
 # -Wconditional-uninitialized is path-insensitive like MSVC for scalars, and clang's AST is
-# checked for the struct form of the same pattern (tests/lint-uninit-aggregates.py).
+# checked for the struct form of the same pattern (tests/checks/lint-uninit-aggregates.py).
 command -v "$CLANG" >/dev/null || fail "$CLANG not found"
 CLANG_FLAGS=(--target=x86_64-w64-windows-gnu -fsyntax-only
              -Wconditional-uninitialized -Wsometimes-uninitialized -Wuninitialized
@@ -65,7 +65,7 @@ for src in "$ROOT"/driver/windows/*.c "$ROOT"/driver/windows/checkbuild/*.c; do
     asts+=("$ast")
   done
 done
-python3 "$ROOT/tests/lint-uninit-aggregates.py" "${asts[@]}" \
+python3 "$ROOT/tests/checks/lint-uninit-aggregates.py" "${asts[@]}" \
   || fail "a local may be used uninitialised as MSVC /W4 sees it (C4701)"
 
 for def in "$ROOT"/driver/windows/checkbuild/*.def; do

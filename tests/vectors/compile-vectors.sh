@@ -2,7 +2,7 @@
 # Runs `divert4j filter compile --batch` (one JVM) on oracle-syntax.jsonl and compares every
 # output line with WinDivert's result: acceptance, error position and message, object string.
 set -euo pipefail
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 JAR="$ROOT/java/cli/target/divert4j.jar"
 vec="$ROOT/tests/vectors/oracle-syntax.jsonl"
 got=$(mktemp)

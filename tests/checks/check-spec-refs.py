@@ -7,7 +7,7 @@ must be able to open what is cited, so a citation must name the file by its path
 repository root (or, in a Markdown link, relative to the citing file), the file must exist, and each section it names must be a heading of that
 file. A bare section sign resolves to the nearest spec file cited in the lines just above it.
 
-Usage: tests/check-spec-refs.py [ROOT]; exits 1 and lists every reference that does not resolve.
+Usage: tests/checks/check-spec-refs.py [ROOT]; exits 1 and lists every reference that does not resolve.
 """
 import os
 import re
@@ -50,7 +50,7 @@ def normalise(ident):
 
 
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
     root = os.path.abspath(root)
     spec = {}
     for name in SPEC_NAMES + ("README",):
@@ -62,7 +62,7 @@ def main():
     problems = []
     refs = 0
     for rel in files:
-        if rel.startswith(SPEC_DIR + "/") or rel.startswith("tests/vectors/") or rel == os.path.relpath(__file__, root):
+        if rel.startswith(SPEC_DIR + "/") or rel.endswith(".jsonl") or rel == os.path.relpath(__file__, root):
             continue
         full = os.path.join(root, rel)
         try:

@@ -9,10 +9,10 @@
 # every checksum in software before the packet reaches the capture point. ICMP/ICMPv6 checksums
 # are always complete.
 #
-# Usage: tests/packet-capture.sh OUTPUT.pcap   (as root)
+# Usage: tests/e2e/packet-capture.sh OUTPUT.pcap   (as root)
 set -euo pipefail
 OUT=${1:?usage: $0 OUTPUT.pcap}
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 A=d4j-pkt-a-$$
 B=d4j-pkt-b-$$
 WORK=$(mktemp -d)
@@ -58,7 +58,7 @@ ip -n "$B" link set vb up
 ip netns exec "$A" tcpdump -i va -U --immediate-mode -s 0 -w "$OUT" 'ip or ip6' 2>"$WORK/tcpdump.err" &
 TPID=$!
 wait_for "$WORK/tcpdump.err" 60 "listening on"
-ip netns exec "$B" java "$ROOT/tests/packet/Responder.java" 7001 7002 >"$WORK/responder.log" 2>&1 &
+ip netns exec "$B" java "$ROOT/tests/e2e/Responder.java" 7001 7002 >"$WORK/responder.log" 2>&1 &
 RPID=$!
 wait_for "$WORK/responder.log" 120 "ready"
 

@@ -4,8 +4,8 @@
 # two private network namespaces (root). Prints what the receiver got.
 set -euo pipefail
 
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-HERE="$ROOT/tests/consumer"
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+HERE="$ROOT/tests/e2e/consumer"
 WORK=$(mktemp -d /tmp/d4j-consumer.XXXXXX)
 A=d4j-ca-$$
 B=d4j-cb-$$
@@ -21,7 +21,7 @@ trap cleanup EXIT
 
 echo "--- mvn install (skipping tests: tests/run.sh ran them)"
 (cd "$ROOT" && mvn -B -ntp -q install -DskipTests)
-echo "--- build tests/consumer against the installed artifacts"
+echo "--- build tests/e2e/consumer against the installed artifacts"
 mvn -B -ntp -q -f "$HERE/pom.xml" package
 ls "$HERE/target/lib"
 CP="$HERE/target/classes:$HERE/target/lib/*"

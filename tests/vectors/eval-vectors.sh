@@ -2,7 +2,7 @@
 # Runs `divert4j filter eval --batch` (one JVM per file) on the evaluation vectors and compares
 # every output line with the line's "expect"; prints the agreement per file, fails on any miss.
 set -euo pipefail
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 JAR="$ROOT/java/cli/target/divert4j.jar"
 ENGINE=${1:-java}
 fail=0

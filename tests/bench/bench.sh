@@ -13,11 +13,11 @@
 #   bystander_ratio      TCP bytes/s between the namespaces while a `divert4j passthru
 #                        "udp.DstPort == 9"` handle (which matches none of it) is open ÷ the
 #                        same with no handle open
-# Usage: tests/bench.sh [--quick] [--passthru-only]   (quick: a few minutes on 2 cores;
+# Usage: tests/bench/bench.sh [--quick] [--passthru-only]   (quick: a few minutes on 2 cores;
 #        passthru-only: just the passthru_vs_nfqueue figures, about 30 s)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 QUICK=""
 PASSTHRU_ONLY=""
@@ -25,7 +25,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) QUICK="--quick" ;;
     --passthru-only) PASSTHRU_ONLY=1 ;;
-    *) echo "usage: tests/bench.sh [--quick] [--passthru-only]" >&2; exit 2 ;;
+    *) echo "usage: tests/bench/bench.sh [--quick] [--passthru-only]" >&2; exit 2 ;;
   esac
 done
 WORK=$(mktemp -d /tmp/d4j-bench.XXXXXX)

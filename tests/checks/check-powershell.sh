@@ -4,7 +4,7 @@
 # blocks, broken strings and malformed expressions; it cannot run the scripts.
 set -euo pipefail
 
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 WORK="$ROOT/tests/target/ps-syntax"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -21,7 +21,7 @@ if [ ! -f "$WORK/node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm
   (cd "$WORK" && npm install --silent --no-audit --no-fund --ignore-scripts \
       tree-sitter-powershell@0.26.4 web-tree-sitter@0.27.2 >/dev/null)
 fi
-cp "$ROOT/tests/ps-syntax.mjs" "$WORK/ps-syntax.mjs"
+cp "$ROOT/tests/checks/ps-syntax.mjs" "$WORK/ps-syntax.mjs"
 PS_SYNTAX_MODULES="$WORK/node_modules" node "$WORK/ps-syntax.mjs" \
   "$ROOT/build.ps1" "$ROOT"/installer/*.ps1
 

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DRIVER = os.path.join(ROOT, "driver")
 RANK = {"include": 0, "core": 1, "linux": 2, "windows": 2}
 TOP = 3

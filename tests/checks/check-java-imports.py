@@ -5,7 +5,7 @@ the poms), and the module graph must have no cycle. Prints one line, or every vi
 import glob, os, re, sys
 import xml.etree.ElementTree as ET
 
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ns = {"m": "http://maven.apache.org/POM/4.0.0"}
 deps, dirs = {}, {}
 for pom in glob.glob(os.path.join(root, "java", "*", "pom.xml")):

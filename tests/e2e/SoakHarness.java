@@ -15,7 +15,7 @@ import org.divert4j.api.DivertHandle;
 import org.divert4j.api.DivertPacket;
 
 /**
- * Soak helper (run as a single-file program against the CLI jar, see tests/soak.sh).
+ * Soak helper (run as a single-file program against the CLI jar, see tests/e2e/soak.sh).
  * <pre>
  *   relay FILTER THREADS COUNT SECONDS   THREADS threads receive and re-send on one handle (even
  *                                        ones in batches of 16, odd ones one packet at a time)

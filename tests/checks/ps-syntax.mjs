@@ -1,5 +1,5 @@
 // Parses PowerShell scripts with the tree-sitter PowerShell grammar and reports every syntax
-// error (ERROR or MISSING node) with its position. Used by tests/check-powershell.sh.
+// error (ERROR or MISSING node) with its position. Used by tests/checks/check-powershell.sh.
 import { Parser, Language } from 'web-tree-sitter';
 import fs from 'fs';
 import path from 'path';

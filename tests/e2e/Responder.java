@@ -10,7 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Echo peer for tests/packet-capture.sh, run inside a network namespace: answers each TCP line
+ * Echo peer for tests/e2e/packet-capture.sh, run inside a network namespace: answers each TCP line
  * on port args[0] and each UDP datagram on port args[1] (IPv4 and IPv6), so the kernel sends
  * TCP and UDP segments with payload whose checksums the capture then checks. Prints "ready"
  * once both sockets are bound; runs until killed.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The packet commands as users run them: from the shaded jar, checking output and exit status.
 set -uo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JAR="$ROOT/java/cli/target/divert4j.jar"
 P1=4500003c1234400040010e7d0a00000108080808080000000d560001202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
 P4=600123450028064020010db80000000000000000aabbccdd00000000000000000000000000000001c37e0017e1d7c8aa00000000a002aaaa000000000204ffc40402080affff91860000000001030307

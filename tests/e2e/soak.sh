@@ -12,7 +12,7 @@
 #            return to exactly their level, RSS stays flat, no rule, chain or NFQUEUE queue left.
 #   threads  8 threads recv/send on one handle under load: every sequence-numbered UDP datagram
 #            arrives exactly once.
-# Usage: tests/soak.sh [--minutes N]   (default 30; tests/run.sh runs --minutes 2)
+# Usage: tests/e2e/soak.sh [--minutes N]   (default 30; tests/run.sh runs --minutes 2)
 # Every wait is bounded; processes and namespaces are removed by the EXIT trap whatever happens.
 set -euo pipefail
 
@@ -20,12 +20,12 @@ MINUTES=30
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) MINUTES=${2:?--minutes needs a number}; shift 2 ;;
-    *) echo "usage: tests/soak.sh [--minutes N]" >&2; exit 2 ;;
+    *) echo "usage: tests/e2e/soak.sh [--minutes N]" >&2; exit 2 ;;
   esac
 done
 case "$MINUTES" in ''|*[!0-9]*|0) echo "--minutes must be a positive whole number: $MINUTES" >&2; exit 2 ;; esac
 
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 JAR="$ROOT/java/cli/target/divert4j.jar"
 LIB="$ROOT/java/native/target/classes/linux-x86-64/libdivert4j.so"
 A=d4js-a-$$
@@ -165,13 +165,13 @@ constant() {
   [ "$n" -eq 1 ] || { echo "    values: $(awk -v col="$2" '{ print $col }' "$1" | sort -u | tr '\n' ' ')"; return 1; }
 }
 
-[ "$(id -u)" -eq 0 ] || { echo "tests/soak.sh needs root (network namespaces, NFQUEUE)"; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "tests/e2e/soak.sh needs root (network namespaces, NFQUEUE)"; exit 1; }
 [ -f "$JAR" ] || { echo "missing $JAR (mvn -B -q -o -pl java/cli -am package -DskipTests)"; exit 1; }
 [ -f "$LIB" ] || { echo "missing $LIB (built by the same mvn package)"; exit 1; }
 WORK=$(mktemp -d /tmp/d4j-soak.XXXXXX)
 TOOL="$WORK/tool"
 gcc -std=c11 -O2 -Wall -Wextra -Werror -o "$TOOL" "$ROOT/tests/e2e/e2e_tool.c"
-HARNESS=(ip netns exec "$B" "${JVM[@]}" -cp "$JAR" "$ROOT/tests/soak/SoakHarness.java")
+HARNESS=(ip netns exec "$B" "${JVM[@]}" -cp "$JAR" "$ROOT/tests/e2e/SoakHarness.java")
 T0=$(date +%s)
 
 echo "=== namespaces $A and $B"
