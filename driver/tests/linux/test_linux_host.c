@@ -12,12 +12,9 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,67 +22,11 @@
 #include "core/filter_object.h"
 #include "core/filter_program.h"
 #include "host.h"
+#include "loopback.h"
 #include "programs.h"
 #include "support.h"
 
-#define REQUIRE(cond)                                                            \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "%s:%d: required: %s\n", __FILE__, __LINE__, #cond); \
-            exit(1);                                                             \
-        }                                                                        \
-    } while (0)
-
-#define WAIT_MS 5000
-
 static const uint64_t FF_OUT = DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP | DIVERT_FILTER_FLAG_IPV6;
-
-static void lo_up(void)
-{
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    REQUIRE(s >= 0);
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strcpy(ifr.ifr_name, "lo");
-    REQUIRE(ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
-    ifr.ifr_flags |= IFF_UP;
-    REQUIRE(ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
-    close(s);
-}
-
-static int udp_receiver(uint16_t port)
-{
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(s >= 0);
-    int big = 1 << 20;
-    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(s, (struct sockaddr *)&a, sizeof a) == 0);
-    return s;
-}
-
-static void udp_send(uint16_t port, const char *text)
-{
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(s >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(sendto(s, text, strlen(text), 0, (struct sockaddr *)&a, sizeof a) == (ssize_t)strlen(text));
-    close(s);
-}
-
-static const char *udp_text(int s)
-{
-    static char buf[512];
-    struct pollfd pf = {.fd = s, .events = POLLIN};
-    if (poll(&pf, 1, WAIT_MS) <= 0) {
-        return "";
-    }
-    ssize_t n = recv(s, buf, sizeof buf - 1, 0);
-    buf[n < 0 ? 0 : n] = '\0';
-    return buf;
-}
 
 /* ---- requests exactly as the Java client builds them ---- */
 
@@ -194,7 +135,7 @@ static void test_divert_and_modify(int rx)
     uint8_t buf[2048];
     DIVERT_ADDRESS a;
     uint32_t n;
-    udp_send(5001, "a-packet");
+    udp_send(AF_INET, 5001, "a-packet");
     CHECK(recv_one(h, buf, sizeof buf, &a, &n) == 0);
     CHECK(n == 36 && ends_with(buf, n, "a-packet"));
     CHECK(a.Layer == DIVERT_LAYER_NETWORK && a.Event == 0 && a.Outbound == 1 && a.Loopback == 1);
@@ -209,7 +150,7 @@ static void test_divert_and_modify(int rx)
     /* a batch: three packets, each whole, addresses one per packet */
     const char *texts[] = {"one", "two", "three"};
     for (int i = 0; i < 3; i++) {
-        udp_send(5001, texts[i]);
+        udp_send(AF_INET, 5001, texts[i]);
     }
     int got = 0;
     for (int round = 0; round < 3 && got < 3; round++) {
@@ -241,7 +182,7 @@ static void test_divert_and_modify(int rx)
     }
 
     /* truncation: the first packet is cut to the buffer, error 122, address still written */
-    udp_send(5001, "truncated");
+    udp_send(AF_INET, 5001, "truncated");
     memset(&a, 0, sizeof a);
     CHECK(recv_one(h, buf, 10, &a, &n) == 122 && n == 10 && a.Outbound == 1);
 
@@ -260,8 +201,8 @@ static void test_divert_and_modify(int rx)
     CHECK(divert4j_ioctl(h, 1, 0x12345678, (uint8_t *)&io, NULL, 0, &n) == 1);
 
     /* a queued packet is re-injected when the handle closes */
-    udp_send(5001, "queued");
-    udp_send(5002, "marker"); /* not ours: it reaches the second receiver directly */
+    udp_send(AF_INET, 5001, "queued");
+    udp_send(AF_INET, 5002, "marker"); /* not ours: it reaches the second receiver directly */
     CHECK(divert4j_close(h) == 0);
     CHECK(strcmp(udp_text(rx), "queued") == 0);
     CHECK(divert4j_close(h) == 6);
@@ -274,7 +215,7 @@ static void test_sniff_overflow_and_shutdown(int rx)
     char text[16];
     for (int i = 0; i < 100; i++) {
         snprintf(text, sizeof text, "s%03d", i);
-        udp_send(5003, text);
+        udp_send(AF_INET, 5003, text);
     }
     /* sniffed packets continue: once all arrived, all were seen */
     for (int i = 0; i < 100; i++) {
@@ -308,7 +249,7 @@ static void test_priorities(int rx)
     uint8_t buf[2048];
     DIVERT_ADDRESS a;
     uint32_t n;
-    udp_send(5004, "prio");
+    udp_send(AF_INET, 5004, "prio");
     CHECK(recv_one(hi, buf, sizeof buf, &a, &n) == 0 && ends_with(buf, n, "prio"));
     uint32_t sent;
     CHECK(send_one(hi, buf, n, &a, &sent) == 0);
@@ -345,18 +286,18 @@ static void test_sent_back(int rx)
     uint8_t buf[8192];
     DIVERT_ADDRESS addrs[3];
     uint32_t off = 0, sent;
-    udp_send(5006, "same");
+    udp_send(AF_INET, 5006, "same");
     recv_into(h, buf, &off, &addrs[0], "same");
     CHECK(send_one(h, buf, off, &addrs[0], &sent) == 0 && sent == off);
     CHECK(strcmp(udp_text(rx), "same") == 0);
 
-    udp_send(5006, "twice");
+    udp_send(AF_INET, 5006, "twice");
     off = 0;
     recv_into(h, buf, &off, &addrs[0], "twice");
     CHECK(send_one(h, buf, off, &addrs[0], &sent) == 0 && send_one(h, buf, off, &addrs[0], &sent) == 0);
     CHECK(strcmp(udp_text(rx), "twice") == 0 && strcmp(udp_text(rx), "twice") == 0);
 
-    udp_send(5006, "never");
+    udp_send(AF_INET, 5006, "never");
     off = 0;
     recv_into(h, buf, &off, &addrs[0], "never");
 
@@ -364,7 +305,7 @@ static void test_sent_back(int rx)
     const char *texts[] = {"b-one", "b-two", "b-three"};
     off = 0;
     for (int i = 0; i < 3; i++) {
-        udp_send(5006, texts[i]);
+        udp_send(AF_INET, 5006, texts[i]);
         uint32_t at = off;
         recv_into(h, buf, &off, &addrs[i], texts[i]);
         if (i == 1) {
@@ -382,18 +323,18 @@ static void test_sent_back(int rx)
     CHECK(strcmp(udp_text(rx), "b-three") == 0);
 
     /* sent back after the host stopped holding it (250 ms): injected as a copy, once */
-    udp_send(5006, "late");
+    udp_send(AF_INET, 5006, "late");
     off = 0;
     recv_into(h, buf, &off, &addrs[0], "late");
     usleep(400 * 1000);
     CHECK(send_one(h, buf, off, &addrs[0], &sent) == 0);
     CHECK(strcmp(udp_text(rx), "late") == 0);
 
-    udp_send(5006, "held at close");
+    udp_send(AF_INET, 5006, "held at close");
     off = 0;
     recv_into(h, buf, &off, &addrs[0], "held at close");
     CHECK(divert4j_close(h) == 0);
-    udp_send(5006, "end"); /* only the lower handle is left */
+    udp_send(AF_INET, 5006, "end"); /* only the lower handle is left */
     CHECK(strcmp(udp_text(rx), "end") == 0);
 
     const char *seen[] = {"same", "twice", "twice", "b-one", "B-TWO", "b-three", "late", "end"};
@@ -410,10 +351,10 @@ static void test_sent_back(int rx)
 static void test_drop(int rx)
 {
     int32_t h = open_udp(5005, 0, DIVERT_FLAG_DROP);
-    udp_send(5005, "dropped");
+    udp_send(AF_INET, 5005, "dropped");
     /* drop verdicts are given in order: a later packet seen after closing proves the loss */
     CHECK(divert4j_close(h) == 0);
-    udp_send(5005, "after");
+    udp_send(AF_INET, 5005, "after");
     CHECK(strcmp(udp_text(rx), "after") == 0);
 }
 
@@ -496,18 +437,13 @@ static void test_errors(void)
 
 int main(void)
 {
-    if (geteuid() != 0) {
-        fprintf(stderr, "not root: skipped\n");
-        return 77;
-    }
-    REQUIRE(unshare(CLONE_NEWNET) == 0);
-    lo_up();
-    int rx1 = udp_receiver(5001);
-    int rx2 = udp_receiver(5002);
-    int rx3 = udp_receiver(5003);
-    int rx4 = udp_receiver(5004);
-    int rx5 = udp_receiver(5005);
-    int rx6 = udp_receiver(5006);
+    loopback_enter_private_netns();
+    int rx1 = udp_receiver(AF_INET, 5001);
+    int rx2 = udp_receiver(AF_INET, 5002);
+    int rx3 = udp_receiver(AF_INET, 5003);
+    int rx4 = udp_receiver(AF_INET, 5004);
+    int rx5 = udp_receiver(AF_INET, 5005);
+    int rx6 = udp_receiver(AF_INET, 5006);
     test_divert_and_modify(rx1);
     CHECK(strcmp(udp_text(rx2), "marker") == 0);
     test_sniff_overflow_and_shutdown(rx3);

@@ -12,12 +12,10 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,20 +23,10 @@
 
 #include <linux/netfilter.h>
 
+#include "loopback.h"
 #include "nfq.h"
 #include "rules.h"
 #include "support.h"
-
-
-#define REQUIRE(cond)                                                                \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: required: %s\n", __FILE__, __LINE__, #cond);     \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
-
-#define WAIT_MS 5000 /* upper bound for anything expected to arrive; never reached when passing */
 
 static uint8_t rbuf[NFQ_RECV_BUFFER];
 
@@ -71,66 +59,6 @@ static int next_packet(nfq_conn *c, got_packet *g, int wait_ms)
         }
         REQUIRE(rc == 0);
     }
-}
-
-static void lo_up(void)
-{
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    REQUIRE(s >= 0);
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strcpy(ifr.ifr_name, "lo");
-    REQUIRE(ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
-    ifr.ifr_flags |= IFF_UP;
-    REQUIRE(ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
-    close(s);
-}
-
-static int udp_receiver(int family, uint16_t port)
-{
-    int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(s >= 0);
-    if (family == AF_INET) {
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(bind(s, (struct sockaddr *)&a, sizeof a) == 0);
-    } else {
-        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-        a.sin6_addr = in6addr_loopback;
-        REQUIRE(bind(s, (struct sockaddr *)&a, sizeof a) == 0);
-    }
-    return s;
-}
-
-static void udp_send(int family, uint16_t port, const char *text)
-{
-    int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(s >= 0);
-    ssize_t r;
-    if (family == AF_INET) {
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        r = sendto(s, text, strlen(text), 0, (struct sockaddr *)&a, sizeof a);
-    } else {
-        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-        a.sin6_addr = in6addr_loopback;
-        r = sendto(s, text, strlen(text), 0, (struct sockaddr *)&a, sizeof a);
-    }
-    REQUIRE(r == (ssize_t)strlen(text));
-    close(s);
-}
-
-/* Next datagram text on s ("" after WAIT_MS). */
-static const char *udp_text(int s)
-{
-    static char buf[512];
-    struct pollfd pf = {.fd = s, .events = POLLIN};
-    if (poll(&pf, 1, WAIT_MS) <= 0) {
-        return "";
-    }
-    ssize_t n = recv(s, buf, sizeof buf - 1, 0);
-    buf[n < 0 ? 0 : n] = '\0';
-    return buf;
 }
 
 static nfq_conn open_queue(void)
@@ -427,12 +355,7 @@ static void test_stale_and_watchdog(const char *self_owner, int rx4)
 
 int main(void)
 {
-    if (geteuid() != 0) {
-        fprintf(stderr, "not root: skipped\n");
-        return 77;
-    }
-    REQUIRE(unshare(CLONE_NEWNET) == 0);
-    lo_up();
+    loopback_enter_private_netns();
     char err[1024] = "";
     char owner[RULES_OWNER_TAG_LEN + 1];
     REQUIRE(rules_owner_tag(owner, 0) == 0);
