@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "filter", mixinStandardHelpOptions = true,
         footerHeading = Main.EXAMPLE, footer = "  divert4j filter check \"tcp.DstPort == 80 and outbound\"",
         description = "Check, compile, format and evaluate WinDivert filters.",
-        subcommands = {FilterTools.Check.class, FilterTools.Compile.class, FilterTools.Format.class,
+        subcommands = {FilterCheckCommand.class, FilterCompileCommand.class, FilterFormatCommand.class,
                 FilterEvalCommand.class})
 final class FilterCommand {
 }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         footerHeading = Main.EXAMPLE, footer = "  divert4j sniff --count 10 \"tcp.DstPort == 443\"",
         subcommands = {FilterCommand.class, PacketCommand.class,
             DriverCommand.class, SniffCommand.class, StatsCommand.class, DropCommand.class, PassthruCommand.class,
-            EventDumpCommand.Flowtrack.class, EventDumpCommand.Socketdump.class, CtlCommand.class,
+            FlowtrackCommand.class, SocketdumpCommand.class, CtlCommand.class,
             BlockCommand.class, WebfilterCommand.class, StreamdumpCommand.class})
 public final class Main {
 
