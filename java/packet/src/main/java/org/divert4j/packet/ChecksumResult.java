@@ -3,7 +3,8 @@ package org.divert4j.packet;
 import org.divert4j.abi.Address;
 
 /**
- * The outcome of {@link Packet#recalculateChecksums(int)} (docs/spec/helpers.md §4).
+ * The outcome of {@link Packet#recalculateChecksums(int)} and of
+ * {@link Packet#setPayload(java.nio.ByteBuffer, ChecksumOption...)} (docs/spec/helpers.md §4).
  *
  * @param ok the C function's result: false if the packet is not an IP packet, or a transport
  *     checksum was due but could not be computed (truncated packet, fragment, TCP data offset

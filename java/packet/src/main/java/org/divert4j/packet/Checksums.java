@@ -47,7 +47,7 @@ public final class Checksums {
             same = apply(p, 10, finish(sum(p, 0, d.ipHeaderLength(), 10)), verify);
             ip = true;
         }
-        boolean incomplete = d.truncated() || d.moreFragments() || d.fragmentOffset() != 0;
+        boolean incomplete = d.truncated() || d.partialDatagram();
         int t = d.transportOffset();
         int payload = d.payloadLength();
         switch (d.transport()) {

@@ -55,6 +55,15 @@ public record Decomposition(
         return Math.min(ipLength, available);
     }
 
+    /**
+     * True if the packet holds only part of its datagram (MF set or a non-zero fragment
+     * offset): its transport checksum and UDP length describe bytes that are not here. An
+     * atomic fragment (IPv6 fragment header, offset 0, MF clear) holds all of it.
+     */
+    boolean partialDatagram() {
+        return moreFragments || fragmentOffset != 0;
+    }
+
     /** Length of the transport header as consumed by the parser (0 if none). */
     public int transportLength() {
         return transport == Transport.NONE ? 0 : payloadOffset - transportOffset;

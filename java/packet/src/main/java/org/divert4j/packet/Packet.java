@@ -5,10 +5,12 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.divert4j.abi.U128;
 import org.divert4j.packet.header.IcmpHeader;
 import org.divert4j.packet.header.IcmpMessage;
@@ -465,11 +467,13 @@ public final class Packet {
     /**
      * {@code WinDivertHelperCalcChecksums} (docs/spec/helpers.md §4): recomputes and stores the IPv4 header
      * checksum and the ICMP/ICMPv6/TCP/UDP checksum, except those named in {@code flags}
-     * ({@link Checksums#NO_IP_CHECKSUM} …). Checksums of fragments and truncated packets are
-     * not computed (and the result is not ok); a computed UDP checksum of 0 is stored as 0xFFFF.
-     * Bytes after the IP length are ignored.
+     * ({@link Checksums#NO_IP_CHECKSUM} …). The transport checksum of a fragment that does not
+     * hold its whole datagram (MF set or a non-zero offset) and of a truncated packet is not
+     * computed; if the packet carries that transport header the result is not ok. A computed UDP
+     * checksum of 0 is stored as 0xFFFF. Bytes after the IP length are ignored.
      *
      * @throws IllegalArgumentException if {@code flags} has undefined bits
+     * @see #recalculateChecksums(Set)
      */
     public ChecksumResult recalculateChecksums(int flags) {
         Optional<Decomposition> d = decomposition();
@@ -478,6 +482,26 @@ public final class Packet {
             return new ChecksumResult(false, false, false, false);
         }
         return Checksums.run(data, d.get(), flags, false);
+    }
+
+    /**
+     * {@link #recalculateChecksums(int)} with the flags of {@code skip}: every checksum except
+     * those named, for example {@code recalculateChecksums(EnumSet.of(ChecksumOption.NO_UDP))}.
+     *
+     * @throws NullPointerException if {@code skip} or an element is null
+     */
+    public ChecksumResult recalculateChecksums(Set<ChecksumOption> skip) {
+        return recalculateChecksums(ChecksumOption.flags(skip));
+    }
+
+    /**
+     * {@link #recalculateChecksums(int)} with the flags of {@code skip}; with no argument every
+     * checksum is recomputed.
+     *
+     * @throws NullPointerException if {@code skip} or an element is null
+     */
+    public ChecksumResult recalculateChecksums(ChecksumOption... skip) {
+        return recalculateChecksums(ChecksumOption.flags(Arrays.asList(skip)));
     }
 
     /**
@@ -532,22 +556,55 @@ public final class Packet {
     }
 
     /**
-     * Replaces the payload with the remaining bytes of {@code src} (its position is not changed);
-     * see {@link #resizePayload(int)} for the length fields that are fixed.
+     * Replaces the payload with the remaining bytes of {@code src} (its position is not changed),
+     * growing or shrinking the packet, fixes the length fields as {@link #resizePayload(int)}
+     * does, and recomputes the checksums with {@link #recalculateChecksums(ChecksumOption...)
+     * recalculateChecksums(skip)}: with no {@code skip} the packet is ready to send.
+     *
+     * <p>What the result says: {@code ok} and the bits of {@link ChecksumResult}, as for
+     * {@code recalculateChecksums}. For a fragment that does not hold its whole datagram (IPv4
+     * MF or fragment offset, or an IPv6 fragment header with M or an offset) the transport
+     * checksum cannot be computed, since it covers bytes that are not in this packet: the IPv4
+     * header checksum is still fixed, the transport checksum bytes are left as they were, the
+     * UDP length too, and a first fragment (the one that carries the transport header) gets
+     * {@code ok} false. A later fragment has no transport header, so its result is ok.
+     *
+     * <p>To make several changes and compute the checksums once, pass every option
+     * ({@code ChecksumOption.values()}: lengths only), or use {@link #resizePayload(int)} and
+     * write into {@link #payload()}, then call {@link #recalculateChecksums(ChecksumOption...)}.
+     *
+     * @param skip the checksums to leave alone
+     * @return what the checksum recalculation did
+     * @throws IllegalStateException if the packet is not IP or is truncated (nothing is changed)
+     * @throws IllegalArgumentException if the new IP length would exceed 65535 (nothing is changed)
      */
-    public void setPayload(ByteBuffer src) {
+    public ChecksumResult setPayload(ByteBuffer src, ChecksumOption... skip) {
+        int flags = ChecksumOption.flags(Arrays.asList(skip));
         int n = src.remaining();
         int at = resizePayload(n);
         data.put(at, src, src.position(), n);
         refresh();
+        return recalculateChecksums(flags);
+    }
+
+    /**
+     * {@link #setPayload(ByteBuffer, ChecksumOption...)} with the bytes of {@code src}.
+     *
+     * @param skip the checksums to leave alone
+     * @return what the checksum recalculation did
+     */
+    public ChecksumResult setPayload(byte[] src, ChecksumOption... skip) {
+        return setPayload(ByteBuffer.wrap(src), skip);
     }
 
     /**
      * Resizes the payload to {@code newLength} bytes, keeping its first bytes and zero-filling
      * growth, and fixes the IPv4 total length or IPv6 payload length and — unless the packet is a
-     * fragment — the UDP length. Bytes after the IP length are dropped. Checksums are not
-     * updated. If the packet outgrows the room it was wrapped in, it moves to a new buffer of
-     * the same kind (heap or direct).
+     * fragment without its whole datagram — the UDP length. Bytes after the IP length are
+     * dropped. Only lengths change: no checksum is updated, so that several modifications can
+     * share one {@link #recalculateChecksums(ChecksumOption...)} afterwards
+     * ({@link #setPayload(ByteBuffer, ChecksumOption...)} does both). If the packet outgrows the
+     * room it was wrapped in, it moves to a new buffer of the same kind (heap or direct).
      *
      * @return the index of the payload's first byte
      * @throws IllegalStateException if the packet is not IP or is truncated
@@ -577,7 +634,7 @@ public final class Packet {
         }
         data.put(d.isIpv4() ? 2 : 4, (byte) (ipField >>> 8));
         data.put(d.isIpv4() ? 3 : 5, (byte) ipField);
-        if (d.transport() == Transport.UDP && !d.fragment()) {
+        if (d.transport() == Transport.UDP && !d.partialDatagram()) {
             int udpLength = UdpHeader.LENGTH + newLength;
             data.put(d.transportOffset() + 4, (byte) (udpLength >>> 8));
             data.put(d.transportOffset() + 5, (byte) udpLength);
