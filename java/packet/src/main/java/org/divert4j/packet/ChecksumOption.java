@@ -33,8 +33,10 @@ public enum ChecksumOption {
     }
 
     /**
-     * The flag bits of {@code options} OR-ed together (0 for none; a repeated option counts once).
+     * The flag bits of {@code options} OR-ed together.
      *
+     * @param options the checksums to skip; a repeated option counts once
+     * @return the {@link Checksums} flag bits, 0 for no option
      * @throws NullPointerException if {@code options} or one of its elements is null
      */
     public static int flags(Collection<ChecksumOption> options) {

@@ -472,6 +472,8 @@ public final class Packet {
      * computed; if the packet carries that transport header the result is not ok. A computed UDP
      * checksum of 0 is stored as 0xFFFF. Bytes after the IP length are ignored.
      *
+     * @param flags the {@code Checksums.NO_*_CHECKSUM} bits of the checksums to skip (0: none)
+     * @return which checksums were computed, and whether every one that was due could be
      * @throws IllegalArgumentException if {@code flags} has undefined bits
      * @see #recalculateChecksums(Set)
      */
@@ -488,6 +490,8 @@ public final class Packet {
      * {@link #recalculateChecksums(int)} with the flags of {@code skip}: every checksum except
      * those named, for example {@code recalculateChecksums(EnumSet.of(ChecksumOption.NO_UDP))}.
      *
+     * @param skip the checksums to leave alone
+     * @return as for {@link #recalculateChecksums(int)}
      * @throws NullPointerException if {@code skip} or an element is null
      */
     public ChecksumResult recalculateChecksums(Set<ChecksumOption> skip) {
@@ -498,6 +502,8 @@ public final class Packet {
      * {@link #recalculateChecksums(int)} with the flags of {@code skip}; with no argument every
      * checksum is recomputed.
      *
+     * @param skip the checksums to leave alone
+     * @return as for {@link #recalculateChecksums(int)}
      * @throws NullPointerException if {@code skip} or an element is null
      */
     public ChecksumResult recalculateChecksums(ChecksumOption... skip) {
@@ -573,6 +579,8 @@ public final class Packet {
      * ({@code ChecksumOption.values()}: lengths only), or use {@link #resizePayload(int)} and
      * write into {@link #payload()}, then call {@link #recalculateChecksums(ChecksumOption...)}.
      *
+     * @param src the new payload, from its position to its limit; it may be a part of this
+     *     packet's current payload (to cut bytes off its front, for example)
      * @param skip the checksums to leave alone
      * @return what the checksum recalculation did
      * @throws IllegalStateException if the packet is not IP or is truncated (nothing is changed)
@@ -590,6 +598,7 @@ public final class Packet {
     /**
      * {@link #setPayload(ByteBuffer, ChecksumOption...)} with the bytes of {@code src}.
      *
+     * @param src the new payload
      * @param skip the checksums to leave alone
      * @return what the checksum recalculation did
      */
@@ -606,6 +615,7 @@ public final class Packet {
      * ({@link #setPayload(ByteBuffer, ChecksumOption...)} does both). If the packet outgrows the
      * room it was wrapped in, it moves to a new buffer of the same kind (heap or direct).
      *
+     * @param newLength the payload length wanted, in bytes
      * @return the index of the payload's first byte
      * @throws IllegalStateException if the packet is not IP or is truncated
      * @throws IllegalArgumentException if the new IP length would exceed 65535
