@@ -40,10 +40,7 @@ public enum ChecksumOption {
      * @throws NullPointerException if {@code options} or one of its elements is null
      */
     public static int flags(Collection<ChecksumOption> options) {
-        int bits = 0;
-        for (ChecksumOption o : options) {
-            bits |= Objects.requireNonNull(o, "null checksum option").flag;
-        }
-        return bits;
+        return options.stream().mapToInt(o -> Objects.requireNonNull(o, "null checksum option").flag)
+                .reduce(0, (a, b) -> a | b);
     }
 }
