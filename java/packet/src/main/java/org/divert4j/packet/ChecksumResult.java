@@ -18,6 +18,9 @@ public record ChecksumResult(boolean ok, boolean ipChecksum, boolean tcpChecksum
     /**
      * The address record with the checksum bits of the checksums that were computed set to 1;
      * bits are never cleared (docs/spec/helpers.md §4). ICMP and ICMPv6 have no bit.
+     *
+     * @param a the address record the packet was received or will be sent with
+     * @return {@code a} with those bits set
      */
     public Address applyTo(Address a) {
         return new Address(a.timestamp(), a.layer(), a.event(), a.sniffed(), a.outbound(), a.loopback(),

@@ -29,6 +29,11 @@ public final class Checksums {
      * The Internet checksum (RFC 1071) of {@code length} bytes of {@code buf} from absolute index
      * {@code from}: the complemented 16-bit one's-complement sum, an odd final byte padded with
      * zero.
+     *
+     * @param buf the bytes
+     * @param from absolute index of the first byte summed
+     * @param length the number of bytes summed
+     * @return the checksum, 0 … 65535
      */
     public static int internetChecksum(ByteBuffer buf, int from, int length) {
         return finish(sum(buf, from, length, -1));

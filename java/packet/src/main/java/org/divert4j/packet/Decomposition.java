@@ -35,22 +35,22 @@ public record Decomposition(
         int ipLength,
         int available) {
 
-    /** True for IPv4. */
+    /** {@return true for IPv4} */
     public boolean isIpv4() {
         return ipVersion == 4;
     }
 
-    /** True for IPv6. */
+    /** {@return true for IPv6} */
     public boolean isIpv6() {
         return ipVersion == 6;
     }
 
-    /** Everything before the payload: IP header, extension headers, transport header. */
+    /** {@return everything before the payload: IP header, extension headers, transport header} */
     public int headerLength() {
         return payloadOffset;
     }
 
-    /** The bytes of the packet that are present: min(IP length, available). */
+    /** {@return the bytes of the packet that are present: min(IP length, available)} */
     public int presentLength() {
         return Math.min(ipLength, available);
     }
@@ -64,7 +64,7 @@ public record Decomposition(
         return moreFragments || fragmentOffset != 0;
     }
 
-    /** Length of the transport header as consumed by the parser (0 if none). */
+    /** {@return length of the transport header as consumed by the parser (0 if none)} */
     public int transportLength() {
         return transport == Transport.NONE ? 0 : payloadOffset - transportOffset;
     }
