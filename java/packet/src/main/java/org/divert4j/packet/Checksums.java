@@ -29,6 +29,11 @@ public final class Checksums {
      * The Internet checksum (RFC 1071) of {@code length} bytes of {@code buf} from absolute index
      * {@code from}: the complemented 16-bit one's-complement sum, an odd final byte padded with
      * zero.
+     *
+     * @param buf the bytes
+     * @param from absolute index of the first byte summed
+     * @param length the number of bytes summed
+     * @return the checksum, 0 … 65535
      */
     public static int internetChecksum(ByteBuffer buf, int from, int length) {
         return finish(sum(buf, from, length, -1));
@@ -47,7 +52,7 @@ public final class Checksums {
             same = apply(p, 10, finish(sum(p, 0, d.ipHeaderLength(), 10)), verify);
             ip = true;
         }
-        boolean incomplete = d.truncated() || d.moreFragments() || d.fragmentOffset() != 0;
+        boolean incomplete = d.truncated() || d.partialDatagram();
         int t = d.transportOffset();
         int payload = d.payloadLength();
         switch (d.transport()) {

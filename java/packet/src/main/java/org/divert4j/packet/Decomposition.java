@@ -35,27 +35,36 @@ public record Decomposition(
         int ipLength,
         int available) {
 
-    /** True for IPv4. */
+    /** {@return true for IPv4} */
     public boolean isIpv4() {
         return ipVersion == 4;
     }
 
-    /** True for IPv6. */
+    /** {@return true for IPv6} */
     public boolean isIpv6() {
         return ipVersion == 6;
     }
 
-    /** Everything before the payload: IP header, extension headers, transport header. */
+    /** {@return everything before the payload: IP header, extension headers, transport header} */
     public int headerLength() {
         return payloadOffset;
     }
 
-    /** The bytes of the packet that are present: min(IP length, available). */
+    /** {@return the bytes of the packet that are present: min(IP length, available)} */
     public int presentLength() {
         return Math.min(ipLength, available);
     }
 
-    /** Length of the transport header as consumed by the parser (0 if none). */
+    /**
+     * True if the packet holds only part of its datagram (MF set or a non-zero fragment
+     * offset): its transport checksum and UDP length describe bytes that are not here. An
+     * atomic fragment (IPv6 fragment header, offset 0, MF clear) holds all of it.
+     */
+    boolean partialDatagram() {
+        return moreFragments || fragmentOffset != 0;
+    }
+
+    /** {@return length of the transport header as consumed by the parser (0 if none)} */
     public int transportLength() {
         return transport == Transport.NONE ? 0 : payloadOffset - transportOffset;
     }

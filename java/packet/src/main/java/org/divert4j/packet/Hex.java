@@ -10,6 +10,8 @@ public final class Hex {
     /**
      * Parses hex digits (either case); whitespace and colons between bytes are ignored.
      *
+     * @param text the hex digits
+     * @return the bytes they spell
      * @throws IllegalArgumentException naming the position of the first bad character, or an
      *     odd number of digits
      */
@@ -42,12 +44,24 @@ public final class Hex {
         return java.util.Arrays.copyOf(out, n);
     }
 
-    /** Lower-case hex of {@code bytes}. */
+    /**
+     * Lower-case hex of {@code bytes}.
+     *
+     * @param bytes the bytes
+     * @return two digits per byte
+     */
     public static String encode(byte[] bytes) {
         return encode(bytes, 0, bytes.length);
     }
 
-    /** Lower-case hex of {@code length} bytes of {@code bytes} from {@code offset}. */
+    /**
+     * Lower-case hex of {@code length} bytes of {@code bytes} from {@code offset}.
+     *
+     * @param bytes the bytes
+     * @param offset index of the first byte to encode
+     * @param length the number of bytes to encode
+     * @return two digits per byte
+     */
     public static String encode(byte[] bytes, int offset, int length) {
         StringBuilder sb = new StringBuilder(length * 2);
         for (int i = offset; i < offset + length; i++) {

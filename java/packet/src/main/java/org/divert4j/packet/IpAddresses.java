@@ -164,6 +164,9 @@ public final class IpAddresses {
     /**
      * {@code WinDivertHelperFormatIPv4Address} (docs/spec/helpers.md §6.3): {@code a.b.c.d} in decimal
      * without leading zeros.
+     *
+     * @param addr the address in host order
+     * @return its dotted-quad text
      */
     public static String formatIpv4(int addr) {
         return (addr >>> 24) + "." + (addr >>> 16 & 0xFF) + "." + (addr >>> 8 & 0xFF) + "." + (addr & 0xFF);
@@ -175,6 +178,9 @@ public final class IpAddresses {
      * eight groups in lower-case hex without leading zeros, with the longest run of zero groups
      * — even a single zero group, the leftmost on ties — replaced by {@code ::}
      * ({@code 1::2:3:4:5:6:7}, {@code ::1:0:0:1:0:0}, {@code ::}).
+     *
+     * @param addr the address as a 128-bit number
+     * @return its text
      */
     public static String formatIpv6(U128 addr) {
         if (addr.isIpv4Mapped()) {
@@ -227,7 +233,12 @@ public final class IpAddresses {
         }
     }
 
-    /** The {@link Inet4Address} of a host-order IPv4 address. */
+    /**
+     * The {@link Inet4Address} of a host-order IPv4 address.
+     *
+     * @param ipv4 the address in host order
+     * @return the same address as an {@code Inet4Address}
+     */
     public static Inet4Address toInetAddress(int ipv4) {
         byte[] b = {(byte) (ipv4 >>> 24), (byte) (ipv4 >>> 16), (byte) (ipv4 >>> 8), (byte) ipv4};
         try {
@@ -240,6 +251,9 @@ public final class IpAddresses {
     /**
      * The {@link Inet6Address} of a 128-bit address. Unlike {@link InetAddress#getByAddress(byte[])},
      * an IPv4-mapped value stays an {@code Inet6Address} (no scope id).
+     *
+     * @param ipv6 the address as a 128-bit number
+     * @return the same address as an {@code Inet6Address}
      */
     public static Inet6Address toInetAddress(U128 ipv6) {
         try {
@@ -249,7 +263,12 @@ public final class IpAddresses {
         }
     }
 
-    /** The host-order value of an IPv4 address. */
+    /**
+     * The host-order value of an IPv4 address.
+     *
+     * @param addr the address
+     * @return {@code a.b.c.d} as {@code a<<24|b<<16|c<<8|d}
+     */
     public static int toIpv4(Inet4Address addr) {
         byte[] b = addr.getAddress();
         return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
@@ -259,6 +278,9 @@ public final class IpAddresses {
      * The 128-bit value of any address as the filter language and the address record see it: an
      * IPv6 address as is (the scope id is dropped), an IPv4 address IPv4-mapped
      * ({@code ::ffff:a.b.c.d}).
+     *
+     * @param addr an IPv4 or IPv6 address
+     * @return its 128-bit value
      */
     public static U128 toU128(InetAddress addr) {
         if (addr instanceof Inet4Address v4) {

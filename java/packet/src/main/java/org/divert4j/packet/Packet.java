@@ -5,10 +5,12 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.divert4j.abi.U128;
 import org.divert4j.packet.header.IcmpHeader;
 import org.divert4j.packet.header.IcmpMessage;
@@ -45,12 +47,25 @@ public final class Packet {
         this.data = data;
     }
 
-    /** The packet in the bytes from position to limit of {@code buf} (shared, not copied). */
+    /**
+     * The packet in the bytes from position to limit of {@code buf} (shared, not copied).
+     *
+     * @param buf the buffer holding the packet
+     * @return a view of those bytes
+     */
     public static Packet wrap(ByteBuffer buf) {
         return wrap(buf, buf.position(), buf.remaining());
     }
 
-    /** The packet in {@code length} bytes of {@code buf} from absolute index {@code offset} (shared). */
+    /**
+     * The packet in {@code length} bytes of {@code buf} from absolute index {@code offset} (shared).
+     *
+     * @param buf the buffer holding the packet
+     * @param offset absolute index of the packet's first byte
+     * @param length the packet's number of bytes
+     * @return a view of those bytes
+     * @throws IndexOutOfBoundsException if the range is not within the buffer's limit
+     */
     public static Packet wrap(ByteBuffer buf, int offset, int length) {
         if (offset < 0 || length < 0 || offset > buf.limit() - length) {
             throw new IndexOutOfBoundsException("offset " + offset + " length " + length
@@ -59,7 +74,12 @@ public final class Packet {
         return new Packet(buf.slice(offset, length));
     }
 
-    /** The packet in {@code bytes} (shared, not copied). */
+    /**
+     * The packet in {@code bytes} (shared, not copied).
+     *
+     * @param bytes the packet's bytes
+     * @return a view of them
+     */
     public static Packet wrap(byte[] bytes) {
         return new Packet(ByteBuffer.wrap(bytes));
     }
@@ -68,6 +88,9 @@ public final class Packet {
      * {@code WinDivertHelperParsePacket} (docs/spec/helpers.md §3.3) at {@code offset} of {@code buf} with
      * {@code length} bytes available.
      *
+     * @param buf the buffer holding the packet
+     * @param offset absolute index of the packet's first byte
+     * @param length the number of bytes available from {@code offset}
      * @return empty if the bytes are not an IP packet or the packet is truncated; otherwise the
      *     packet (exactly its IP length) and where the next packet of a batch starts
      */
@@ -98,6 +121,9 @@ public final class Packet {
      * {@link #parse} semantics from position to limit of {@code buf}: iteration ends after a packet
      * without following bytes, or at bytes that do not parse (their index is then
      * {@link Batch#unparsedOffset()}).
+     *
+     * @param buf the batch's bytes
+     * @return the packets, each a view sharing {@code buf}
      */
     public static Batch batch(ByteBuffer buf) {
         List<Packet> packets = new ArrayList<>();
@@ -126,7 +152,7 @@ public final class Packet {
     }
 
     /**
-     * The packet's bytes: a buffer whose index 0 is the packet's first byte and whose limit is
+     * {@return the packet's bytes} A buffer whose index 0 is the packet's first byte and whose limit is
      * {@link #length()}, sharing content with the packet (a new buffer object on every call).
      * After {@link #resizePayload} grew the packet beyond its original room this is a new
      * allocation, no longer shared with the buffer it was wrapped from.
@@ -135,12 +161,12 @@ public final class Packet {
         return data.duplicate();
     }
 
-    /** The number of bytes of the packet (including bytes after the IP length, if any). */
+    /** {@return the number of bytes of the packet (including bytes after the IP length, if any)} */
     public int length() {
         return data.limit();
     }
 
-    /** A copy of the packet's bytes. */
+    /** {@return a copy of the packet's bytes} */
     public byte[] toByteArray() {
         byte[] out = new byte[length()];
         data.get(0, out);
@@ -153,7 +179,7 @@ public final class Packet {
         decomposition = null;
     }
 
-    /** Where the headers are (docs/spec/helpers.md §3.1); empty if the bytes are not an IP packet. */
+    /** {@return where the headers are (docs/spec/helpers.md §3.1); empty if the bytes are not an IP packet} */
     public Optional<Decomposition> decomposition() {
         if (!parsed) {
             decomposition = PacketParser.decompose(data, 0, data.limit()).orElse(null);
@@ -162,28 +188,28 @@ public final class Packet {
         return Optional.ofNullable(decomposition);
     }
 
-    /** True if the bytes decompose as an IPv4 or IPv6 packet (possibly truncated or padded). */
+    /** {@return true if the bytes decompose as an IPv4 or IPv6 packet (possibly truncated or padded)} */
     public boolean isIp() {
         return decomposition().isPresent();
     }
 
     /**
-     * The IPv4 header, present when at least 20 bytes with version nibble 4 are there — even if
-     * the header is otherwise malformed (so it can be repaired; see {@link #validate()}).
+     * {@return the IPv4 header, present when at least 20 bytes with version nibble 4 are there}
+     * Even if the header is otherwise malformed (so it can be repaired; see {@link #validate()}).
      */
     public Optional<Ipv4Header> ipv4() {
         return length() >= Ipv4Header.MIN_LENGTH && version() == 4
                 ? Optional.of(new Ipv4Header(data, 0, onWrite)) : Optional.empty();
     }
 
-    /** The IPv6 header, present when at least 40 bytes with version nibble 6 are there. */
+    /** {@return the IPv6 header, present when at least 40 bytes with version nibble 6 are there} */
     public Optional<Ipv6Header> ipv6() {
         return length() >= Ipv6Header.LENGTH && version() == 6
                 ? Optional.of(new Ipv6Header(data, 0, onWrite)) : Optional.empty();
     }
 
     /**
-     * The IPv6 extension headers the decomposition consumed, in order (empty for IPv4). A header
+     * {@return the IPv6 extension headers the decomposition consumed, in order (empty for IPv4)} A header
      * that does not fit in the packet is not consumed and not listed (see {@link #validate()}).
      */
     public List<Ipv6ExtensionHeader> ipv6ExtensionHeaders() {
@@ -203,7 +229,7 @@ public final class Packet {
         return list;
     }
 
-    /** The IPv6 fragment header the decomposition recorded, if any. */
+    /** {@return the IPv6 fragment header the decomposition recorded, if any} */
     public Optional<Ipv6FragmentHeader> ipv6Fragment() {
         for (Ipv6ExtensionHeader h : ipv6ExtensionHeaders()) {
             if (h.type() == PacketParser.PROTO_FRAGMENT) {
@@ -213,22 +239,22 @@ public final class Packet {
         return Optional.empty();
     }
 
-    /** The ICMP header (IPv4 only), if the decomposition found one. */
+    /** {@return the ICMP header (IPv4 only), if the decomposition found one} */
     public Optional<IcmpHeader> icmp() {
         return transportAt(Transport.ICMP).map(t -> new IcmpHeader(data, t, onWrite));
     }
 
-    /** The ICMPv6 header (IPv6 only), if the decomposition found one. */
+    /** {@return the ICMPv6 header (IPv6 only), if the decomposition found one} */
     public Optional<Icmpv6Header> icmpv6() {
         return transportAt(Transport.ICMPV6).map(t -> new Icmpv6Header(data, t, onWrite));
     }
 
-    /** The TCP header, if the decomposition found one (at least 20 bytes, data offset ≥ 5). */
+    /** {@return the TCP header, if the decomposition found one (at least 20 bytes, data offset ≥ 5)} */
     public Optional<TcpHeader> tcp() {
         return transportAt(Transport.TCP).map(t -> new TcpHeader(data, t, onWrite));
     }
 
-    /** The UDP header, if the decomposition found one. */
+    /** {@return the UDP header, if the decomposition found one} */
     public Optional<UdpHeader> udp() {
         return transportAt(Transport.UDP).map(t -> new UdpHeader(data, t, onWrite));
     }
@@ -440,22 +466,22 @@ public final class Packet {
     }
 
     /**
-     * The payload: the bytes after the last header, up to the IP length (or the end of the
-     * bytes, if truncated), as a slice sharing the packet. Empty if the packet is not IP.
+     * {@return the payload: the bytes after the last header, up to the IP length (or the end of the
+     * bytes, if truncated), as a slice sharing the packet} Empty if the packet is not IP.
      */
     public ByteBuffer payload() {
         Optional<Decomposition> d = decomposition();
         return d.isEmpty() ? data.slice(0, 0) : data.slice(d.get().payloadOffset(), d.get().payloadLength());
     }
 
-    /** The payload length (0 if the packet is not IP). */
+    /** {@return the payload length (0 if the packet is not IP)} */
     public int payloadLength() {
         return decomposition().map(Decomposition::payloadLength).orElse(0);
     }
 
     /**
-     * What is wrong with the packet, one sentence per problem; empty if it is a well-formed IPv4
-     * or IPv6 packet whose headers all decode. Checksums are not checked here (see
+     * {@return what is wrong with the packet, one sentence per problem; empty if it is a well-formed IPv4
+     * or IPv6 packet whose headers all decode} Checksums are not checked here (see
      * {@link #checksumsValid()}).
      */
     public List<String> validate() {
@@ -465,11 +491,15 @@ public final class Packet {
     /**
      * {@code WinDivertHelperCalcChecksums} (docs/spec/helpers.md §4): recomputes and stores the IPv4 header
      * checksum and the ICMP/ICMPv6/TCP/UDP checksum, except those named in {@code flags}
-     * ({@link Checksums#NO_IP_CHECKSUM} …). Checksums of fragments and truncated packets are
-     * not computed (and the result is not ok); a computed UDP checksum of 0 is stored as 0xFFFF.
-     * Bytes after the IP length are ignored.
+     * ({@link Checksums#NO_IP_CHECKSUM} …). The transport checksum of a fragment that does not
+     * hold its whole datagram (MF set or a non-zero offset) and of a truncated packet is not
+     * computed; if the packet carries that transport header the result is not ok. A computed UDP
+     * checksum of 0 is stored as 0xFFFF. Bytes after the IP length are ignored.
      *
+     * @param flags the {@code Checksums.NO_*_CHECKSUM} bits of the checksums to skip (0: none)
+     * @return which checksums were computed, and whether every one that was due could be
      * @throws IllegalArgumentException if {@code flags} has undefined bits
+     * @see #recalculateChecksums(Set)
      */
     public ChecksumResult recalculateChecksums(int flags) {
         Optional<Decomposition> d = decomposition();
@@ -481,8 +511,32 @@ public final class Packet {
     }
 
     /**
-     * True if {@link #recalculateChecksums(int) recalculateChecksums(0)} would succeed and change
-     * no byte: every checksum WinDivert computes is present and correct. False for non-IP packets,
+     * {@link #recalculateChecksums(int)} with the flags of {@code skip}: every checksum except
+     * those named, for example {@code recalculateChecksums(EnumSet.of(ChecksumOption.NO_UDP))}.
+     *
+     * @param skip the checksums to leave alone
+     * @return as for {@link #recalculateChecksums(int)}
+     * @throws NullPointerException if {@code skip} or an element is null
+     */
+    public ChecksumResult recalculateChecksums(Set<ChecksumOption> skip) {
+        return recalculateChecksums(ChecksumOption.flags(skip));
+    }
+
+    /**
+     * {@link #recalculateChecksums(int)} with the flags of {@code skip}; with no argument every
+     * checksum is recomputed.
+     *
+     * @param skip the checksums to leave alone
+     * @return as for {@link #recalculateChecksums(int)}
+     * @throws NullPointerException if {@code skip} or an element is null
+     */
+    public ChecksumResult recalculateChecksums(ChecksumOption... skip) {
+        return recalculateChecksums(ChecksumOption.flags(Arrays.asList(skip)));
+    }
+
+    /**
+     * {@return true if {@link #recalculateChecksums(int) recalculateChecksums(0)} would succeed and change
+     * no byte: every checksum WinDivert computes is present and correct} False for non-IP packets,
      * fragments and truncated packets that carry a transport header, and for an IPv4 UDP checksum
      * of 0 ("no checksum"), which recalculation would fill in.
      */
@@ -526,29 +580,71 @@ public final class Packet {
         return true;
     }
 
-    /** {@code WinDivertHelperHashPacket} (docs/spec/helpers.md §7): 0 if not IP or truncated. */
+    /**
+     * {@code WinDivertHelperHashPacket} (docs/spec/helpers.md §7).
+     *
+     * @param seed the hash seed
+     * @return the packet's hash, 0 if it is not IP or is truncated
+     */
     public long hash(long seed) {
         return PacketHash.hashPacket(data, 0, length(), seed);
     }
 
     /**
-     * Replaces the payload with the remaining bytes of {@code src} (its position is not changed);
-     * see {@link #resizePayload(int)} for the length fields that are fixed.
+     * Replaces the payload with the remaining bytes of {@code src} (its position is not changed),
+     * growing or shrinking the packet, fixes the length fields as {@link #resizePayload(int)}
+     * does, and recomputes the checksums with {@link #recalculateChecksums(ChecksumOption...)
+     * recalculateChecksums(skip)}: with no {@code skip} the packet is ready to send.
+     *
+     * <p>What the result says: {@code ok} and the bits of {@link ChecksumResult}, as for
+     * {@code recalculateChecksums}. For a fragment that does not hold its whole datagram (IPv4
+     * MF or fragment offset, or an IPv6 fragment header with M or an offset) the transport
+     * checksum cannot be computed, since it covers bytes that are not in this packet: the IPv4
+     * header checksum is still fixed, the transport checksum bytes are left as they were, the
+     * UDP length too, and a first fragment (the one that carries the transport header) gets
+     * {@code ok} false. A later fragment has no transport header, so its result is ok.
+     *
+     * <p>To make several changes and compute the checksums once, pass every option
+     * ({@code ChecksumOption.values()}: lengths only), or use {@link #resizePayload(int)} and
+     * write into {@link #payload()}, then call {@link #recalculateChecksums(ChecksumOption...)}.
+     *
+     * @param src the new payload, from its position to its limit; it may be a part of this
+     *     packet's current payload (to cut bytes off its front, for example)
+     * @param skip the checksums to leave alone
+     * @return what the checksum recalculation did
+     * @throws IllegalStateException if the packet is not IP or is truncated (nothing is changed)
+     * @throws IllegalArgumentException if the new IP length would exceed 65535 (nothing is changed)
      */
-    public void setPayload(ByteBuffer src) {
+    public ChecksumResult setPayload(ByteBuffer src, ChecksumOption... skip) {
+        int flags = ChecksumOption.flags(Arrays.asList(skip));
         int n = src.remaining();
         int at = resizePayload(n);
         data.put(at, src, src.position(), n);
         refresh();
+        return recalculateChecksums(flags);
+    }
+
+    /**
+     * {@link #setPayload(ByteBuffer, ChecksumOption...)} with the bytes of {@code src}.
+     *
+     * @param src the new payload
+     * @param skip the checksums to leave alone
+     * @return what the checksum recalculation did
+     */
+    public ChecksumResult setPayload(byte[] src, ChecksumOption... skip) {
+        return setPayload(ByteBuffer.wrap(src), skip);
     }
 
     /**
      * Resizes the payload to {@code newLength} bytes, keeping its first bytes and zero-filling
      * growth, and fixes the IPv4 total length or IPv6 payload length and — unless the packet is a
-     * fragment — the UDP length. Bytes after the IP length are dropped. Checksums are not
-     * updated. If the packet outgrows the room it was wrapped in, it moves to a new buffer of
-     * the same kind (heap or direct).
+     * fragment without its whole datagram — the UDP length. Bytes after the IP length are
+     * dropped. Only lengths change: no checksum is updated, so that several modifications can
+     * share one {@link #recalculateChecksums(ChecksumOption...)} afterwards
+     * ({@link #setPayload(ByteBuffer, ChecksumOption...)} does both). If the packet outgrows the
+     * room it was wrapped in, it moves to a new buffer of the same kind (heap or direct).
      *
+     * @param newLength the payload length wanted, in bytes
      * @return the index of the payload's first byte
      * @throws IllegalStateException if the packet is not IP or is truncated
      * @throws IllegalArgumentException if the new IP length would exceed 65535
@@ -577,7 +673,7 @@ public final class Packet {
         }
         data.put(d.isIpv4() ? 2 : 4, (byte) (ipField >>> 8));
         data.put(d.isIpv4() ? 3 : 5, (byte) ipField);
-        if (d.transport() == Transport.UDP && !d.fragment()) {
+        if (d.transport() == Transport.UDP && !d.partialDatagram()) {
             int udpLength = UdpHeader.LENGTH + newLength;
             data.put(d.transportOffset() + 4, (byte) (udpLength >>> 8));
             data.put(d.transportOffset() + 5, (byte) udpLength);

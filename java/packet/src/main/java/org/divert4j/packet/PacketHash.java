@@ -25,6 +25,12 @@ public final class PacketHash {
      * {@code WinDivertHelperHashPacket}: the hash of the packet at {@code offset} with
      * {@code length} bytes, or 0 if it is not a valid, complete IP packet (a truncated packet
      * hashes to 0; trailing bytes are ignored).
+     *
+     * @param buf the buffer holding the packet
+     * @param offset absolute index of the packet's first byte
+     * @param length the number of bytes available from {@code offset}
+     * @param seed the hash seed (docs/spec/helpers.md §7.1)
+     * @return the 64-bit hash, or 0
      */
     public static long hashPacket(ByteBuffer buf, int offset, int length, long seed) {
         Optional<Decomposition> d = PacketParser.decompose(buf, offset, length);
@@ -37,6 +43,12 @@ public final class PacketHash {
     /**
      * The core hash over already decomposed headers (the filter evaluator's variant: truncated
      * packets are hashed too).
+     *
+     * @param buf the buffer holding the packet
+     * @param offset absolute index of the packet's first byte
+     * @param d the packet's decomposition
+     * @param seed the hash seed (docs/spec/helpers.md §7.1)
+     * @return the 64-bit hash
      */
     public static long hash(ByteBuffer buf, int offset, Decomposition d, long seed) {
         long[] data = new long[4];
@@ -103,17 +115,32 @@ public final class PacketHash {
         return h;
     }
 
-    /** {@code random8}: bits 48–55 of the hash. */
+    /**
+     * {@code random8}: bits 48–55 of the hash.
+     *
+     * @param hash a packet hash
+     * @return 0 … 255
+     */
     public static int random8(long hash) {
         return (int) (hash >>> 48) & 0xFF;
     }
 
-    /** {@code random16}: bits 32–47 of the hash. */
+    /**
+     * {@code random16}: bits 32–47 of the hash.
+     *
+     * @param hash a packet hash
+     * @return 0 … 65535
+     */
     public static int random16(long hash) {
         return (int) (hash >>> 32) & 0xFFFF;
     }
 
-    /** {@code random32}: bits 0–31 of the hash, as an unsigned value. */
+    /**
+     * {@code random32}: bits 0–31 of the hash, as an unsigned value.
+     *
+     * @param hash a packet hash
+     * @return 0 … 2³² − 1
+     */
     public static long random32(long hash) {
         return hash & 0xFFFFFFFFL;
     }

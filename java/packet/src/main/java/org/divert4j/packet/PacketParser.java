@@ -25,7 +25,12 @@ public final class PacketParser {
     private PacketParser() {
     }
 
-    /** Decomposes the whole remaining content of {@code buf} (position to limit). */
+    /**
+     * Decomposes the whole remaining content of {@code buf} (position to limit).
+     *
+     * @param buf the packet's bytes
+     * @return as for {@link #decompose(ByteBuffer, int, int)}
+     */
     public static Optional<Decomposition> decompose(ByteBuffer buf) {
         return decompose(buf, buf.position(), buf.remaining());
     }
@@ -34,6 +39,9 @@ public final class PacketParser {
      * Decomposes the packet that starts at absolute index {@code offset} of {@code buf}, with
      * {@code length} bytes available.
      *
+     * @param buf the buffer holding the packet
+     * @param offset absolute index of the packet's first byte
+     * @param length the number of bytes available from {@code offset}
      * @return empty if the bytes are not an IP packet (too short, bad version, IHL below 5,
      *     IPv4 total length below the header, fewer bytes than the IPv4 header)
      */

@@ -4,7 +4,9 @@
  * <ul>
  *   <li>{@link org.divert4j.packet.Packet}: one IP packet in a heap or direct buffer, with lazy
  *       mutable header views ({@link org.divert4j.packet.header}), {@code validate()},
- *       checksums, TTL decrement, the packet hash, payload resizing and batch parsing.</li>
+ *       checksums (skipped ones named by {@link org.divert4j.packet.ChecksumOption}), TTL
+ *       decrement, the packet hash, payload replacement with length and checksum fix-up, and
+ *       batch parsing.</li>
  *   <li>{@link org.divert4j.packet.PacketParser} / {@link org.divert4j.packet.Decomposition}:
  *       the single decomposition (docs/spec/helpers.md §3.1) everything else builds on.</li>
  *   <li>{@link org.divert4j.packet.Checksums}, {@link org.divert4j.packet.PacketHash}: §4 and

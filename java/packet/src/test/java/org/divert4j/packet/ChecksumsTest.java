@@ -4,7 +4,11 @@ import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.divert4j.abi.Address;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +128,23 @@ class ChecksumsTest {
         assertThat(udp.toHex()).isEqualTo(SamplePackets.P6);
         assertThat(udp.recalculateChecksums(0)).isEqualTo(new ChecksumResult(true, false, false, true));
         assertThrows(IllegalArgumentException.class, () -> udp.recalculateChecksums(0x20));
+    }
+
+    /** The option names map to the flag bits of docs/spec/helpers.md §4. */
+    @Test
+    void optionsAreTheSpecFlagBits() {
+        assertThat(Arrays.stream(ChecksumOption.values()).mapToInt(ChecksumOption::flag).toArray())
+                .isEqualTo(new int[] {1, 2, 4, 8, 16});
+        assertThat(ChecksumOption.flags(List.of())).isEqualTo(0);
+        assertThat(ChecksumOption.flags(List.of(ChecksumOption.NO_UDP, ChecksumOption.NO_TCP, ChecksumOption.NO_UDP)))
+                .isEqualTo(Checksums.NO_TCP_CHECKSUM | Checksums.NO_UDP_CHECKSUM);
+        assertThat(ChecksumOption.flags(EnumSet.allOf(ChecksumOption.class))).isEqualTo(Checksums.ALL_FLAGS);
+        Packet p = packet(SamplePackets.P2);
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> p.recalculateChecksums(ChecksumOption.NO_IP, null));
+        assertThat(e).hasMessageThat().contains("null checksum option");
+        assertThrows(NullPointerException.class, () -> p.recalculateChecksums((Set<ChecksumOption>) null));
+        assertThat(p.toHex()).isEqualTo(SamplePackets.P2);
     }
 
     @Test

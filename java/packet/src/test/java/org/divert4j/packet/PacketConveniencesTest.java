@@ -6,18 +6,33 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The pydivert-style conveniences (addresses, ports, ICMP type/code, tcpdump-like toString) on
- * the kernel's own packets of tests/e2e/packet-capture.sh, with rewritten packets checked by
- * {@link ReferenceChecksum}.
+ * The pydivert-style conveniences (addresses, ports, ICMP type/code, payload replacement,
+ * checksum options, tcpdump-like toString) on the kernel's own packets of
+ * tests/e2e/packet-capture.sh, with rewritten packets checked by {@link ReferenceChecksum}.
  */
 class PacketConveniencesTest {
 
@@ -87,7 +102,7 @@ class PacketConveniencesTest {
             InetAddress other = isV4 ? v6 : v4;
             InetAddress oldDst = p.dstAddr().orElseThrow();
             assertThat(p.srcAddr().orElseThrow().getAddress()).isEqualTo(
-                    java.util.Arrays.copyOfRange(original, isV4 ? 12 : 8, isV4 ? 16 : 24));
+                    Arrays.copyOfRange(original, isV4 ? 12 : 8, isV4 ? 16 : 24));
 
             p.setSrcAddr(mine);
             assertThat(p.srcAddr()).hasValue(mine);
@@ -105,8 +120,7 @@ class PacketConveniencesTest {
                 assertThrows(IllegalStateException.class, () -> p.setSrcPort(1));
             }
             assertThat(p.checksumsValid()).isFalse();
-            assertThat(p.recalculateChecksums(0).ok()).isTrue();
-            assertReferenceChecksums(p);
+            recalculateAndCheck(p);
             rewritten++;
         }
         assertThat(rewritten).isGreaterThan(0);
@@ -130,63 +144,256 @@ class PacketConveniencesTest {
             assertThat(p.icmpType()).isEqualTo(OptionalInt.of(3));
             assertThat(p.icmpCode()).isEqualTo(OptionalInt.of(1));
             assertThrows(IllegalArgumentException.class, () -> p.setIcmpType(256));
-            assertThat(p.recalculateChecksums(0).ok()).isTrue();
-            assertReferenceChecksums(p);
+            recalculateAndCheck(p);
             seen++;
         }
         assertThat(seen).isAtLeast(4);
     }
 
-    @Test
-    void payloadGrowsAndShrinksWithValidChecksums() throws Exception {
-        int resized = 0;
-        for (byte[] original : kernelPackets()) {
-            for (int newLength : new int[] {0, 1, 777}) {
-                Packet p = Packet.wrap(original.clone());
-                if (p.tcp().isEmpty() && p.udp().isEmpty()) {
-                    continue;
-                }
-                byte[] payload = new byte[newLength];
-                for (int i = 0; i < newLength; i++) {
-                    payload[i] = (byte) (i * 31 + 7);
-                }
-                int headers = p.decomposition().orElseThrow().headerLength();
-                p.setPayload(java.nio.ByteBuffer.wrap(payload));
-                assertThat(p.length()).isEqualTo(headers + newLength);
-                assertThat(p.payloadLength()).isEqualTo(newLength);
-                byte[] b = p.toByteArray();
-                int ipLength = p.ipv4().isPresent() ? u16(b, 2) : u16(b, 4) + 40;
-                assertThat(ipLength).isEqualTo(b.length);
-                p.udp().ifPresent(u -> assertThat(u.length()).isEqualTo(8 + newLength));
-                assertThat(java.util.Arrays.copyOfRange(b, headers, b.length)).isEqualTo(payload);
-                assertThat(p.recalculateChecksums(0).ok()).isTrue();
-                assertReferenceChecksums(p);
-                resized++;
-            }
+    /** Where the packet and its new payload live; each goes through its own setPayload overload. */
+    enum Source {
+        ARRAY, HEAP_BUFFER, DIRECT_BUFFER;
+
+        Packet wrap(byte[] packet) {
+            return this == DIRECT_BUFFER
+                    ? Packet.wrap(ByteBuffer.allocateDirect(packet.length).put(packet).flip())
+                    : Packet.wrap(packet.clone());
         }
-        assertThat(resized).isAtLeast(30);
+
+        ChecksumResult setPayload(Packet p, byte[] payload) {
+            if (this == ARRAY) {
+                return p.setPayload(payload.clone());
+            }
+            // Positioned past bytes that must not be copied; setPayload must leave the position.
+            ByteBuffer src = this == DIRECT_BUFFER
+                    ? ByteBuffer.allocateDirect(payload.length + 3) : ByteBuffer.allocate(payload.length + 3);
+            src.put(new byte[] {9, 9, 9}).put(payload).position(3);
+            ChecksumResult r = p.setPayload(src);
+            assertThat(src.position()).isEqualTo(3);
+            return r;
+        }
     }
 
-    /** The IPv4 header and transport checksums as {@link ReferenceChecksum} computes them. */
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void setPayloadGrowsAndShrinksThePacketAndFixesEveryChecksum(Source source) throws Exception {
+        Set<String> done = new TreeSet<>();
+        for (byte[] original : kernelPackets()) {
+            Decomposition before = Packet.wrap(original).decomposition().orElseThrow();
+            int old = before.payloadLength();
+            for (int newLength : new int[] {0, 1, old - 1, old + 1, 777, 1501}) {
+                if (newLength < 0) {
+                    continue;
+                }
+                Packet p = source.wrap(original);
+                byte[] payload = pattern(newLength);
+                ChecksumResult r = source.setPayload(p, payload);
+                Decomposition d = p.decomposition().orElseThrow();
+                assertThat(r).isEqualTo(new ChecksumResult(true, d.isIpv4(), d.transport() == Transport.TCP,
+                        d.transport() == Transport.UDP));
+                byte[] b = p.toByteArray();
+                assertThat(b.length).isEqualTo(before.headerLength() + newLength);
+                assertThat(ipLength(b)).isEqualTo(b.length);
+                if (d.transport() == Transport.UDP) {
+                    assertThat(u16(b, d.transportOffset() + 4)).isEqualTo(8 + newLength);
+                }
+                assertThat(Arrays.copyOfRange(b, before.headerLength(), b.length)).isEqualTo(payload);
+                assertThat(p.validate()).isEmpty();
+                assertReferenceChecksums(p);
+                done.add("v" + d.ipVersion() + "-" + d.transport() + (newLength < old ? " shrunk" : " grown"));
+            }
+        }
+        List<String> want = new ArrayList<>();
+        for (String kind : List.of("v4-ICMP", "v4-TCP", "v4-UDP", "v6-ICMPV6", "v6-TCP", "v6-UDP")) {
+            want.add(kind + " grown");
+            want.add(kind + " shrunk");
+        }
+        assertThat(done).containsAtLeastElementsIn(want);
+    }
+
+    /** The ways to name the checksums to skip; each must leave exactly the named one alone. */
+    enum SkipForm {
+        SET((p, o) -> p.recalculateChecksums(EnumSet.of(o))),
+        VARARGS((p, o) -> p.recalculateChecksums(o)),
+        FLAGS((p, o) -> p.recalculateChecksums(o.flag())),
+        SET_PAYLOAD((p, o) -> p.setPayload(PacketViewsTest.bytes(p.payload()), o));
+
+        final BiFunction<Packet, ChecksumOption, ChecksumResult> recalculate;
+
+        SkipForm(BiFunction<Packet, ChecksumOption, ChecksumResult> recalculate) {
+            this.recalculate = recalculate;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SkipForm.class)
+    void eachOptionLeavesExactlyItsChecksumAlone(SkipForm form) throws Exception {
+        Set<ChecksumOption> skippedSomewhere = EnumSet.noneOf(ChecksumOption.class);
+        for (byte[] original : kernelPackets()) {
+            for (ChecksumOption skip : ChecksumOption.values()) {
+                Packet p = Packet.wrap(original.clone());
+                Map<ChecksumOption, Integer> kernel = storedChecksums(p);
+                // Lengths only: the kernel's checksums stay, now stale.
+                assertThat(p.setPayload(pattern(p.payloadLength() + 3), ChecksumOption.values()))
+                        .isEqualTo(new ChecksumResult(true, false, false, false));
+                assertThat(storedChecksums(p)).isEqualTo(kernel);
+                Map<ChecksumOption, Integer> reference = referenceChecksums(p);
+
+                ChecksumResult r = form.recalculate.apply(p, skip);
+                Map<ChecksumOption, Integer> want = new EnumMap<>(reference);
+                if (kernel.containsKey(skip)) {
+                    // Else leaving it alone would be indistinguishable from recomputing it.
+                    assertThat(reference.get(skip)).isNotEqualTo(kernel.get(skip));
+                    want.put(skip, kernel.get(skip));
+                    skippedSomewhere.add(skip);
+                }
+                assertWithMessage("%s skipping %s", p, skip).that(storedChecksums(p)).isEqualTo(want);
+                assertThat(r).isEqualTo(new ChecksumResult(true, computed(kernel, skip, ChecksumOption.NO_IP),
+                        computed(kernel, skip, ChecksumOption.NO_TCP), computed(kernel, skip, ChecksumOption.NO_UDP)));
+            }
+        }
+        assertThat(skippedSomewhere).containsExactlyElementsIn(ChecksumOption.values());
+    }
+
+    private static boolean computed(Map<ChecksumOption, Integer> present, ChecksumOption skip, ChecksumOption which) {
+        return present.containsKey(which) && skip != which;
+    }
+
+    /**
+     * A fragment cannot have its transport checksum computed (it covers bytes elsewhere): the
+     * IPv4 header checksum and IP length are fixed, the transport checksum and UDP length are
+     * left, and a first fragment (the one with the transport header) reports not ok. An IPv6
+     * atomic fragment (offset 0, M clear) holds its whole datagram and gets everything fixed.
+     */
+    @ParameterizedTest
+    @CsvSource({"true, 0", "false, 185", "true, 185", "false, 0"})
+    void setPayloadOnFragments(boolean more, int offset) throws Exception {
+        boolean whole = !more && offset == 0;
+        int seen = 0;
+        for (byte[] original : kernelPackets()) {
+            boolean v4 = (original[0] & 0xF0) == 0x40;
+            if (v4 && whole) {
+                continue;   // not a fragment at all
+            }
+            Packet p = Packet.wrap(fragment(original, more, offset));
+            Decomposition d = p.decomposition().orElseThrow();
+            assertThat(d.fragment()).isTrue();
+            assertThat(d.transport() == Transport.NONE).isEqualTo(offset != 0);
+            Map<ChecksumOption, Integer> before = storedChecksums(p);
+            int udpLength = d.transport() == Transport.UDP ? p.udp().orElseThrow().length() : -1;
+            byte[] payload = pattern(d.payloadLength() + 5);
+
+            ChecksumResult r = p.setPayload(payload);
+            byte[] b = p.toByteArray();
+            assertThat(b.length).isEqualTo(d.headerLength() + payload.length);
+            assertThat(ipLength(b)).isEqualTo(b.length);
+            Map<ChecksumOption, Integer> want = new EnumMap<>(referenceChecksums(p));
+            if (!whole) {
+                transportField(p).ifPresent(f -> want.put(f.option(), before.get(f.option())));
+            }
+            assertWithMessage("%s", p).that(storedChecksums(p)).isEqualTo(want);
+            if (udpLength >= 0) {
+                assertThat(p.udp().orElseThrow().length()).isEqualTo(whole ? 8 + payload.length : udpLength);
+            }
+            boolean tcp = d.transport() == Transport.TCP;
+            boolean udp = d.transport() == Transport.UDP;
+            assertThat(r).isEqualTo(new ChecksumResult(whole || d.transport() == Transport.NONE, v4, whole && tcp,
+                    whole && udp));
+            seen++;
+        }
+        assertThat(seen).isAtLeast(10);
+    }
+
+    /**
+     * The packet made a fragment by hand: IPv4 MF and fragment offset written into the header,
+     * or an IPv6 fragment header inserted after the fixed header.
+     */
+    private static byte[] fragment(byte[] packet, boolean more, int offset) {
+        if ((packet[0] & 0xF0) == 0x40) {
+            byte[] b = packet.clone();
+            int flagsOffset = (more ? 0x2000 : 0) | offset;
+            b[6] = (byte) (flagsOffset >>> 8);
+            b[7] = (byte) flagsOffset;
+            return b;
+        }
+        byte[] b = new byte[packet.length + 8];
+        System.arraycopy(packet, 0, b, 0, 40);
+        System.arraycopy(packet, 40, b, 48, packet.length - 40);
+        b[6] = 44;
+        int payloadLength = u16(packet, 4) + 8;
+        b[4] = (byte) (payloadLength >>> 8);
+        b[5] = (byte) payloadLength;
+        b[40] = packet[6];
+        int offsetM = offset << 3 | (more ? 1 : 0);
+        b[42] = (byte) (offsetM >>> 8);
+        b[43] = (byte) offsetM;
+        b[47] = 0x16;   // identification
+        return b;
+    }
+
+    /** {@code n} bytes that differ from position to position. */
+    private static byte[] pattern(int n) {
+        byte[] payload = new byte[n];
+        for (int i = 0; i < n; i++) {
+            payload[i] = (byte) (i * 31 + 7);
+        }
+        return payload;
+    }
+
+    /** Recomputes every checksum and checks them with {@link ReferenceChecksum}. */
+    private static void recalculateAndCheck(Packet p) {
+        assertThat(p.recalculateChecksums().ok()).isTrue();
+        assertReferenceChecksums(p);
+    }
+
+    /** The IPv4 header and transport checksums are those {@link ReferenceChecksum} computes. */
     private static void assertReferenceChecksums(Packet p) {
-        byte[] b = p.toByteArray();
-        boolean v4 = (b[0] & 0xF0) == 0x40;
-        // Only where the transport header starts comes from the library (IPv6 extension headers).
-        int t = p.decomposition().orElseThrow().transportOffset();
-        int proto = p.decomposition().orElseThrow().protocol();
-        if (v4) {
-            assertThat(u16(b, 10)).isEqualTo(ReferenceChecksum.ipv4Header(b));
-        }
-        int field = switch (proto) {
-            case 6 -> 16;
-            case 17 -> 6;
-            case 1, 58 -> 2;
-            default -> -1;
+        assertWithMessage("%s", p).that(storedChecksums(p)).isEqualTo(referenceChecksums(p));
+    }
+
+    /** Where a packet's transport checksum is, and the option that skips it. */
+    private record TransportField(ChecksumOption option, int protocol, int offset, int field) {
+    }
+
+    /** Only where the transport header starts comes from the library (IPv6 extension headers). */
+    private static Optional<TransportField> transportField(Packet p) {
+        Decomposition d = p.decomposition().orElseThrow();
+        int t = d.transportOffset();
+        return switch (d.transport()) {
+            case TCP -> Optional.of(new TransportField(ChecksumOption.NO_TCP, 6, t, 16));
+            case UDP -> Optional.of(new TransportField(ChecksumOption.NO_UDP, 17, t, 6));
+            case ICMP -> Optional.of(new TransportField(ChecksumOption.NO_ICMP, 1, t, 2));
+            case ICMPV6 -> Optional.of(new TransportField(ChecksumOption.NO_ICMPV6, 58, t, 2));
+            case NONE -> Optional.empty();
         };
-        if (field >= 0) {
-            assertWithMessage("protocol %s", proto).that(u16(b, t + field))
-                    .isEqualTo(ReferenceChecksum.transport(b, t, b.length, proto, field));
+    }
+
+    /** The checksum fields the packet holds, by the option that skips each. */
+    private static Map<ChecksumOption, Integer> storedChecksums(Packet p) {
+        byte[] b = p.toByteArray();
+        return checksums(p, () -> u16(b, 10), f -> u16(b, f.offset() + f.field()));
+    }
+
+    /** What {@link ReferenceChecksum} says each of those fields should hold. */
+    private static Map<ChecksumOption, Integer> referenceChecksums(Packet p) {
+        byte[] b = p.toByteArray();
+        return checksums(p, () -> ReferenceChecksum.ipv4Header(b),
+                f -> ReferenceChecksum.transport(b, f.offset(), ipLength(b), f.protocol(), f.field()));
+    }
+
+    private static Map<ChecksumOption, Integer> checksums(Packet p, IntSupplier ip,
+            ToIntFunction<TransportField> transport) {
+        Map<ChecksumOption, Integer> m = new EnumMap<>(ChecksumOption.class);
+        if (p.ipv4().isPresent()) {
+            m.put(ChecksumOption.NO_IP, ip.getAsInt());
         }
+        transportField(p).ifPresent(f -> m.put(f.option(), transport.applyAsInt(f)));
+        return m;
+    }
+
+    /** The IP length as the header says: IPv4 total length, or IPv6 payload length + 40. */
+    private static int ipLength(byte[] b) {
+        return (b[0] & 0xF0) == 0x40 ? u16(b, 2) : u16(b, 4) + 40;
     }
 
     private static int u16(byte[] b, int i) {

@@ -18,17 +18,32 @@ class PacketResizeAndBatchTest {
     @Test
     void growingAUdpPayloadFixesTheLengths() {
         Packet p = packet(SamplePackets.P3);
-        p.setPayload(ByteBuffer.wrap("a somewhat longer payload than the DNS query".getBytes(StandardCharsets.US_ASCII)));
+        ChecksumResult lengthsOnly = p.setPayload(
+                "a somewhat longer payload than the DNS query".getBytes(StandardCharsets.US_ASCII),
+                ChecksumOption.values());
+        assertThat(lengthsOnly).isEqualTo(new ChecksumResult(true, false, false, false));
         assertThat(p.length()).isEqualTo(28 + 44);
         assertThat(p.ipv4().orElseThrow().totalLength()).isEqualTo(72);
         assertThat(p.udp().orElseThrow().length()).isEqualTo(52);
         assertThat(new String(PacketViewsTest.bytes(p.payload()), StandardCharsets.US_ASCII))
                 .isEqualTo("a somewhat longer payload than the DNS query");
         assertThat(p.validate()).isEmpty();
-        // Only the length fields changed; checksums wait for recalculateChecksums.
+        // Every checksum skipped: only the length fields changed.
         assertThat(p.toHex().substring(0, 56)).isEqualTo("450000482090000049113b180a00000108080404e045003500340000");
-        assertThat(p.recalculateChecksums(0).ok()).isTrue();
+        assertThat(p.checksumsValid()).isFalse();
+        assertThat(p.recalculateChecksums()).isEqualTo(new ChecksumResult(true, true, false, true));
         assertThat(p.checksumsValid()).isTrue();
+    }
+
+    @Test
+    void aPayloadCutFromThePacketsOwnPayloadIsCopiedIntact() {
+        for (boolean direct : new boolean[] {false, true}) {
+            byte[] raw = Hex.decode(SamplePackets.P6);
+            Packet p = Packet.wrap(direct ? ByteBuffer.allocateDirect(raw.length).put(raw).flip() : ByteBuffer.wrap(raw));
+            assertThat(p.setPayload(p.payload().position(6)).ok()).isTrue();
+            assertThat(new String(PacketViewsTest.bytes(p.payload()), StandardCharsets.US_ASCII)).isEqualTo("World!\u0001");
+            assertThat(p.checksumsValid()).isTrue();
+        }
     }
 
     @Test
@@ -72,6 +87,12 @@ class PacketResizeAndBatchTest {
         IllegalStateException cut = assertThrows(IllegalStateException.class,
                 () -> packet(SamplePackets.P3.substring(0, 80)).resizePayload(1));
         assertThat(cut).hasMessageThat().contains("truncated");
+        Packet truncated = packet(SamplePackets.P3.substring(0, 80));
+        assertThrows(IllegalStateException.class, () -> truncated.setPayload(new byte[1]));
+        assertThat(truncated.toHex()).isEqualTo(SamplePackets.P3.substring(0, 80));
+        Packet tooLong = packet(SamplePackets.P3);
+        assertThrows(IllegalArgumentException.class, () -> tooLong.setPayload(new byte[65535 - 27]));
+        assertThat(tooLong.toHex()).isEqualTo(SamplePackets.P3);
         assertThrows(IllegalArgumentException.class, () -> packet(SamplePackets.P3).resizePayload(65535 - 27));
         assertThrows(IllegalArgumentException.class, () -> packet(SamplePackets.P3).resizePayload(-1));
         Packet max = packet(SamplePackets.P3);

@@ -26,12 +26,12 @@ public abstract sealed class HeaderView
         this.onWrite = onWrite == null ? NOTHING : onWrite;
     }
 
-    /** The buffer the header lives in. */
+    /** {@return the buffer the header lives in} */
     public final ByteBuffer buffer() {
         return buf;
     }
 
-    /** Absolute index of the header's first byte in {@link #buffer()}. */
+    /** {@return absolute index of the header's first byte in {@link #buffer()}} */
     public final int offset() {
         return offset;
     }

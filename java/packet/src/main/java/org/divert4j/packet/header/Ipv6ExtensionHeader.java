@@ -14,6 +14,9 @@ public final class Ipv6ExtensionHeader extends HeaderView {
      * A view of an extension header of protocol number {@code type} at absolute index
      * {@code offset}.
      *
+     * @param buf the buffer the header lives in
+     * @param offset absolute index of the header's first byte in {@code buf}
+     * @param type the header's protocol number (the previous header's next header)
      * @param onWrite run after every write (may be null)
      */
     public Ipv6ExtensionHeader(ByteBuffer buf, int offset, int type, Runnable onWrite) {
@@ -21,30 +24,40 @@ public final class Ipv6ExtensionHeader extends HeaderView {
         this.type = type;
     }
 
-    /** The protocol number that identifies this header (the previous header's next header). */
+    /** {@return the protocol number that identifies this header (the previous header's next header)} */
     public int type() {
         return type;
     }
 
-    /** The next header. */
+    /** {@return the next header} */
     public int nextHeader() {
         return u8(0);
     }
 
-    /** Sets the next header. */
+    /**
+     * Sets the next header.
+     *
+     * @param v the new value, 0 … 255
+     */
     public void setNextHeader(int v) {
         put8(0, v, "next header");
     }
 
     /**
-     * The header's length in bytes by WinDivert's rules: 8 for a fragment header,
-     * (byte1 + 2) × 4 for AH, (byte1 + 1) × 8 otherwise.
+     * {@return the header's length in bytes by WinDivert's rules: 8 for a fragment header,
+     * (byte1 + 2) × 4 for AH, (byte1 + 1) × 8 otherwise}
      */
     public int length() {
         return lengthOf(type, u8(1));
     }
 
-    /** The header length rule of docs/spec/helpers.md §3.1 for {@code type} given its byte 1. */
+    /**
+     * The header length rule of docs/spec/helpers.md §3.1.
+     *
+     * @param type the extension header's protocol number
+     * @param byte1 its byte 1 (the length field)
+     * @return the header's length in bytes
+     */
     public static int lengthOf(int type, int byte1) {
         return switch (type) {
             case 44 -> 8;
@@ -53,7 +66,7 @@ public final class Ipv6ExtensionHeader extends HeaderView {
         };
     }
 
-    /** The whole header (next header and length bytes included) as a slice sharing the buffer. */
+    /** {@return the whole header (next header and length bytes included) as a slice sharing the buffer} */
     public ByteBuffer bytes() {
         return slice(0, length());
     }

@@ -10,48 +10,66 @@ public final class UdpHeader extends HeaderView {
     /**
      * A view of the UDP header at absolute index {@code offset} of {@code buf}.
      *
+     * @param buf the buffer the header lives in
+     * @param offset absolute index of the header's first byte in {@code buf}
      * @param onWrite run after every write (may be null)
      */
     public UdpHeader(ByteBuffer buf, int offset, Runnable onWrite) {
         super(buf, offset, onWrite);
     }
 
-    /** Source port. */
+    /** {@return source port} */
     public int srcPort() {
         return u16(0);
     }
 
-    /** Sets the source port. */
+    /**
+     * Sets the source port.
+     *
+     * @param v the new value, 0 … 65535
+     */
     public void setSrcPort(int v) {
         put16(0, v, "source port");
     }
 
-    /** Destination port. */
+    /** {@return destination port} */
     public int dstPort() {
         return u16(2);
     }
 
-    /** Sets the destination port. */
+    /**
+     * Sets the destination port.
+     *
+     * @param v the new value, 0 … 65535
+     */
     public void setDstPort(int v) {
         put16(2, v, "destination port");
     }
 
-    /** The length field (header + data). */
+    /** {@return the length field (header + data)} */
     public int length() {
         return u16(4);
     }
 
-    /** Sets the length field. */
+    /**
+     * Sets the length field.
+     *
+     * @param v the new value, 0 … 65535
+     */
     public void setLength(int v) {
         put16(4, v, "length");
     }
 
-    /** The checksum as stored (0 = none, IPv4 only). */
+    /** {@return the checksum as stored (0 = none, IPv4 only)} */
     public int checksum() {
         return u16(6);
     }
 
-    /** Stores a checksum. */
+    /**
+     * Stores a checksum.
+     *
+     * @param v the new value, 0 … 65535
+     */
     public void setChecksum(int v) {
         put16(6, v, "checksum");
     }

@@ -45,6 +45,7 @@ public final class PcapngWriter implements AutoCloseable {
     /**
      * Starts a pcapng section on {@code out}, which the writer owns (closing the writer closes it).
      *
+     * @param out the stream to write to
      * @param toEpochNanos converts an address record's timestamp to nanoseconds since the Unix
      *     epoch
      * @throws IOException if writing the section header fails
@@ -68,6 +69,8 @@ public final class PcapngWriter implements AutoCloseable {
      * tick 0 at {@code epochNanosAtZero} nanoseconds since the Unix epoch.
      *
      * @param frequency ticks per second, 1 … 9·10^9
+     * @param epochNanosAtZero the time of tick 0, in nanoseconds since the Unix epoch
+     * @return ticks to nanoseconds since the Unix epoch
      */
     public static LongUnaryOperator counterClock(long frequency, long epochNanosAtZero) {
         if (frequency <= 0 || frequency > 9_000_000_000L) {
@@ -77,7 +80,13 @@ public final class PcapngWriter implements AutoCloseable {
                 + Math.floorMod(ticks, frequency) * 1_000_000_000L / frequency;
     }
 
-    /** Writes {@code packet} (all of its bytes) captured with address record {@code addr}. */
+    /**
+     * Writes {@code packet} (all of its bytes) captured with address record {@code addr}.
+     *
+     * @param packet the packet
+     * @param addr its address record (network layer)
+     * @throws IOException if writing fails
+     */
     public void write(Packet packet, Address addr) throws IOException {
         write(packet.buffer(), addr);
     }
@@ -86,6 +95,9 @@ public final class PcapngWriter implements AutoCloseable {
      * Writes the bytes from position to limit of {@code packet} (the position is not changed),
      * captured with address record {@code addr}.
      *
+     * @param packet the packet's bytes
+     * @param addr its address record (network layer)
+     * @throws IOException if writing fails
      * @throws IllegalArgumentException if the address is not a NETWORK or NETWORK_FORWARD record
      *     or the packet exceeds 262144 bytes
      */
@@ -142,7 +154,11 @@ public final class PcapngWriter implements AutoCloseable {
         out.write(b.finish());
     }
 
-    /** Flushes the underlying stream. */
+    /**
+     * Flushes the underlying stream.
+     *
+     * @throws IOException if flushing fails
+     */
     public void flush() throws IOException {
         out.flush();
     }
