@@ -22,6 +22,7 @@ typedef struct pool_header
 static winsim_lock pool_lock;
 static pool_header *live;
 static UINT64 live_bytes, live_blocks;
+static UINT64 dispatch_zeroed;   /* bytes zeroed for callers at DISPATCH_LEVEL */
 
 PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 {
@@ -45,6 +46,11 @@ PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
     if ((Flags & POOL_FLAG_UNINITIALIZED) != 0)
     {
         RtlFillMemory(header + 1, NumberOfBytes, POOL_UNINITIALIZED_FILL);
+    }
+    else if (winsim_irql() == DISPATCH_LEVEL)
+    {
+        /* The host allocation is already zero: this is the work the real pool would do. */
+        __atomic_add_fetch(&dispatch_zeroed, NumberOfBytes, __ATOMIC_RELAXED);
     }
     header->magic = POOL_MAGIC_LIVE;
     header->size = NumberOfBytes;
@@ -135,4 +141,9 @@ uint64_t winsim_pool_report(void)
                       (unsigned long long)live_blocks, (unsigned long long)bytes);
     winsim_lock_release(&pool_lock);
     return bytes;
+}
+
+uint64_t winsim_pool_dispatch_zeroed(void)
+{
+    return __atomic_load_n(&dispatch_zeroed, __ATOMIC_RELAXED);
 }

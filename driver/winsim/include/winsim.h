@@ -23,6 +23,11 @@ int32_t winsim_load(void);
  * plus one per other leaked object (MDL, NBL, engine, callout, injection handle, timer). */
 uint64_t winsim_unload(void);
 
+/* ---- pool ------------------------------------------------------------------------------ */
+/* Bytes ExAllocatePool2 has zeroed so far for allocations made at DISPATCH_LEVEL (those
+ * without POOL_FLAG_UNINITIALIZED): the per-packet cost a classify path should not pay. */
+uint64_t winsim_pool_dispatch_zeroed(void);
+
 /* ---- user memory ------------------------------------------------------------------------ */
 /* A buffer in the simulated user address space: the only memory ProbeForRead and
  * MmProbeAndLockPages(UserMode) accept. Freed by winsim_user_free. */

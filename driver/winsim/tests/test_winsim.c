@@ -36,10 +36,9 @@ static uint16_t sum16(const uint8_t *p, size_t n, uint32_t sum)
     return (uint16_t)~sum;
 }
 
-/* IPv4 10.0.0.1 -> 10.0.0.2, UDP 1234 -> dport, payload bytes, both checksums valid. */
-static uint32_t build_udp(uint8_t *out, uint16_t dport, const char *payload)
+/* IPv4 10.0.0.1 -> 10.0.0.2, UDP 1234 -> dport, n payload bytes, both checksums valid. */
+static uint32_t build_udp_n(uint8_t *out, uint16_t dport, const void *payload, size_t n)
 {
-    size_t n = strlen(payload);
     uint32_t total = (uint32_t)(28 + n), pseudo = 0;
     memset(out, 0, total);
     out[0] = 0x45; out[2] = (uint8_t)(total >> 8); out[3] = (uint8_t)total;
@@ -55,6 +54,24 @@ static uint32_t build_udp(uint8_t *out, uint16_t dport, const char *payload)
     uint16_t udp = sum16(out + 20, 8 + n, pseudo);
     out[26] = (uint8_t)(udp >> 8); out[27] = (uint8_t)udp;
     return total;
+}
+
+static uint32_t build_udp(uint8_t *out, uint16_t dport, const char *payload)
+{
+    return build_udp_n(out, dport, payload, strlen(payload));
+}
+
+/* Runs of the pool's POOL_FLAG_UNINITIALIZED fill (0xA5) long enough not to be chance. */
+static bool has_fill(const void *bytes, size_t n)
+{
+    const uint8_t *p = bytes;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++)
+    {
+        run = p[i] == 0xA5 ? run + 1 : 0;
+        if (run == 4) return true;
+    }
+    return false;
 }
 
 static handle open_handle(void)
@@ -268,10 +285,45 @@ static void test_shutdown(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/*
+ * Packet records come from the pool uninitialised (POOL_FLAG_UNINITIALIZED: no zeroing of up to
+ * 64 KiB per packet at DISPATCH_LEVEL), and no unwritten byte of one reaches the caller: the
+ * data RECV returns is the packet, the bytes after it are untouched, the address carries no
+ * fill.
+ */
+static void test_packet_records_uninitialised(void)
+{
+    static uint8_t payload[1400], packet[1500];
+    for (size_t i = 0; i < sizeof(payload); i++) payload[i] = (uint8_t)(i * 7);
+    uint32_t length = build_udp_n(packet, 53, payload, sizeof(payload));
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle h = open_handle();
+    start(&h, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_request *r = recv_start(&h);
+    memset(h.data, 0, 2048);
+    uint64_t zeroed = winsim_pool_dispatch_zeroed();
+    winsim_verdict v = winsim_stack_packet(true, packet, length, &META, 600);
+    zeroed = winsim_pool_dispatch_zeroed() - zeroed;
+    fprintf(stderr, "winsim test: %u-byte packet diverted, pool zeroed %llu bytes at DISPATCH_LEVEL\n",
+            (unsigned)length, (unsigned long long)zeroed);
+    CHECK(zeroed < length);
+    CHECK(v.blocked);
+    CHECK(winsim_request_done(r));
+    CHECK_EQ(winsim_request_information(r), length);
+    CHECK(memcmp(h.data, packet, length) == 0);
+    CHECK(!has_fill(h.data, 2048));
+    CHECK(!has_fill(h.addr, sizeof(*h.addr)));
+    CHECK_EQ(h.addr->Reserved2, 0);
+    winsim_request_free(r);
+    close_handle(&h);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
     test_sniff_drop_inbound();
     test_shutdown();
+    test_packet_records_uninitialised();
     return test_finish("winsim");
 }
