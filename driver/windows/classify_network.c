@@ -18,6 +18,7 @@ typedef struct DIVERT_NETWORK_CONTEXT
     BOOLEAN Reassembled;
     BOOLEAN FragmentGroup;
     ULONG IpHeaderSize;            /* inbound: how far to retreat to reach the IP header */
+    COMPARTMENT_ID Compartment;    /* re-injection goes back where the list was classified */
     DIVERT_ADDRESS Address;        /* template for every buffer of the list */
 } DIVERT_NETWORK_CONTEXT;
 
@@ -147,6 +148,7 @@ static DIVERT_PACKET *DivertNetworkCopy(_In_ const DIVERT_NETWORK_CONTEXT *conte
         return NULL;
     }
     packet->Address = context->Address;
+    packet->Compartment = context->Compartment;
     packet->Address.Timestamp = KeQueryPerformanceCounter(NULL).QuadPart;
     if (!divert_view_read(view, 0, view->length, DIVERT_PACKET_DATA(packet)))
     {
@@ -233,7 +235,7 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
         {
             /* Re-injected with this handle's priority: only lower ones see it again. */
             (void)DivertInjectCopy(handle->Core.internal_priority, context->Layer,
-                                   &context->Address, &view);
+                                   context->Compartment, &context->Address, &view);
         }
         DivertFromIpHeader(context, buffer);
     }
@@ -273,6 +275,9 @@ VOID NTAPI DivertClassifyNetwork(const FWPS_INCOMING_VALUES0 *inFixedValues,
     context.Layer = divert_hook_layer(callout->Hook);
     context.Inbound = (callout->Hook == DIVERT_HOOK_INBOUND_IPPACKET_V4 ||
                        callout->Hook == DIVERT_HOOK_INBOUND_IPPACKET_V6);
+    /* The injection functions take the compartment classify reported, UNSPECIFIED otherwise. */
+    context.Compartment = FWPS_IS_METADATA_FIELD_PRESENT(inMetaValues, FWPS_METADATA_FIELD_COMPARTMENT_ID)
+        ? (COMPARTMENT_ID)inMetaValues->compartmentId : UNSPECIFIED_COMPARTMENT_ID;
     if (context.Inbound && FWPS_IS_METADATA_FIELD_PRESENT(inMetaValues, FWPS_METADATA_FIELD_IP_HEADER_SIZE))
     {
         context.IpHeaderSize = inMetaValues->ipHeaderSize;

@@ -70,6 +70,8 @@ typedef struct DIVERT_PACKET
 {
     divert_queue_entry Entry;      /* first member: entries and packets convert both ways */
     DIVERT_ADDRESS Address;
+    COMPARTMENT_ID Compartment;    /* where classify saw it (re-injection at close), or
+                                      UNSPECIFIED_COMPARTMENT_ID */
 } DIVERT_PACKET;
 
 #define DIVERT_PACKET_DATA(packet) ((UINT8 *)((packet) + 1))
@@ -292,10 +294,11 @@ _IRQL_requires_(PASSIVE_LEVEL)
 VOID DivertInjectStop(VOID);
 /* Copies (through the view: a flat buffer or a NET_BUFFER), prepares (checksums, impostor
  * TTL) and injects one packet with the injector's internal priority as context; NETWORK
- * picks send/receive from address->Outbound. */
+ * picks send/receive from address->Outbound. compartment: the routing compartment classify
+ * reported (FWPS_METADATA_FIELD_COMPARTMENT_ID), else UNSPECIFIED_COMPARTMENT_ID (SEND). */
 _IRQL_requires_max_(DISPATCH_LEVEL)
-NTSTATUS DivertInjectCopy(_In_ UINT32 priority, _In_ UINT32 layer, _In_ const DIVERT_ADDRESS *address,
-                          _In_ const divert_packet_view *packet);
+NTSTATUS DivertInjectCopy(_In_ UINT32 priority, _In_ UINT32 layer, _In_ COMPARTMENT_ID compartment,
+                          _In_ const DIVERT_ADDRESS *address, _In_ const divert_packet_view *packet);
 
 /* ---- send.c ------------------------------------------------------------------------------ */
 _IRQL_requires_(PASSIVE_LEVEL)

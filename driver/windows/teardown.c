@@ -34,7 +34,7 @@ VOID DivertHandleCleanup(DIVERT_HANDLE *handle)
     {
         DIVERT_PACKET *packet = DIVERT_PACKET_FROM_ENTRY(entry);
         divert_packet_view view = divert_view_flat(DIVERT_PACKET_DATA(packet), entry->length);
-        (void)DivertInjectCopy(priority, layer, &packet->Address, &view);
+        (void)DivertInjectCopy(priority, layer, packet->Compartment, &packet->Address, &view);
     }
     DivertPacketFreeList(reinject);
     DivertPacketFreeList(discard);

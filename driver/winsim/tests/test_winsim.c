@@ -319,11 +319,42 @@ static void test_packet_records_uninitialised(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/*
+ * Re-injection from classify goes back into the routing compartment the packet was classified
+ * in (FWPS_METADATA_FIELD_COMPARTMENT_ID), not UNSPECIFIED_COMPARTMENT_ID: here a packet
+ * queued in compartment 5 and re-injected when its handle closes.
+ */
+static void test_reinject_compartment(void)
+{
+    uint8_t packet[64];
+    uint32_t length = build_udp(packet, 53, "compartment");
+    const winsim_packet_meta meta5 = { 7, 3, 5, false };
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle h = open_handle();
+    start(&h, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_verdict v = winsim_stack_packet(true, packet, length, &meta5, 0);
+    CHECK(v.blocked);
+    uint32_t before = winsim_injection_count();
+    close_handle(&h);                                    /* queued, never received: re-injected */
+    CHECK_EQ(winsim_injection_count(), before + 1);
+    if (winsim_injection_count() == before + 1)
+    {
+        const winsim_injection *inj = winsim_injection_get(before);
+        fprintf(stderr, "winsim test: classified in compartment 5, re-injected into compartment %u\n",
+                (unsigned)inj->compartment);
+        CHECK_EQ(inj->kind, WINSIM_INJECT_SEND);
+        CHECK_EQ(inj->compartment, 5);
+        CHECK(memcmp(inj->data, packet, length) == 0);
+    }
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
     test_sniff_drop_inbound();
     test_shutdown();
     test_packet_records_uninitialised();
+    test_reinject_compartment();
     return test_finish("winsim");
 }
