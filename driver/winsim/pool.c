@@ -23,6 +23,35 @@ static winsim_lock pool_lock;
 static pool_header *live;
 static UINT64 live_bytes, live_blocks;
 static UINT64 dispatch_zeroed;   /* bytes zeroed for callers at DISPATCH_LEVEL */
+static UINT32 fail_after, fail_count;   /* winsim_pool_fail */
+
+void winsim_pool_fail(uint32_t after, uint32_t count)
+{
+    winsim_lock_acquire(&pool_lock);
+    fail_after = after;
+    fail_count = count;
+    winsim_lock_release(&pool_lock);
+}
+
+static bool pool_should_fail(void)
+{
+    bool fail = false;
+    winsim_lock_acquire(&pool_lock);
+    if (fail_count != 0)
+    {
+        if (fail_after != 0)
+        {
+            fail_after--;
+        }
+        else
+        {
+            fail_count--;
+            fail = true;
+        }
+    }
+    winsim_lock_release(&pool_lock);
+    return fail;
+}
 
 PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 {
@@ -41,6 +70,10 @@ PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
     if (Tag == 0 || NumberOfBytes == 0)
     {
         winsim_fail(__func__, "tag 0x%08x, %llu bytes", (unsigned)Tag, (unsigned long long)NumberOfBytes);
+    }
+    if (pool_should_fail())
+    {
+        return NULL;
     }
     header = winsim_host_alloc(sizeof(*header) + NumberOfBytes);
     if ((Flags & POOL_FLAG_UNINITIALIZED) != 0)

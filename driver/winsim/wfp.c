@@ -924,9 +924,11 @@ static UINT32 read_be32(const uint8_t *p)
     return ((UINT32)p[0] << 24) | ((UINT32)p[1] << 16) | ((UINT32)p[2] << 8) | p[3];
 }
 
-winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
-                                   const winsim_packet_meta *meta, uint32_t split)
+winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers, uint32_t count,
+                                    const winsim_packet_meta *meta)
 {
+    const uint8_t *packet = buffers[0].packet;
+    uint32_t offsets[64], b;
     FWPS_INCOMING_VALUE0 value[10];
     FWPS_INCOMING_VALUES0 values;
     FWPS_INCOMING_METADATA_VALUES0 metadata;
@@ -934,15 +936,25 @@ winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_
     PNET_BUFFER_LIST nbl;
     winsim_verdict verdict;
     UINT32 header;
-    bool ipv6;
-    if (length < 20 || ((packet[0] >> 4) != 4 && (packet[0] >> 4) != 6))
+    if (count == 0 || count > RTL_NUMBER_OF(offsets))
     {
-        winsim_fail(__func__, "not an IP packet");
+        winsim_fail(__func__, "%u NET_BUFFERs (1 to %u are simulated)", (unsigned)count,
+                    (unsigned)RTL_NUMBER_OF(offsets));
     }
-    ipv6 = (packet[0] >> 4) == 6;
-    if (ipv6)
+    for (b = 0; b < count; b++)
     {
-        winsim_fail(__func__, "IPv6 stack packets are not simulated yet");
+        const uint8_t *p = buffers[b].packet;
+        if (buffers[b].length < 20 || ((p[0] >> 4) != 4 && (p[0] >> 4) != 6) ||
+            (UINT32)(p[0] & 0x0F) * 4 > buffers[b].length)
+        {
+            winsim_fail(__func__, "buffer %u is not an IP packet", (unsigned)b);
+        }
+        if ((p[0] >> 4) == 6)
+        {
+            winsim_fail(__func__, "IPv6 stack packets are not simulated yet");
+        }
+        /* Inbound NET_BUFFERs start after their own IP header. */
+        offsets[b] = outbound ? 0 : (UINT32)(p[0] & 0x0F) * 4;
     }
     header = (UINT32)(packet[0] & 0x0F) * 4;
     RtlZeroMemory(value, sizeof(value));
@@ -978,11 +990,18 @@ winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_
         metadata.currentMetadataValues |= FWPS_METADATA_FIELD_IP_HEADER_SIZE;
         metadata.ipHeaderSize = header;
     }
-    nbl = winsim_nbl_from_stack(packet, length, outbound ? 0 : header, split);
+    nbl = winsim_nbl_from_stack(buffers, count, offsets);
     verdict = winsim_classify(outbound ? &FWPM_LAYER_OUTBOUND_IPPACKET_V4 : &FWPM_LAYER_INBOUND_IPPACKET_V4,
                               &values, &metadata, nbl);
-    winsim_nbl_stack_free(nbl);
+    winsim_nbl_stack_free(nbl, count);
     return verdict;
+}
+
+winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
+                                   const winsim_packet_meta *meta, uint32_t split)
+{
+    const winsim_buffer buffer = { packet, length, split };
+    return winsim_stack_packets(outbound, &buffer, 1, meta);
 }
 
 uint64_t winsim_wfp_leaks(void)

@@ -42,10 +42,10 @@ bool winsim_device_live(const void *device);
 uint64_t winsim_io_leaks(void);
 
 /* ---- nbl.c ------------------------------------------------------------------------------ */
-/* An NBL the stack owns (not from any driver pool), data copied into an MDL chain. */
-PNET_BUFFER_LIST winsim_nbl_from_stack(const uint8_t *data, uint32_t length, uint32_t offset,
-                                       uint32_t split);
-void winsim_nbl_stack_free(PNET_BUFFER_LIST nbl);
+/* An NBL the stack owns (not from any driver pool): one NET_BUFFER per buffer, its data
+ * copied into an MDL chain split where the buffer says, starting offsets[i] bytes in. */
+PNET_BUFFER_LIST winsim_nbl_from_stack(const winsim_buffer *buffers, uint32_t count, const uint32_t *offsets);
+void winsim_nbl_stack_free(PNET_BUFFER_LIST nbl, uint32_t count);
 /* Copies a NET_BUFFER's data (from its current offset) out; false if the chain is short. */
 bool winsim_nb_copy(PNET_BUFFER buffer, uint8_t *out, uint32_t capacity, uint32_t *length);
 /* Injection bookkeeping on NBLs: who injected it (NULL = the stack's own) and with what context. */

@@ -27,6 +27,9 @@ uint64_t winsim_unload(void);
 /* Bytes ExAllocatePool2 has zeroed so far for allocations made at DISPATCH_LEVEL (those
  * without POOL_FLAG_UNINITIALIZED): the per-packet cost a classify path should not pay. */
 uint64_t winsim_pool_dispatch_zeroed(void);
+/* Low-resource simulation: after `after` more successful ExAllocatePool2 calls, the next
+ * `count` return NULL (the documented failure without POOL_FLAG_RAISE_ON_FAILURE). */
+void winsim_pool_fail(uint32_t after, uint32_t count);
 
 /* ---- user memory ------------------------------------------------------------------------ */
 /* A buffer in the simulated user address space: the only memory ProbeForRead and
@@ -86,6 +89,20 @@ typedef struct winsim_packet_meta
  */
 winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
                                    const winsim_packet_meta *meta, uint32_t split);
+
+/* One NET_BUFFER of a list: an IP packet whose MDL chain splits at split (0 = one MDL). */
+typedef struct winsim_buffer
+{
+    const uint8_t *packet;
+    uint32_t length;
+    uint32_t split;
+} winsim_buffer;
+
+/* As winsim_stack_packet, for a list of count NET_BUFFERs indicated together (as LSO, RSC
+ * and batched receives do); the metadata's IP header size is the first packet's, once for
+ * the indication, as WFP reports it. */
+winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers, uint32_t count,
+                                    const winsim_packet_meta *meta);
 
 /* What an injection put on the "wire" (send/forward) or up the stack (receive). */
 typedef enum winsim_inject_kind

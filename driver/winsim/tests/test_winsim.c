@@ -61,6 +61,20 @@ static uint32_t build_udp(uint8_t *out, uint16_t dport, const char *payload)
     return build_udp_n(out, dport, payload, strlen(payload));
 }
 
+/* The same UDP packet with a 4-byte IP option (NOPs): IHL 6. */
+static uint32_t build_udp_option(uint8_t *out, uint16_t dport, const char *payload)
+{
+    uint32_t length = build_udp(out, dport, payload);
+    memmove(out + 24, out + 20, length - 20);
+    memset(out + 20, 1, 4);
+    length += 4;
+    out[0] = 0x46; out[2] = (uint8_t)(length >> 8); out[3] = (uint8_t)length;
+    out[10] = out[11] = 0;
+    uint16_t ip = sum16(out, 24, 0);
+    out[10] = (uint8_t)(ip >> 8); out[11] = (uint8_t)ip;
+    return length;
+}
+
 /* Runs of the pool's POOL_FLAG_UNINITIALIZED fill (0xA5) long enough not to be chance. */
 static bool has_fill(const void *bytes, size_t n)
 {
@@ -349,6 +363,104 @@ static void test_reinject_compartment(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/* The injections since `before` that carry exactly these bytes. */
+static uint32_t injected_copies(uint32_t before, const uint8_t *packet, uint32_t length)
+{
+    uint32_t copies = 0;
+    for (uint32_t i = before; i < winsim_injection_count(); i++)
+    {
+        const winsim_injection *inj = winsim_injection_get(i);
+        copies += inj->length == length && memcmp(inj->data, packet, length) == 0;
+    }
+    return copies;
+}
+
+/*
+ * A list of two NET_BUFFERs, one matching: it is blocked, the match delivered, the other
+ * re-injected (into the list's compartment). A match whose record cannot be allocated is
+ * re-injected like a non-match instead of vanishing with the blocked list.
+ */
+static void test_list_reinjection(void)
+{
+    uint8_t udp[64], tcp[64];
+    uint32_t udp_length = build_udp(udp, 53, "in list"), tcp_length = build_udp(tcp, 80, "other");
+    tcp[9] = 6;
+    const winsim_packet_meta meta5 = { 7, 3, 5, false };
+    const winsim_buffer list[2] = { { tcp, tcp_length, 0 }, { udp, udp_length, 12 } };
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle h = open_handle();
+    start(&h, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_request *r = recv_start(&h);
+    uint32_t before = winsim_injection_count();
+    winsim_verdict v = winsim_stack_packets(true, list, 2, &meta5);
+    CHECK(v.blocked && v.absorbed);
+    CHECK(winsim_request_done(r));
+    CHECK_EQ(winsim_request_information(r), udp_length);
+    CHECK(memcmp(h.data, udp, udp_length) == 0);
+    winsim_request_free(r);
+    CHECK_EQ(winsim_injection_count(), before + 1);
+    CHECK_EQ(injected_copies(before, tcp, tcp_length), 1);
+    if (winsim_injection_count() == before + 1) CHECK_EQ(winsim_injection_get(before)->compartment, 5);
+
+    /* The packet record's allocation fails: the packet goes back on the wire, not lost. */
+    before = winsim_injection_count();
+    winsim_pool_fail(0, 1);
+    v = winsim_stack_packet(true, udp, udp_length, &META, 0);
+    uint32_t copies = injected_copies(before, udp, udp_length);
+    fprintf(stderr, "winsim test: record allocation failed: blocked %d, re-injected %u\n", v.blocked,
+            (unsigned)copies);
+    CHECK(!v.blocked || copies == 1);
+    winsim_run_deferred();
+    close_handle(&h);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
+/*
+ * Buffers the driver cannot put back on the wire forbid blocking their list: one longer than
+ * any packet record (an LSO send), or an inbound one whose own IP header is longer than the
+ * size the indication's metadata gives (IP options). The list then continues untouched;
+ * blocking it would lose those buffers.
+ */
+static void test_unusable_buffers(void)
+{
+    static uint8_t lso[70000];
+    uint8_t udp[64], opt[64];
+    uint32_t udp_length = build_udp(udp, 53, "match"), opt_length = build_udp_option(opt, 53, "options");
+    build_udp(lso, 80, "lso");
+    lso[9] = 6;
+    lso[2] = lso[3] = 0;                                 /* LSO: no meaningful total length */
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle h = open_handle(), in = open_handle();
+    start(&h, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    start(&in, 0, DIVERT_FILTER_FLAG_INBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_request *r = recv_start(&h);
+    uint32_t before = winsim_injection_count();
+    const winsim_buffer out_list[2] = { { udp, udp_length, 0 }, { lso, sizeof(lso), 1000 } };
+    winsim_verdict v = winsim_stack_packets(true, out_list, 2, &META);
+    fprintf(stderr, "winsim test: list with a %u-byte buffer: blocked %d, injections %u\n",
+            (unsigned)sizeof(lso), v.blocked, (unsigned)(winsim_injection_count() - before));
+    CHECK(!v.blocked);
+    CHECK(!winsim_request_done(r));                      /* nothing taken from the list */
+
+    winsim_request *ri = recv_start(&in);
+    before = winsim_injection_count();
+    const winsim_buffer in_list[2] = { { udp, udp_length, 0 }, { opt, opt_length, 0 } };
+    v = winsim_stack_packets(false, in_list, 2, &META);
+    uint32_t copies = injected_copies(before, opt, opt_length);
+    fprintf(stderr, "winsim test: inbound list, second IP header 24 bytes (metadata 20): blocked %d, "
+            "injections %u, intact copies %u\n", v.blocked, (unsigned)(winsim_injection_count() - before),
+            (unsigned)copies);
+    CHECK(!v.blocked);
+    CHECK(!winsim_request_done(ri));
+    winsim_run_deferred();
+    close_handle(&h);
+    close_handle(&in);
+    CHECK(winsim_request_done(r) && winsim_request_done(ri));
+    winsim_request_free(r);
+    winsim_request_free(ri);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
@@ -356,5 +468,7 @@ int main(void)
     test_shutdown();
     test_packet_records_uninitialised();
     test_reinject_compartment();
+    test_list_reinjection();
+    test_unusable_buffers();
     return test_finish("winsim");
 }
