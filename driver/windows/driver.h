@@ -93,6 +93,8 @@ struct DIVERT_HANDLE
     LIST_ENTRY Link;               /* in g_divert.Handles, under HandlesLock */
     volatile LONG RefCount;        /* the file object's + one per flow context */
     EX_RUNDOWN_REF Rundown;        /* classify paths that may run while cleanup starts */
+    EX_RUNDOWN_REF RequestRundown; /* DEVICE_CONTROL requests in their dispatch routine: the
+                                      user may close the handle on another thread meanwhile */
     KSPIN_LOCK Lock;               /* guards Core, Flows; taken before CsqLock */
     PFILE_OBJECT FileObject;
 

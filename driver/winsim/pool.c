@@ -104,6 +104,7 @@ PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 
 VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag)
 {
+    const char *live_object;
     pool_header *header;
     WINSIM_IRQL_MAX(DISPATCH_LEVEL);
     if (P == NULL)
@@ -123,6 +124,13 @@ VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag)
     {
         winsim_fail(__func__, "%p allocated with tag 0x%08x, freed with 0x%08x", P, (unsigned)header->tag,
                     (unsigned)Tag);
+    }
+    /* Driver Verifier's TIMER_OR_DPC_INVALID: the kernel would later touch freed memory. */
+    live_object = winsim_ke_live_object_in(P, header->size);
+    if (live_object != NULL)
+    {
+        winsim_fail(__func__, "%p (%llu bytes) freed while it holds %s", P, (unsigned long long)header->size,
+                    live_object);
     }
     winsim_lock_acquire(&pool_lock);
     if (header->prev != NULL)

@@ -31,6 +31,8 @@ typedef void winsim_deferred_fn(void *context);
 /* Queues work to run at DISPATCH_LEVEL "on another processor" (winsim_run_deferred). */
 void winsim_defer(winsim_deferred_fn *function, void *context);
 uint64_t winsim_ke_leaks(void);
+/* "an armed KTIMER" / "a queued KDPC" when one lies in [start, start + length), else NULL. */
+const char *winsim_ke_live_object_in(const void *start, size_t length);
 
 /* ---- pool.c ----------------------------------------------------------------------------- */
 bool winsim_pool_owns(const void *address, size_t length);

@@ -45,6 +45,9 @@ typedef struct winsim_request winsim_request;
 winsim_file *winsim_open(const char *dos_name, int32_t *status);
 /* CloseHandle: IRP_MJ_CLEANUP, then IRP_MJ_CLOSE (every IRP must have completed by then). */
 void winsim_close(winsim_file *file);
+/* The last user handle closes while requests may still be running (another thread's
+ * DeviceIoControl): IRP_MJ_CLEANUP only. winsim_close then sends just IRP_MJ_CLOSE. */
+void winsim_cleanup(winsim_file *file);
 
 /*
  * DeviceIoControl: METHOD_IN/OUT_DIRECT as the I/O manager does it (the input buffer copied
@@ -59,6 +62,15 @@ uint64_t winsim_request_information(const winsim_request *request);
 /* CancelIo on one request (IoCancelIrp). */
 void winsim_cancel(winsim_request *request);
 void winsim_request_free(winsim_request *request);
+
+/* ---- interleavings ----------------------------------------------------------------------- */
+/* Runs function(context) once, on the thread that next enters the simulated kernel routine
+ * named (e.g. "KeSetTimerEx"), before the routine does anything: a point at which a test can
+ * make another thread's request run "in between". One hook at a time. */
+typedef void winsim_hook_fn(void *context);
+void winsim_hook_before(const char *routine, winsim_hook_fn *function, void *context);
+/* Threads blocked in a simulated kernel wait (ExWaitForRundownProtectionRelease). */
+uint32_t winsim_waiters(void);
 
 /* ---- simulated time and deferred work ---------------------------------------------------- */
 /* Runs queued DPCs and injection completions until none is left. */

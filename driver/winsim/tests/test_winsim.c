@@ -4,6 +4,8 @@
  * outbound IPv4 layer delivers a UDP packet, SEND re-injecting it, cancellation, close with a
  * pended RECV, and unload with nothing leaked.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #include "divert_abi.h"
@@ -121,8 +123,8 @@ static int32_t ioctl_done(handle *h, uint32_t code, uint32_t length, uint64_t *i
     return status;
 }
 
-/* INITIALIZE (NETWORK layer, priority 0, open flags) then STARTUP with a one-test program. */
-static void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t field)
+/* INITIALIZE (NETWORK layer, priority 0, open flags). */
+static void initialize(handle *h, uint64_t flags)
 {
     uint64_t info = 0;
     memset(h->header, 0, DIVERT_IOCTL_SIZE);
@@ -139,11 +141,21 @@ static void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t fie
     uint64_t magic;
     memcpy(&magic, h->data, 8);
     CHECK(magic == DIVERT_MAGIC_SYS);
+}
 
+/* STARTUP with a one-test program; returns its status. */
+static int32_t startup(handle *h, uint64_t filter_flags, uint32_t field)
+{
     memset(h->header, 0, DIVERT_IOCTL_SIZE);
     put64(h->header, filter_flags);
     uint32_t n = build_chain(h->data, 0, 1, &(test_t){field, EQ, 0, field == DIVERT_FIELD_ZERO ? 0 : 1});
-    CHECK_EQ(ioctl_done(h, IOCTL_DIVERT_STARTUP, n, NULL), STATUS_SUCCESS);
+    return ioctl_done(h, IOCTL_DIVERT_STARTUP, n, NULL);
+}
+
+static void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t field)
+{
+    initialize(h, flags);
+    CHECK_EQ(startup(h, filter_flags, field), STATUS_SUCCESS);
 }
 
 static winsim_request *recv_start(handle *h)
@@ -461,6 +473,66 @@ static void test_unusable_buffers(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/* IRP_MJ_CLEANUP on another thread, started from a hook inside a request: the hook returns
+ * once cleanup has finished or is waiting for the request (a real CPU would run both). */
+typedef struct cleanup_race
+{
+    winsim_file *file;
+    pthread_t thread;
+    int finished;
+    bool waited;            /* cleanup was seen waiting for the request */
+} cleanup_race;
+
+static void *cleanup_thread(void *argument)
+{
+    cleanup_race *race = argument;
+    winsim_cleanup(race->file);
+    __atomic_store_n(&race->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void cleanup_now(void *argument)
+{
+    cleanup_race *race = argument;
+    CHECK_EQ(pthread_create(&race->thread, NULL, cleanup_thread, race), 0);
+    while (!__atomic_load_n(&race->finished, __ATOMIC_ACQUIRE) && winsim_waiters() == 0)
+    {
+        sched_yield();
+    }
+    race->waited = !__atomic_load_n(&race->finished, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * CloseHandle on one thread while STARTUP runs on another: IRP_MJ_CLEANUP arrives after the
+ * core accepted the program but before the expiry timer is armed (routine "KeSetTimerEx") or
+ * before the per-handle WFP session is opened ("FwpmEngineOpen0"). Cleanup must wait for the
+ * request; otherwise the timer stays armed in the freed handle, or the dynamic session and
+ * its filters outlive the handle, their callout unregistered: a filter whose callout is gone
+ * blocks every packet it matches.
+ */
+static void test_cleanup_during_startup(const char *routine)
+{
+    uint8_t packet[64];
+    uint32_t length = build_udp(packet, 53, "after close");
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle h = open_handle(), other = open_handle();
+    cleanup_race race = { h.file, 0, 0, false };
+    initialize(&h, 0);
+    winsim_hook_before(routine, cleanup_now, &race);
+    int32_t status = startup(&h, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    CHECK_EQ(pthread_join(race.thread, NULL), 0);
+    CHECK(race.waited);
+    close_handle(&h);                                    /* IRP_MJ_CLOSE: the handle is freed */
+    winsim_advance_ms(1000);
+    winsim_verdict v = winsim_stack_packet(true, packet, length, &META, 0);
+    fprintf(stderr, "winsim test: cleanup before %s: waited for STARTUP %d, STARTUP 0x%08x; after close a UDP "
+            "packet: blocked %d (%u callouts)\n", routine, race.waited, (unsigned)status, v.blocked,
+            (unsigned)v.callouts);
+    CHECK(!v.blocked);
+    close_handle(&other);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
@@ -470,5 +542,7 @@ int main(void)
     test_reinject_compartment();
     test_list_reinjection();
     test_unusable_buffers();
+    test_cleanup_during_startup("KeSetTimerEx");
+    test_cleanup_during_startup("FwpmEngineOpen0");
     return test_finish("winsim");
 }
