@@ -58,6 +58,7 @@ typedef struct DIVERT_GLOBALS
     KSPIN_LOCK HandlesLock;        /* guards Handles and every handle's ReflectListed */
     LIST_ENTRY Handles;            /* every open DIVERT_HANDLE, for REFLECT */
     volatile LONG InitializeCounter; /* low 16 bits of internal priorities (docs/spec/device-abi.md 6.4) */
+    volatile LONG LiveFlows;       /* DIVERT_FLOWs of every handle: zero at unload */
     LARGE_INTEGER QpcFrequency;
     UINT64 TicksPerMs;
 } DIVERT_GLOBALS;
@@ -107,6 +108,8 @@ struct DIVERT_HANDLE
     BOOLEAN TimerStarted;
 
     LIST_ENTRY Flows;              /* FLOW contexts associated with WFP flows, under Lock */
+    EX_RUNDOWN_REF FlowRundown;    /* one reference per DIVERT_FLOW until its flowDeleteFn: close
+                                      waits for zero before the callouts can be unregistered */
 
     BOOLEAN Started;               /* STARTUP ran: the REFLECT close event is due */
     DIVERT_DATA_REFLECT Reflect;   /* what REFLECT handles are told about this handle */

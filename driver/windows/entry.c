@@ -119,6 +119,10 @@ static VOID DivertUnload(PDRIVER_OBJECT driver)
 {
     UNREFERENCED_PARAMETER(driver);
 
+    /* Every handle's close waited for its flow contexts before unregistering its callouts. */
+#if DBG
+    NT_ASSERT(g_divert.LiveFlows == 0);
+#endif
     DivertWfpStop();
     /* Injections complete asynchronously; their NBLs belong to the pool freed below. */
     ExWaitForRundownProtectionRelease(&g_divert.InjectRundown);

@@ -279,7 +279,21 @@ VOID DivertWfpUnregister(DIVERT_HANDLE *handle)
 
     for (i = 0; i < handle->CalloutCount; i++)
     {
-        (void)FwpsCalloutUnregisterById0(handle->Callouts[i].CalloutId);
+        NTSTATUS status = FwpsCalloutUnregisterById0(handle->Callouts[i].CalloutId);
+
+        if (status == STATUS_DEVICE_BUSY)
+        {
+            /* Flow contexts are still attached: cleanup asked for their removal, which pended
+             * while a classification of the flow ran; their flowDeleteFn (DivertFlowDelete)
+             * comes when it ends. Wait for the last, then unregister again, as documented. */
+            ExWaitForRundownProtectionRelease(&handle->FlowRundown);
+            status = FwpsCalloutUnregisterById0(handle->Callouts[i].CalloutId);
+        }
+#if DBG
+        NT_ASSERT(NT_SUCCESS(status));
+#else
+        UNREFERENCED_PARAMETER(status);
+#endif
     }
     handle->CalloutCount = 0;
 }

@@ -60,6 +60,27 @@ typedef struct injector
     LONG inFlight;
 } injector;
 
+typedef struct stack_flow
+{
+    bool live;
+    bool classifying;
+    UINT64 id;
+} stack_flow;
+
+typedef struct flow_context
+{
+    bool live;
+    bool removing;          /* removal pended: flowDeleteFn when the classification ends */
+    UINT64 flowId;
+    UINT16 layerId;
+    UINT32 calloutId;
+    UINT64 context;
+    FWPS_CALLOUT_FLOW_DELETE_NOTIFY_FN0 deleteFn;
+} flow_context;
+
+static stack_flow flows[64];
+static flow_context contexts[WINSIM_MAX_OBJECTS];
+
 static winsim_lock wfp_lock;
 static wfp_object objects[WINSIM_MAX_OBJECTS];
 static runtime_callout runtimes[WINSIM_MAX_OBJECTS];
@@ -84,7 +105,7 @@ static const struct { const GUID *key; UINT16 id; UINT32 values; } layers[] =
     { &FWPM_LAYER_OUTBOUND_IPPACKET_V6, 6, 10 },
     { &FWPM_LAYER_IPFORWARD_V4, 8, 0 },
     { &FWPM_LAYER_IPFORWARD_V6, 10, 0 },
-    { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, 52, 16 },   /* the fields up to FLAGS */
     { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6, 0xFFFF, 0 },
     { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, 0xFFFF, 0 },
     { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6, 0xFFFF, 0 },
@@ -563,7 +584,16 @@ NTSTATUS NTAPI FwpsCalloutUnregisterById0(const UINT32 calloutId)
     {
         if (runtimes[i].live && runtimes[i].id == calloutId)
         {
-            /* No flow contexts are simulated, so STATUS_DEVICE_BUSY cannot arise yet. */
+            size_t c;
+            for (c = 0; c < RTL_NUMBER_OF(contexts); c++)
+            {
+                if (contexts[c].live && contexts[c].calloutId == calloutId)
+                {
+                    /* Stays registered: the driver must remove the contexts and call again. */
+                    winsim_lock_release(&wfp_lock);
+                    return STATUS_DEVICE_BUSY;
+                }
+            }
             runtimes[i].live = false;
             winsim_lock_release(&wfp_lock);
             return STATUS_SUCCESS;
@@ -573,21 +603,238 @@ NTSTATUS NTAPI FwpsCalloutUnregisterById0(const UINT32 calloutId)
     return STATUS_FWP_CALLOUT_NOT_FOUND;
 }
 
+/* ---- flows and flow contexts ----------------------------------------------------------------
+ * A flow lives from winsim_flow_established to winsim_flow_end. Contexts are keyed by (flow,
+ * layer, callout). FwpsFlowRemoveContext0 calls flowDeleteFn at once, or - while a
+ * classification of the flow is in progress (winsim_flow_classifying) - returns STATUS_PENDING
+ * and calls it when that classification ends. A callout with contexts attached cannot be
+ * unregistered (STATUS_DEVICE_BUSY). */
+static stack_flow *flow_find(UINT64 id)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(flows); i++)
+    {
+        if (flows[i].live && flows[i].id == id)
+        {
+            return &flows[i];
+        }
+    }
+    return NULL;
+}
+
+static flow_context *context_find(UINT64 flowId, UINT16 layerId, UINT32 calloutId)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(contexts); i++)
+    {
+        if (contexts[i].live && contexts[i].flowId == flowId && contexts[i].layerId == layerId &&
+            contexts[i].calloutId == calloutId)
+        {
+            return &contexts[i];
+        }
+    }
+    return NULL;
+}
+
+/* Detaches a context (wfp_lock held by the caller, released here) and tells its callout. */
+static void context_delete(flow_context *entry)
+{
+    FWPS_CALLOUT_FLOW_DELETE_NOTIFY_FN0 deleteFn = entry->deleteFn;
+    UINT16 layerId = entry->layerId;
+    UINT32 calloutId = entry->calloutId;
+    UINT64 context = entry->context;
+    entry->live = false;
+    winsim_lock_release(&wfp_lock);
+    deleteFn(layerId, calloutId, context);
+}
+
 NTSTATUS NTAPI FwpsFlowAssociateContext0(UINT64 flowId, UINT16 layerId, UINT32 calloutId, UINT64 flowContext)
 {
-    UNREFERENCED_PARAMETER(flowId);
-    UNREFERENCED_PARAMETER(layerId);
-    UNREFERENCED_PARAMETER(calloutId);
-    UNREFERENCED_PARAMETER(flowContext);
-    winsim_fail(__func__, "flow contexts (ALE FLOW layer) are not simulated yet");
+    const runtime_callout *callout = NULL;
+    size_t i, slot = RTL_NUMBER_OF(contexts);
+    NTSTATUS status = STATUS_SUCCESS;
+    WINSIM_IRQL_MAX(DISPATCH_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    for (i = 0; i < RTL_NUMBER_OF(runtimes); i++)
+    {
+        if (runtimes[i].live && runtimes[i].id == calloutId)
+        {
+            callout = &runtimes[i];
+        }
+    }
+    if (flow_find(flowId) == NULL)
+    {
+        winsim_fail(__func__, "flow %llu is not a live flow", (unsigned long long)flowId);
+    }
+    if (flowContext == 0 || callout == NULL || callout->callout.flowDeleteFn == NULL)
+    {
+        status = STATUS_INVALID_PARAMETER;
+    }
+    else if (context_find(flowId, layerId, calloutId) != NULL)
+    {
+        status = STATUS_OBJECT_NAME_EXISTS;
+    }
+    else
+    {
+        for (i = 0; i < RTL_NUMBER_OF(contexts) && slot == RTL_NUMBER_OF(contexts); i++)
+        {
+            slot = contexts[i].live ? slot : i;
+        }
+        if (slot == RTL_NUMBER_OF(contexts))
+        {
+            winsim_fail(__func__, "flow context table full");
+        }
+        contexts[slot].live = true;
+        contexts[slot].removing = false;
+        contexts[slot].flowId = flowId;
+        contexts[slot].layerId = layerId;
+        contexts[slot].calloutId = calloutId;
+        contexts[slot].context = flowContext;
+        contexts[slot].deleteFn = callout->callout.flowDeleteFn;
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
 }
 
 NTSTATUS NTAPI FwpsFlowRemoveContext0(UINT64 flowId, UINT16 layerId, UINT32 calloutId)
 {
-    UNREFERENCED_PARAMETER(flowId);
-    UNREFERENCED_PARAMETER(layerId);
-    UNREFERENCED_PARAMETER(calloutId);
-    winsim_fail(__func__, "flow contexts (ALE FLOW layer) are not simulated yet");
+    flow_context *entry;
+    const stack_flow *flow;
+    WINSIM_IRQL_MAX(DISPATCH_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    entry = context_find(flowId, layerId, calloutId);
+    if (entry == NULL || entry->removing)
+    {
+        winsim_lock_release(&wfp_lock);
+        return STATUS_UNSUCCESSFUL;   /* no context associated (any more) */
+    }
+    flow = flow_find(flowId);
+    if (flow != NULL && flow->classifying)
+    {
+        entry->removing = true;
+        winsim_lock_release(&wfp_lock);
+        return STATUS_PENDING;
+    }
+    context_delete(entry);
+    return STATUS_SUCCESS;
+}
+
+/* Deferred: a pended removal completes once the classification is over. */
+static void context_delete_deferred(void *argument)
+{
+    flow_context *entry = argument;
+    winsim_lock_acquire(&wfp_lock);
+    if (!entry->live)
+    {
+        winsim_lock_release(&wfp_lock);
+        return;
+    }
+    context_delete(entry);
+}
+
+void winsim_flow_classifying(uint64_t id, bool active)
+{
+    stack_flow *flow;
+    size_t i;
+    winsim_lock_acquire(&wfp_lock);
+    flow = flow_find(id);
+    if (flow == NULL)
+    {
+        winsim_fail(__func__, "flow %llu is not live", (unsigned long long)id);
+    }
+    flow->classifying = active;
+    for (i = 0; i < RTL_NUMBER_OF(contexts) && !active; i++)
+    {
+        if (contexts[i].live && contexts[i].removing && contexts[i].flowId == id)
+        {
+            winsim_defer(context_delete_deferred, &contexts[i]);
+        }
+    }
+    winsim_lock_release(&wfp_lock);
+}
+
+void winsim_flow_end(uint64_t id)
+{
+    stack_flow *flow;
+    KIRQL old;
+    size_t i;
+    winsim_lock_acquire(&wfp_lock);
+    flow = flow_find(id);
+    if (flow == NULL || flow->classifying)
+    {
+        winsim_fail(__func__, "flow %llu is not live or still being classified", (unsigned long long)id);
+    }
+    flow->live = false;
+    winsim_lock_release(&wfp_lock);
+    /* The stack tears a flow down at DISPATCH_LEVEL, each callout's context in turn. */
+    old = winsim_irql_raise(__func__, DISPATCH_LEVEL);
+    for (i = 0; i < RTL_NUMBER_OF(contexts); i++)
+    {
+        winsim_lock_acquire(&wfp_lock);
+        if (contexts[i].live && contexts[i].flowId == id)
+        {
+            context_delete(&contexts[i]);
+        }
+        else
+        {
+            winsim_lock_release(&wfp_lock);
+        }
+    }
+    winsim_irql_lower(__func__, old);
+}
+
+winsim_verdict winsim_flow_established(const winsim_flow *flow)
+{
+    FWPS_INCOMING_VALUE0 value[16];
+    FWPS_INCOMING_VALUES0 values;
+    FWPS_INCOMING_METADATA_VALUES0 metadata;
+    size_t i, slot = RTL_NUMBER_OF(flows);
+    winsim_lock_acquire(&wfp_lock);
+    if (flow_find(flow->id) != NULL)
+    {
+        winsim_fail(__func__, "flow %llu already live", (unsigned long long)flow->id);
+    }
+    for (i = 0; i < RTL_NUMBER_OF(flows) && slot == RTL_NUMBER_OF(flows); i++)
+    {
+        slot = flows[i].live ? slot : i;
+    }
+    if (slot == RTL_NUMBER_OF(flows))
+    {
+        winsim_fail(__func__, "flow table full");
+    }
+    flows[slot].live = true;
+    flows[slot].classifying = false;
+    flows[slot].id = flow->id;
+    winsim_lock_release(&wfp_lock);
+
+    /* fwpsk.h FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4 order; the unset ones stay FWP_EMPTY. */
+    RtlZeroMemory(value, sizeof(value));
+    RtlZeroMemory(&metadata, sizeof(metadata));
+    value[2].value.type = FWP_UINT32;
+    value[2].value.uint32 = flow->local_addr;
+    value[3].value.type = FWP_UINT8;
+    value[3].value.uint8 = 1;   /* NlatUnicast */
+    value[4].value.type = FWP_UINT16;
+    value[4].value.uint16 = flow->local_port;
+    value[5].value.type = FWP_UINT8;
+    value[5].value.uint8 = flow->protocol;
+    value[6].value.type = FWP_UINT32;
+    value[6].value.uint32 = flow->remote_addr;
+    value[7].value.type = FWP_UINT16;
+    value[7].value.uint16 = flow->remote_port;
+    value[12].value.type = FWP_UINT32;
+    value[12].value.uint32 = flow->outbound ? FWP_DIRECTION_OUTBOUND : FWP_DIRECTION_INBOUND;
+    value[15].value.type = FWP_UINT32;
+    value[15].value.uint32 = 0;
+    values.layerId = 52;
+    values.valueCount = RTL_NUMBER_OF(value);
+    values.incomingValue = value;
+    metadata.currentMetadataValues = FWPS_METADATA_FIELD_FLOW_HANDLE | FWPS_METADATA_FIELD_PROCESS_ID |
+                                     FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE;
+    metadata.flowHandle = flow->id;
+    metadata.processId = flow->process_id;
+    metadata.transportEndpointHandle = flow->endpoint;
+    return winsim_classify(&FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, &values, &metadata, NULL);
 }
 
 /* ---- classification ----------------------------------------------------------------------------- */
@@ -1021,6 +1268,15 @@ uint64_t winsim_wfp_leaks(void)
         if (runtimes[i].live)
         {
             winsim_host_print("winsim: leak: callout %u still registered\n", (unsigned)runtimes[i].id);
+            leaks++;
+        }
+    }
+    for (i = 0; i < RTL_NUMBER_OF(contexts); i++)
+    {
+        if (contexts[i].live)
+        {
+            winsim_host_print("winsim: leak: flow %llu still has a context of callout %u\n",
+                              (unsigned long long)contexts[i].flowId, (unsigned)contexts[i].calloutId);
             leaks++;
         }
     }

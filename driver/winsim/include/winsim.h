@@ -116,6 +116,26 @@ typedef struct winsim_buffer
 winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers, uint32_t count,
                                     const winsim_packet_meta *meta);
 
+/* ---- flows (ALE) ------------------------------------------------------------------------- */
+typedef struct winsim_flow
+{
+    uint64_t id;            /* the flow handle classify reports (FWPS_METADATA_FIELD_FLOW_HANDLE) */
+    bool outbound;
+    uint8_t protocol;
+    uint32_t local_addr, remote_addr;   /* IPv4, host order (as WFP gives them) */
+    uint16_t local_port, remote_port;
+    uint32_t process_id;
+    uint64_t endpoint;
+} winsim_flow;
+
+/* An IPv4 flow is established: classified at FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4. */
+winsim_verdict winsim_flow_established(const winsim_flow *flow);
+/* A classification of the flow starts (true) or ends (false) on "another processor": while it
+ * runs, FwpsFlowRemoveContext0 returns STATUS_PENDING; flowDeleteFn runs (deferred) at its end. */
+void winsim_flow_classifying(uint64_t id, bool active);
+/* The flow ends: every callout's flowDeleteFn runs for its context (DISPATCH_LEVEL). */
+void winsim_flow_end(uint64_t id);
+
 /* What an injection put on the "wire" (send/forward) or up the stack (receive). */
 typedef enum winsim_inject_kind
 {

@@ -123,12 +123,12 @@ static int32_t ioctl_done(handle *h, uint32_t code, uint32_t length, uint64_t *i
     return status;
 }
 
-/* INITIALIZE (NETWORK layer, priority 0, open flags). */
-static void initialize(handle *h, uint64_t flags)
+/* INITIALIZE (a layer, priority 0, open flags). */
+static void initialize_layer(handle *h, uint32_t layer, uint64_t flags)
 {
     uint64_t info = 0;
     memset(h->header, 0, DIVERT_IOCTL_SIZE);
-    put32(h->header, DIVERT_LAYER_NETWORK);
+    put32(h->header, layer);
     put32(h->header + 4, 30000);
     put64(h->header + 8, flags);
     memset(h->data, 0, DIVERT_VERSION_SIZE);
@@ -141,6 +141,11 @@ static void initialize(handle *h, uint64_t flags)
     uint64_t magic;
     memcpy(&magic, h->data, 8);
     CHECK(magic == DIVERT_MAGIC_SYS);
+}
+
+static void initialize(handle *h, uint64_t flags)
+{
+    initialize_layer(h, DIVERT_LAYER_NETWORK, flags);
 }
 
 /* STARTUP with a one-test program; returns its status. */
@@ -473,28 +478,30 @@ static void test_unusable_buffers(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
-/* IRP_MJ_CLEANUP on another thread, started from a hook inside a request: the hook returns
- * once cleanup has finished or is waiting for the request (a real CPU would run both). */
-typedef struct cleanup_race
+/* A user thread closing a handle (winsim_cleanup or winsim_close) while this one goes on:
+ * racer_start returns once that thread has finished or is waiting in the driver (a real CPU
+ * would run both). */
+typedef struct racer
 {
+    void (*run)(winsim_file *file);
     winsim_file *file;
     pthread_t thread;
     int finished;
-    bool waited;            /* cleanup was seen waiting for the request */
-} cleanup_race;
+    bool waited;            /* the driver was seen waiting */
+} racer;
 
-static void *cleanup_thread(void *argument)
+static void *racer_thread(void *argument)
 {
-    cleanup_race *race = argument;
-    winsim_cleanup(race->file);
+    racer *race = argument;
+    race->run(race->file);
     __atomic_store_n(&race->finished, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
-static void cleanup_now(void *argument)
+static void racer_start(void *argument)
 {
-    cleanup_race *race = argument;
-    CHECK_EQ(pthread_create(&race->thread, NULL, cleanup_thread, race), 0);
+    racer *race = argument;
+    CHECK_EQ(pthread_create(&race->thread, NULL, racer_thread, race), 0);
     while (!__atomic_load_n(&race->finished, __ATOMIC_ACQUIRE) && winsim_waiters() == 0)
     {
         sched_yield();
@@ -516,9 +523,9 @@ static void test_cleanup_during_startup(const char *routine)
     uint32_t length = build_udp(packet, 53, "after close");
     CHECK_EQ(winsim_load(), STATUS_SUCCESS);
     handle h = open_handle(), other = open_handle();
-    cleanup_race race = { h.file, 0, 0, false };
+    racer race = { winsim_cleanup, h.file, 0, 0, false };
     initialize(&h, 0);
-    winsim_hook_before(routine, cleanup_now, &race);
+    winsim_hook_before(routine, racer_start, &race);
     int32_t status = startup(&h, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
     CHECK_EQ(pthread_join(race.thread, NULL), 0);
     CHECK(race.waited);
@@ -533,6 +540,63 @@ static void test_cleanup_during_startup(const char *routine)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/*
+ * FLOW layer with FLOW_DELETED tracking: an established flow is reported and gets a flow
+ * context; its end is reported through flowDeleteFn. A flow still attached when the handle
+ * closes is detached by cleanup: at once, or - while a classification of the flow is in
+ * progress - later (FwpsFlowRemoveContext0 returns STATUS_PENDING). Until then the callout
+ * cannot be unregistered (STATUS_DEVICE_BUSY); close must wait for the flows and unregister
+ * again, or the callout stays registered for good and the driver can never unload.
+ */
+static void test_flow_contexts(void)
+{
+    const winsim_flow web = { 41, true, 6, 0x0A000001, 0x5DB8D822, 50000, 443, 1234, 0x77 };
+    winsim_flow idle = web, busy = web;
+    idle.id = 42; idle.local_port = 50001;
+    busy.id = 43; busy.local_port = 50002;
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle h = open_handle();
+    initialize_layer(&h, DIVERT_LAYER_FLOW, DIVERT_FLAG_SNIFF | DIVERT_FLAG_RECV_ONLY);
+    CHECK_EQ(startup(&h, DIVERT_FILTER_FLAG_IP | DIVERT_FILTER_FLAG_EVENT_FLOW_DELETED, DIVERT_FIELD_ZERO),
+             STATUS_SUCCESS);
+
+    winsim_request *r = recv_start(&h);
+    winsim_verdict v = winsim_flow_established(&web);
+    CHECK_EQ(v.callouts, 1);
+    CHECK(!v.blocked);
+    CHECK(winsim_request_done(r));
+    CHECK_EQ(h.addr->Layer, DIVERT_LAYER_FLOW);
+    CHECK_EQ(h.addr->Event, DIVERT_EVENT_FLOW_ESTABLISHED);
+    CHECK_EQ(h.addr->Flow.LocalPort, 50000);
+    CHECK_EQ(h.addr->Flow.RemotePort, 443);
+    CHECK_EQ(h.addr->Flow.ProcessId, 1234);
+    winsim_request_free(r);
+    r = recv_start(&h);
+    winsim_flow_end(web.id);                             /* flowDeleteFn: FLOW_DELETED */
+    CHECK(winsim_request_done(r));
+    CHECK_EQ(h.addr->Event, DIVERT_EVENT_FLOW_DELETED);
+    CHECK_EQ(h.addr->Flow.LocalPort, 50000);
+    winsim_request_free(r);
+
+    (void)winsim_flow_established(&idle);
+    (void)winsim_flow_established(&busy);
+    winsim_flow_classifying(busy.id, true);
+    racer race = { winsim_close, h.file, 0, 0, false };
+    racer_start(&race);
+    winsim_flow_classifying(busy.id, false);             /* the other CPU's classify ends */
+    CHECK_EQ(pthread_join(race.thread, NULL), 0);
+    winsim_run_deferred();
+    fprintf(stderr, "winsim test: close with a flow being classified: close waited %d\n", race.waited);
+    CHECK(race.waited);
+    winsim_user_free(h.header);
+    winsim_user_free(h.data);
+    winsim_user_free(h.addr);
+    winsim_user_free(h.addr_len);
+    winsim_flow_end(idle.id);
+    winsim_flow_end(busy.id);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
@@ -544,5 +608,6 @@ int main(void)
     test_unusable_buffers();
     test_cleanup_during_startup("KeSetTimerEx");
     test_cleanup_during_startup("FwpmEngineOpen0");
+    test_flow_contexts();
     return test_finish("winsim");
 }
