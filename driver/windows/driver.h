@@ -50,8 +50,6 @@ typedef struct DIVERT_GLOBALS
 {
     PDEVICE_OBJECT Device;
     BOOLEAN SymbolicLinkCreated;
-    HANDLE Engine;                 /* the driver-owned (non-dynamic) engine session */
-    BOOLEAN SubLayersAdded;
     HANDLE Injection[2];           /* [0] IPv4, [1] IPv6: network + forward injection */
     NDIS_HANDLE NblPool;           /* NBLs for injected packets */
     EX_RUNDOWN_REF InjectRundown;  /* one reference per injection still in flight */
@@ -249,6 +247,8 @@ _IRQL_requires_max_(DISPATCH_LEVEL)
 NTSTATUS DivertMapDataBuffer(_In_ PIRP irp, _Out_ PVOID *system, _Out_ ULONG *length);
 
 /* ---- wfp.c ------------------------------------------------------------------------------- */
+/* Provider and sub-layers (static objects, each call in a session of its own): added at load
+ * and again by a STARTUP that finds them gone after a BFE restart; deleted at unload. */
 _IRQL_requires_(PASSIVE_LEVEL)
 NTSTATUS DivertWfpStart(VOID);
 _IRQL_requires_(PASSIVE_LEVEL)

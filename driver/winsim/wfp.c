@@ -24,7 +24,13 @@ typedef struct engine
     UINT64 magic;
     bool dynamic;
     bool transaction;
+    bool stale;             /* opened before the BFE stopped: only FwpmEngineClose0 works */
 } engine;
+
+/* The BFE service: sessions and every management object live in it (winsim_bfe_stop). The
+ * WDK pages name no code for a call that cannot reach it; the simulation answers with the
+ * RPC status of an unreachable server, as the management API is RPC to the service. */
+#define WINSIM_BFE_GONE RPC_NT_SERVER_UNAVAILABLE
 
 typedef struct wfp_object
 {
@@ -82,6 +88,8 @@ static stack_flow flows[64];
 static flow_context contexts[WINSIM_MAX_OBJECTS];
 
 static winsim_lock wfp_lock;
+static bool bfe_stopped;
+static engine *engines[WINSIM_MAX_OBJECTS];   /* open sessions, so a BFE stop can reach them */
 static wfp_object objects[WINSIM_MAX_OBJECTS];
 static runtime_callout runtimes[WINSIM_MAX_OBJECTS];
 static LONG live_engines, live_injectors;
@@ -204,15 +212,68 @@ static bool object_referenced(object_kind kind, size_t field, const GUID *key)
     return false;
 }
 
-/* Management calls run at PASSIVE_LEVEL and hold the engine's lock while they change it. */
-static engine *engine_enter(const char *function, HANDLE engineHandle)
+/* Management calls run at PASSIVE_LEVEL and hold the engine's lock while they change it; a
+ * session the BFE no longer knows fails (lock released). */
+static NTSTATUS engine_enter(const char *function, HANDLE engineHandle, engine **session)
 {
     winsim_irql_exact(function, PASSIVE_LEVEL);
     winsim_lock_acquire(&wfp_lock);
-    return engine_check(function, engineHandle);
+    *session = engine_check(function, engineHandle);
+    if ((*session)->stale)
+    {
+        winsim_lock_release(&wfp_lock);
+        return WINSIM_BFE_GONE;
+    }
+    return STATUS_SUCCESS;
 }
 
 /* ---- sessions and transactions ------------------------------------------------------------ */
+static void engine_list(engine *session, bool add)
+{
+    size_t i;
+    winsim_lock_acquire(&wfp_lock);
+    for (i = 0; i < RTL_NUMBER_OF(engines); i++)
+    {
+        if (engines[i] == (add ? NULL : session))
+        {
+            engines[i] = add ? session : NULL;
+            winsim_lock_release(&wfp_lock);
+            return;
+        }
+    }
+    winsim_fail(__func__, "engine table full");
+}
+
+/* The BFE stops: every session ends with it (their handles only close now) and every object
+ * goes, static ones too ("static objects live until deleted, the BFE stops, or shutdown");
+ * persistent and built-in objects are not simulated. Run-time callouts are the kernel's and
+ * stay registered. */
+void winsim_bfe_stop(void)
+{
+    size_t i;
+    winsim_lock_acquire(&wfp_lock);
+    bfe_stopped = true;
+    for (i = 0; i < RTL_NUMBER_OF(engines); i++)
+    {
+        if (engines[i] != NULL)
+        {
+            engines[i]->stale = true;
+            engines[i]->transaction = false;
+        }
+    }
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        objects[i].state = OBJECT_FREE;
+        objects[i].owner = NULL;
+    }
+    winsim_lock_release(&wfp_lock);
+}
+
+void winsim_bfe_start(void)
+{
+    __atomic_store_n(&bfe_stopped, false, __ATOMIC_RELEASE);
+}
+
 NTSTATUS NTAPI FwpmEngineOpen0(const wchar_t *serverName, UINT32 authnService, SEC_WINNT_AUTH_IDENTITY_W *authIdentity,
                                const FWPM_SESSION0 *session, HANDLE *engineHandle)
 {
@@ -228,9 +289,14 @@ NTSTATUS NTAPI FwpmEngineOpen0(const wchar_t *serverName, UINT32 authnService, S
     {
         winsim_fail(__func__, "session flags 0x%x not simulated", (unsigned)session->flags);
     }
+    if (__atomic_load_n(&bfe_stopped, __ATOMIC_ACQUIRE))
+    {
+        return WINSIM_BFE_GONE;   /* "the filter engine must be currently running" */
+    }
     opened = winsim_host_alloc(sizeof(*opened));
     opened->magic = ENGINE_MAGIC;
     opened->dynamic = session != NULL && (session->flags & FWPM_SESSION_FLAG_DYNAMIC) != 0;
+    engine_list(opened, true);
     __atomic_add_fetch(&live_engines, 1, __ATOMIC_RELAXED);
     *engineHandle = opened;
     return STATUS_SUCCESS;
@@ -262,7 +328,9 @@ NTSTATUS NTAPI FwpmEngineClose0(HANDLE engineHandle)
 {
     engine *session;
     size_t i;
-    session = engine_enter(__func__, engineHandle);
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    session = engine_check(__func__, engineHandle);   /* also a session the BFE lost */
     if (session->transaction)
     {
         transaction_end(session, false);
@@ -281,6 +349,7 @@ NTSTATUS NTAPI FwpmEngineClose0(HANDLE engineHandle)
     }
     session->magic = 0;
     winsim_lock_release(&wfp_lock);
+    engine_list(session, false);
     __atomic_sub_fetch(&live_engines, 1, __ATOMIC_RELAXED);
     winsim_host_free(session);
     return STATUS_SUCCESS;
@@ -295,8 +364,11 @@ NTSTATUS NTAPI FwpmTransactionBegin0(HANDLE engineHandle, UINT32 flags)
     {
         winsim_fail(__func__, "read-only transactions are not simulated");
     }
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (session->transaction)
     {
         status = STATUS_FWP_TXN_IN_PROGRESS;
@@ -310,8 +382,11 @@ static NTSTATUS transaction_finish(const char *function, HANDLE engineHandle, bo
 {
     engine *session;
     NTSTATUS status = STATUS_SUCCESS;
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(function, engineHandle);
+    status = engine_enter(function, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (!session->transaction)
     {
         status = STATUS_FWP_NO_TXN_IN_PROGRESS;
@@ -342,7 +417,11 @@ NTSTATUS NTAPI FwpmProviderAdd0(HANDLE engineHandle, const FWPM_PROVIDER0 *provi
     NTSTATUS status = STATUS_SUCCESS;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    session = engine_enter(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (object_find(KIND_PROVIDER, &provider->providerKey) != NULL)
     {
         status = STATUS_FWP_ALREADY_EXISTS;
@@ -363,8 +442,11 @@ static NTSTATUS delete_by_key(const char *function, HANDLE engineHandle, object_
     wfp_object *object;
     engine *session;
     winsim_irql_exact(function, PASSIVE_LEVEL);
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(function, engineHandle);
+    status = engine_enter(function, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     object = object_find(kind, key);
     if (object == NULL)
     {
@@ -394,7 +476,11 @@ NTSTATUS NTAPI FwpmSubLayerAdd0(HANDLE engineHandle, const FWPM_SUBLAYER0 *subLa
     wfp_object *object;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    session = engine_enter(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (object_find(KIND_SUBLAYER, &subLayer->subLayerKey) != NULL)
     {
         status = STATUS_FWP_ALREADY_EXISTS;
@@ -443,7 +529,11 @@ NTSTATUS NTAPI FwpmCalloutAdd0(HANDLE engineHandle, const FWPM_CALLOUT0 *callout
     wfp_object *object;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    session = engine_enter(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (layer_index(&callout->applicableLayer) < 0)
     {
         status = STATUS_FWP_LAYER_NOT_FOUND;
@@ -482,8 +572,11 @@ NTSTATUS NTAPI FwpmFilterAdd0(HANDLE engineHandle, const FWPM_FILTER0 *filter, P
     {
         winsim_fail(__func__, "weight type %d not simulated", (int)filter->weight.type);
     }
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (filter->action.type & FWP_ACTION_FLAG_CALLOUT)
     {
         callout = object_find(KIND_CALLOUT, &filter->action.calloutKey);

@@ -116,6 +116,13 @@ typedef struct winsim_buffer
 winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers, uint32_t count,
                                     const winsim_packet_meta *meta);
 
+/* ---- the Base Filtering Engine service ------------------------------------------------- */
+/* The BFE stops (e.g. restarted by an administrator or after a crash): every management
+ * session ends and every provider, sub-layer, callout and filter is gone; run-time callouts
+ * stay registered. Sessions cannot be opened until winsim_bfe_start. */
+void winsim_bfe_stop(void);
+void winsim_bfe_start(void);
+
 /* ---- flows (ALE) ------------------------------------------------------------------------- */
 typedef struct winsim_flow
 {

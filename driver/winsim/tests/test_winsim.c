@@ -597,6 +597,42 @@ static void test_flow_contexts(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/*
+ * The BFE restarts while the driver is loaded: divert4j's sub-layers (static objects) go with
+ * it. A later STARTUP must still succeed and capture: the driver re-creates them.
+ */
+static void test_bfe_restart(void)
+{
+    uint8_t packet[64];
+    uint32_t length = build_udp(packet, 53, "after restart");
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle before = open_handle();
+    start(&before, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_bfe_stop();
+    winsim_bfe_start();
+    winsim_verdict v = winsim_stack_packet(true, packet, length, &META, 0);
+    CHECK(!v.blocked);                                   /* its filters went with the BFE */
+    close_handle(&before);
+
+    handle h = open_handle();
+    initialize(&h, 0);
+    int32_t status = startup(&h, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_request *r = recv_start(&h);
+    v = winsim_stack_packet(true, packet, length, &META, 0);
+    fprintf(stderr, "winsim test: STARTUP after a BFE restart: 0x%08x; a UDP packet: blocked %d\n",
+            (unsigned)status, v.blocked);
+    CHECK_EQ(status, STATUS_SUCCESS);
+    CHECK(v.blocked);
+    CHECK(winsim_request_done(r));
+    if (winsim_request_done(r))
+    {
+        CHECK_EQ(winsim_request_information(r), length);
+    }
+    close_handle(&h);                                    /* cancels the RECV if still pending */
+    winsim_request_free(r);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
@@ -609,5 +645,6 @@ int main(void)
     test_cleanup_during_startup("KeSetTimerEx");
     test_cleanup_during_startup("FwpmEngineOpen0");
     test_flow_contexts();
+    test_bfe_restart();
     return test_finish("winsim");
 }
