@@ -54,12 +54,17 @@ function Assert-Divert4jAdministrator {
     }
 }
 
-# 'x64' or 'arm64' for the operating system, not the PowerShell process: a 32-bit process
-# reports x86, and an x64 process emulated on ARM64 reports AMD64 in every environment
-# variable (PROCESSOR_ARCHITEW6432 included), which would choose the x64 driver.
+# The operating system's processor architecture ('X64', 'Arm64', 'X86', ...), not the PowerShell
+# process's: a 32-bit process reports x86, and an x64 process emulated on ARM64 reports AMD64
+# in every environment variable (PROCESSOR_ARCHITEW6432 included), which would choose the x64
+# driver. Installer scripts read the architecture only through here.
+function Get-Divert4jOsArchitecture {
+    return [string][System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
+}
+
+# 'x64' or 'arm64' (the driver to install), or $null when divert4j is not built for this OS.
 function Get-Divert4jArchitecture {
-    $arch = [string][System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
-    switch ($arch) {
+    switch (Get-Divert4jOsArchitecture) {
         'X64'   { return 'x64' }
         'Arm64' { return 'arm64' }
         default { return $null }

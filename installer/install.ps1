@@ -27,7 +27,7 @@ Assert-Divert4jAdministrator
 
 $arch = Get-Divert4jArchitecture
 if ($null -eq $arch) {
-    Write-Divert4jFailure "unsupported processor architecture '$env:PROCESSOR_ARCHITECTURE': divert4j is built for x64 and ARM64 Windows only."
+    Write-Divert4jFailure "unsupported processor architecture '$(Get-Divert4jOsArchitecture)': divert4j is built for x64 and ARM64 Windows only."
     exit 1
 }
 

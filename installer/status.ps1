@@ -21,7 +21,7 @@ function Write-Divert4jLine([string] $Name, [string] $Value) {
 
 $arch = Get-Divert4jArchitecture
 $build = Get-Divert4jOsBuild
-Write-Divert4jLine 'architecture' ($(if ($arch) { $arch } else { "$env:PROCESSOR_ARCHITECTURE (unsupported)" }))
+Write-Divert4jLine 'architecture' ($(if ($arch) { $arch } else { "$(Get-Divert4jOsArchitecture) (unsupported)" }))
 Write-Divert4jLine 'windows build' ($(if ($build -ge $Divert4jMinimumBuild) { "$build" } else { "$build (too old: needs $Divert4jMinimumBuild+)" }))
 
 $bfe = Get-Service -Name BFE -ErrorAction SilentlyContinue

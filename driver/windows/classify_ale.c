@@ -167,6 +167,19 @@ static BOOLEAN DivertAleReport(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_
     return action.block;
 }
 
+/* A flow context's end: its references go (the handle's last may free it: non-paged, fine at
+ * DISPATCH), after the flow count the close waits for. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static VOID DivertFlowFree(_In_ __drv_freesMem(Mem) DIVERT_FLOW *flow)
+{
+    DIVERT_HANDLE *handle = flow->Handle;
+
+    ExFreePoolWithTag(flow, DIVERT_POOL_TAG);
+    InterlockedDecrement(&g_divert.LiveFlows);
+    ExReleaseRundownProtection(&handle->FlowRundown);
+    DivertHandleRelease(handle);
+}
+
 /* FLOW_DELETED tracking: the context WFP hands back to DivertFlowDelete. */
 _IRQL_requires_max_(DISPATCH_LEVEL)
 static VOID DivertFlowTrack(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_CALLOUT *callout,
@@ -178,15 +191,18 @@ static VOID DivertFlowTrack(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_CAL
     DIVERT_FLOW *flow;
     NTSTATUS status;
 
-    if (!FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_FLOW_HANDLE))
+    if (!FWPS_IS_METADATA_FIELD_PRESENT(meta, FWPS_METADATA_FIELD_FLOW_HANDLE) ||
+        !ExAcquireRundownProtection(&handle->FlowRundown))
     {
         return;
     }
     flow = (DIVERT_FLOW *)ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(*flow), DIVERT_POOL_TAG);
     if (flow == NULL)
     {
+        ExReleaseRundownProtection(&handle->FlowRundown);
         return;
     }
+    InterlockedIncrement(&g_divert.LiveFlows);
     flow->Handle = handle;
     flow->FlowId = meta->flowHandle;
     flow->LayerId = values->layerId;
@@ -212,8 +228,7 @@ static VOID DivertFlowTrack(_Inout_ DIVERT_HANDLE *handle, _In_ const DIVERT_CAL
             flow->Listed = FALSE;
         }
         KeReleaseInStackQueuedSpinLock(&lock);
-        ExFreePoolWithTag(flow, DIVERT_POOL_TAG);
-        DivertHandleRelease(handle);
+        DivertFlowFree(flow);
     }
 }
 
@@ -289,8 +304,7 @@ VOID NTAPI DivertFlowDelete(UINT16 layerId, UINT32 calloutId, UINT64 flowContext
         (void)DivertAleReport(handle, &flow->Address);
         ExReleaseRundownProtection(&handle->Rundown);
     }
-    ExFreePoolWithTag(flow, DIVERT_POOL_TAG);
-    DivertHandleRelease(handle);
+    DivertFlowFree(flow);
 }
 
 _Use_decl_annotations_
@@ -317,8 +331,10 @@ VOID DivertFlowRemoveAll(DIVERT_HANDLE *handle)
         calloutId = flow->CalloutId;
         KeReleaseInStackQueuedSpinLock(&lock);
 
-        /* WFP calls DivertFlowDelete for it, which frees it; the flow may also have ended on
-         * its own meanwhile, in which case this fails harmlessly. */
+        /* WFP calls DivertFlowDelete for it, which frees it: now (STATUS_SUCCESS), or once a
+         * classification of the flow in progress ends (STATUS_PENDING: close waits for it,
+         * FlowRundown). The flow may also have ended on its own meanwhile (STATUS_UNSUCCESSFUL:
+         * its DivertFlowDelete is running or ran). */
         (void)FwpsFlowRemoveContext0(flowId, layerId, calloutId);
     }
 }

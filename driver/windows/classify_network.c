@@ -18,6 +18,7 @@ typedef struct DIVERT_NETWORK_CONTEXT
     BOOLEAN Reassembled;
     BOOLEAN FragmentGroup;
     ULONG IpHeaderSize;            /* inbound: how far to retreat to reach the IP header */
+    COMPARTMENT_ID Compartment;    /* re-injection goes back where the list was classified */
     DIVERT_ADDRESS Address;        /* template for every buffer of the list */
 } DIVERT_NETWORK_CONTEXT;
 
@@ -93,18 +94,6 @@ static VOID DivertNetworkAddress(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ d
                          context->Handle->Core.flags, address);
 }
 
-/* Moves an inbound buffer's start back to its IP header, or forward again afterwards. */
-_IRQL_requires_max_(DISPATCH_LEVEL)
-static BOOLEAN DivertToIpHeader(_In_ const DIVERT_NETWORK_CONTEXT *context, _Inout_ PNET_BUFFER buffer)
-{
-    if (!context->Inbound || context->IpHeaderSize == 0)
-    {
-        return TRUE;
-    }
-    /* The IP header is still in the buffer's MDLs, so no backfill MDL is ever allocated. */
-    return NdisRetreatNetBufferDataStart(buffer, context->IpHeaderSize, 0, NULL) == NDIS_STATUS_SUCCESS;
-}
-
 _IRQL_requires_max_(DISPATCH_LEVEL)
 static VOID DivertFromIpHeader(_In_ const DIVERT_NETWORK_CONTEXT *context, _Inout_ PNET_BUFFER buffer)
 {
@@ -112,6 +101,37 @@ static VOID DivertFromIpHeader(_In_ const DIVERT_NETWORK_CONTEXT *context, _Inou
     {
         NdisAdvanceNetBufferDataStart(buffer, context->IpHeaderSize, FALSE, NULL);
     }
+}
+
+/*
+ * Moves an inbound buffer's start back to its IP header (DivertFromIpHeader undoes it). The
+ * metadata gives one header size for the whole indication, so each buffer's own header must
+ * agree with it (IPv4: version and IHL; IPv6: version); a buffer where it does not is left
+ * where it was and FALSE returned, as when the retreat itself fails.
+ */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static BOOLEAN DivertToIpHeader(_In_ const DIVERT_NETWORK_CONTEXT *context, _Inout_ PNET_BUFFER buffer)
+{
+    divert_packet_view view;
+    UINT8 first;
+
+    if (!context->Inbound || context->IpHeaderSize == 0)
+    {
+        return TRUE;
+    }
+    /* The IP header is still in the buffer's MDLs, so no backfill MDL is ever allocated. */
+    if (NdisRetreatNetBufferDataStart(buffer, context->IpHeaderSize, 0, NULL) != NDIS_STATUS_SUCCESS)
+    {
+        return FALSE;
+    }
+    view = DivertNetBufferView(buffer);
+    if (divert_view_read(&view, 0, 1, &first) &&
+        (context->IPv6 ? (first >> 4) == 6 : first == (UINT8)(0x40 | (context->IpHeaderSize / 4))))
+    {
+        return TRUE;
+    }
+    DivertFromIpHeader(context, buffer);
+    return FALSE;
 }
 
 /*
@@ -147,6 +167,7 @@ static DIVERT_PACKET *DivertNetworkCopy(_In_ const DIVERT_NETWORK_CONTEXT *conte
         return NULL;
     }
     packet->Address = context->Address;
+    packet->Compartment = context->Compartment;
     packet->Address.Timestamp = KeQueryPerformanceCounter(NULL).QuadPart;
     if (!divert_view_read(view, 0, view->length, DIVERT_PACKET_DATA(packet)))
     {
@@ -178,27 +199,32 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
     divert_capture_action action;
     PNET_BUFFER buffer, first = NULL;
     ULONG firstIndex = 0, index;
+    BOOLEAN unusable = FALSE;
 
-    /* Pass 1: find the first matching buffer; none means the list continues untouched. */
+    /* Pass 1: find the first matching buffer (none: the list continues untouched) and whether
+     * every buffer could be put back on the wire; one that could not (not at its IP header, or
+     * longer than any packet record, as LSO/RSC lists can be) forbids blocking the list. */
     for (buffer = NET_BUFFER_LIST_FIRST_NB(nbl), index = 0; buffer != NULL;
          buffer = NET_BUFFER_NEXT_NB(buffer), index++)
     {
         divert_packet_view view;
-        BOOLEAN match;
 
         if (!DivertToIpHeader(context, buffer))
         {
+            unusable = TRUE;
             continue;
         }
         view = DivertNetBufferView(buffer);
-        match = DivertNetworkMatch(context, &view);
-        DivertFromIpHeader(context, buffer);
-        if (match)
+        if (view.length == 0 || view.length > DIVERT_MTU_MAX)
+        {
+            unusable = TRUE;
+        }
+        else if (first == NULL && DivertNetworkMatch(context, &view))
         {
             first = buffer;
             firstIndex = index;
-            break;
         }
+        DivertFromIpHeader(context, buffer);
     }
     if (first == NULL)
     {
@@ -206,21 +232,27 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
     }
 
     /* Pass 2: what a match does is the core's (divert, SNIFF copy, DROP); when the original
-     * list is blocked the buffers that did not match are put back on the wire. */
+     * list is blocked the buffers that did not match are put back on the wire, and so is a
+     * match that could not be copied: it passes as if it had not matched, never lost. */
     action = DivertCaptureAction(handle, DIVERT_EVENT_NETWORK_PACKET);
+    if (action.block && unusable)
+    {
+        return;   /* blocking would lose a buffer nothing can re-inject: the list continues */
+    }
     for (buffer = NET_BUFFER_LIST_FIRST_NB(nbl), index = 0; buffer != NULL;
          buffer = NET_BUFFER_NEXT_NB(buffer), index++)
     {
         divert_packet_view view;
-        BOOLEAN match;
+        BOOLEAN match, reinject;
 
         if (!DivertToIpHeader(context, buffer))
         {
-            continue;
+            continue;   /* only when not blocking: the buffer continues with the list */
         }
         view = DivertNetBufferView(buffer);
         match = (index == firstIndex) ||
-                (index > firstIndex && DivertNetworkMatch(context, &view));
+                (index > firstIndex && view.length <= DIVERT_MTU_MAX && DivertNetworkMatch(context, &view));
+        reinject = !match;
         if (match && action.queue)
         {
             DIVERT_PACKET *packet = DivertNetworkCopy(context, &view);
@@ -228,12 +260,16 @@ static VOID DivertNetworkClassify(_Inout_ DIVERT_NETWORK_CONTEXT *context, _In_ 
             {
                 (void)DivertQueuePacket(handle, packet);
             }
+            else
+            {
+                reinject = TRUE;
+            }
         }
-        else if (!match && action.block)
+        if (reinject && action.block)
         {
             /* Re-injected with this handle's priority: only lower ones see it again. */
             (void)DivertInjectCopy(handle->Core.internal_priority, context->Layer,
-                                   &context->Address, &view);
+                                   context->Compartment, &context->Address, &view);
         }
         DivertFromIpHeader(context, buffer);
     }
@@ -273,6 +309,9 @@ VOID NTAPI DivertClassifyNetwork(const FWPS_INCOMING_VALUES0 *inFixedValues,
     context.Layer = divert_hook_layer(callout->Hook);
     context.Inbound = (callout->Hook == DIVERT_HOOK_INBOUND_IPPACKET_V4 ||
                        callout->Hook == DIVERT_HOOK_INBOUND_IPPACKET_V6);
+    /* The injection functions take the compartment classify reported, UNSPECIFIED otherwise. */
+    context.Compartment = FWPS_IS_METADATA_FIELD_PRESENT(inMetaValues, FWPS_METADATA_FIELD_COMPARTMENT_ID)
+        ? (COMPARTMENT_ID)inMetaValues->compartmentId : UNSPECIFIED_COMPARTMENT_ID;
     if (context.Inbound && FWPS_IS_METADATA_FIELD_PRESENT(inMetaValues, FWPS_METADATA_FIELD_IP_HEADER_SIZE))
     {
         context.IpHeaderSize = inMetaValues->ipHeaderSize;

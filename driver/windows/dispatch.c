@@ -83,9 +83,16 @@ NTSTATUS DivertDispatchDeviceControl(PDEVICE_OBJECT device, PIRP irp)
         status = DivertNtStatus(divert_request_decode(
             stack->Parameters.DeviceIoControl.IoControlCode, input,
             input == NULL ? 0 : inputLength, &request));
-        if (NT_SUCCESS(status))
+        /* IRP_MJ_CLEANUP waits for a request running here (a STARTUP arms the timer and
+         * registers callouts cleanup must undo), and refuses new ones once it has begun. */
+        if (NT_SUCCESS(status) && !ExAcquireRundownProtection(&handle->RequestRundown))
+        {
+            status = STATUS_INVALID_DEVICE_STATE;
+        }
+        else if (NT_SUCCESS(status))
         {
             status = DivertIoctl(handle, irp, &request, &information);
+            ExReleaseRundownProtection(&handle->RequestRundown);
             if (status == STATUS_PENDING)
             {
                 /* The request owns the IRP now (queued or already completed). */

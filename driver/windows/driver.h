@@ -50,14 +50,13 @@ typedef struct DIVERT_GLOBALS
 {
     PDEVICE_OBJECT Device;
     BOOLEAN SymbolicLinkCreated;
-    HANDLE Engine;                 /* the driver-owned (non-dynamic) engine session */
-    BOOLEAN SubLayersAdded;
     HANDLE Injection[2];           /* [0] IPv4, [1] IPv6: network + forward injection */
     NDIS_HANDLE NblPool;           /* NBLs for injected packets */
     EX_RUNDOWN_REF InjectRundown;  /* one reference per injection still in flight */
     KSPIN_LOCK HandlesLock;        /* guards Handles and every handle's ReflectListed */
     LIST_ENTRY Handles;            /* every open DIVERT_HANDLE, for REFLECT */
     volatile LONG InitializeCounter; /* low 16 bits of internal priorities (docs/spec/device-abi.md 6.4) */
+    volatile LONG LiveFlows;       /* DIVERT_FLOWs of every handle: zero at unload */
     LARGE_INTEGER QpcFrequency;
     UINT64 TicksPerMs;
 } DIVERT_GLOBALS;
@@ -70,6 +69,8 @@ typedef struct DIVERT_PACKET
 {
     divert_queue_entry Entry;      /* first member: entries and packets convert both ways */
     DIVERT_ADDRESS Address;
+    COMPARTMENT_ID Compartment;    /* where classify saw it (re-injection at close), or
+                                      UNSPECIFIED_COMPARTMENT_ID */
 } DIVERT_PACKET;
 
 #define DIVERT_PACKET_DATA(packet) ((UINT8 *)((packet) + 1))
@@ -91,6 +92,8 @@ struct DIVERT_HANDLE
     LIST_ENTRY Link;               /* in g_divert.Handles, under HandlesLock */
     volatile LONG RefCount;        /* the file object's + one per flow context */
     EX_RUNDOWN_REF Rundown;        /* classify paths that may run while cleanup starts */
+    EX_RUNDOWN_REF RequestRundown; /* DEVICE_CONTROL requests in their dispatch routine: the
+                                      user may close the handle on another thread meanwhile */
     KSPIN_LOCK Lock;               /* guards Core, Flows; taken before CsqLock */
     PFILE_OBJECT FileObject;
 
@@ -103,6 +106,8 @@ struct DIVERT_HANDLE
     BOOLEAN TimerStarted;
 
     LIST_ENTRY Flows;              /* FLOW contexts associated with WFP flows, under Lock */
+    EX_RUNDOWN_REF FlowRundown;    /* one reference per DIVERT_FLOW until its flowDeleteFn: close
+                                      waits for zero before the callouts can be unregistered */
 
     BOOLEAN Started;               /* STARTUP ran: the REFLECT close event is due */
     DIVERT_DATA_REFLECT Reflect;   /* what REFLECT handles are told about this handle */
@@ -242,6 +247,8 @@ _IRQL_requires_max_(DISPATCH_LEVEL)
 NTSTATUS DivertMapDataBuffer(_In_ PIRP irp, _Out_ PVOID *system, _Out_ ULONG *length);
 
 /* ---- wfp.c ------------------------------------------------------------------------------- */
+/* Provider and sub-layers (static objects, each call in a session of its own): added at load
+ * and again by a STARTUP that finds them gone after a BFE restart; deleted at unload. */
 _IRQL_requires_(PASSIVE_LEVEL)
 NTSTATUS DivertWfpStart(VOID);
 _IRQL_requires_(PASSIVE_LEVEL)
@@ -292,10 +299,11 @@ _IRQL_requires_(PASSIVE_LEVEL)
 VOID DivertInjectStop(VOID);
 /* Copies (through the view: a flat buffer or a NET_BUFFER), prepares (checksums, impostor
  * TTL) and injects one packet with the injector's internal priority as context; NETWORK
- * picks send/receive from address->Outbound. */
+ * picks send/receive from address->Outbound. compartment: the routing compartment classify
+ * reported (FWPS_METADATA_FIELD_COMPARTMENT_ID), else UNSPECIFIED_COMPARTMENT_ID (SEND). */
 _IRQL_requires_max_(DISPATCH_LEVEL)
-NTSTATUS DivertInjectCopy(_In_ UINT32 priority, _In_ UINT32 layer, _In_ const DIVERT_ADDRESS *address,
-                          _In_ const divert_packet_view *packet);
+NTSTATUS DivertInjectCopy(_In_ UINT32 priority, _In_ UINT32 layer, _In_ COMPARTMENT_ID compartment,
+                          _In_ const DIVERT_ADDRESS *address, _In_ const divert_packet_view *packet);
 
 /* ---- send.c ------------------------------------------------------------------------------ */
 _IRQL_requires_(PASSIVE_LEVEL)

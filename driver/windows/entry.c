@@ -1,8 +1,8 @@
 /*
  * Driver entry and unload, and the control device (docs/spec/device-abi.md 1; names in docs/spec/README.md 1).
  *
- * Load order: globals -> device + DOS link -> injection (handles, NBL pool) -> WFP (engine,
- * provider, sub-layers). Unload runs the reverse and first waits for every injection still in
+ * Load order: globals -> device + DOS link -> injection (handles, NBL pool) -> WFP (provider,
+ * sub-layers). Unload runs the reverse and first waits for every injection still in
  * flight, because their completion routines free NBLs from the pool being destroyed.
  */
 #include "driver.h"
@@ -119,6 +119,10 @@ static VOID DivertUnload(PDRIVER_OBJECT driver)
 {
     UNREFERENCED_PARAMETER(driver);
 
+    /* Every handle's close waited for its flow contexts before unregistering its callouts. */
+#if DBG
+    NT_ASSERT(g_divert.LiveFlows == 0);
+#endif
     DivertWfpStop();
     /* Injections complete asynchronously; their NBLs belong to the pool freed below. */
     ExWaitForRundownProtectionRelease(&g_divert.InjectRundown);

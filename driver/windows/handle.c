@@ -27,6 +27,8 @@ NTSTATUS DivertHandleCreate(PFILE_OBJECT fileObject, DIVERT_HANDLE **out)
     handle->FileObject = fileObject;
     KeInitializeSpinLock(&handle->Lock);
     ExInitializeRundownProtection(&handle->Rundown);
+    ExInitializeRundownProtection(&handle->RequestRundown);
+    ExInitializeRundownProtection(&handle->FlowRundown);
     InitializeListHead(&handle->Flows);
     DivertTimerInit(handle);
     divert_handle_init(&handle->Core, g_divert.TicksPerMs, (uint32_t)sizeof(DIVERT_PACKET));

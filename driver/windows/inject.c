@@ -19,6 +19,7 @@ typedef struct DIVERT_INJECTION
     PNET_BUFFER_LIST Nbl;
     UINT32 Priority;
     UINT32 Layer;
+    COMPARTMENT_ID Compartment;
     DIVERT_ADDRESS Address;
     UINT32 Length;
 } DIVERT_INJECTION;
@@ -99,18 +100,18 @@ static NTSTATUS DivertInjectionSubmit(_In_ __drv_aliasesMem DIVERT_INJECTION *in
     {
         status = FwpsInjectForwardAsync0(injectionHandle, context, 0,
                                          (ADDRESS_FAMILY)(ipv6 ? AF_INET6 : AF_INET),
-                                         UNSPECIFIED_COMPARTMENT_ID, address->Network.IfIdx,
+                                         injection->Compartment, address->Network.IfIdx,
                                          injection->Nbl, DivertInjectComplete, injection);
     }
     else if (address->Outbound)
     {
-        status = FwpsInjectNetworkSendAsync0(injectionHandle, context, 0, UNSPECIFIED_COMPARTMENT_ID,
+        status = FwpsInjectNetworkSendAsync0(injectionHandle, context, 0, injection->Compartment,
                                              injection->Nbl, DivertInjectComplete, injection);
     }
     else
     {
         status = FwpsInjectNetworkReceiveAsync0(injectionHandle, context, 0,
-                                                UNSPECIFIED_COMPARTMENT_ID, address->Network.IfIdx,
+                                                injection->Compartment, address->Network.IfIdx,
                                                 address->Network.SubIfIdx, injection->Nbl,
                                                 DivertInjectComplete, injection);
     }
@@ -149,6 +150,7 @@ static VOID DivertInjectTooBig(_In_ const DIVERT_INJECTION *original)
     reply->Length = length;
     reply->Priority = original->Priority;
     reply->Layer = DIVERT_LAYER_NETWORK;
+    reply->Compartment = original->Compartment;
     reply->Address = original->Address;
     reply->Address.Outbound = 0;
     (void)DivertInjectionSubmit(reply);
@@ -171,8 +173,8 @@ static void NTAPI DivertInjectComplete(void *context, NET_BUFFER_LIST *nbl, BOOL
 }
 
 _Use_decl_annotations_
-NTSTATUS DivertInjectCopy(UINT32 priority, UINT32 layer, const DIVERT_ADDRESS *address,
-                          const divert_packet_view *packet)
+NTSTATUS DivertInjectCopy(UINT32 priority, UINT32 layer, COMPARTMENT_ID compartment,
+                          const DIVERT_ADDRESS *address, const divert_packet_view *packet)
 {
     DIVERT_INJECTION *injection;
     divert_status prepared;
@@ -194,6 +196,7 @@ NTSTATUS DivertInjectCopy(UINT32 priority, UINT32 layer, const DIVERT_ADDRESS *a
     }
     injection->Priority = priority;
     injection->Layer = layer;
+    injection->Compartment = compartment;
     injection->Address = *address;
     /* Checksums and the impostor TTL rule, on the private copy (9.1 steps 1-2). */
     prepared = divert_inject_prepare(DIVERT_INJECTION_DATA(injection), length, &injection->Address);

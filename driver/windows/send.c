@@ -54,7 +54,7 @@ NTSTATUS DivertSend(DIVERT_HANDLE *handle, PIRP irp, const divert_request *reque
     {
         /* The packet is copied before anything reads it twice: the caller's buffer may change. */
         divert_packet_view view = divert_view_flat((const uint8_t *)data + offset, length);
-        status = DivertInjectCopy(priority, layer, &addresses[index], &view);
+        status = DivertInjectCopy(priority, layer, UNSPECIFIED_COMPARTMENT_ID, &addresses[index], &view);
         divert_send_result(&batch, DivertCoreStatus(status));
     }
     status = DivertNtStatus(divert_send_complete(&batch, &bytes));

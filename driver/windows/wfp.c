@@ -1,6 +1,6 @@
 /*
- * WFP management: the driver-owned engine session with divert4j's provider and its 20
- * sub-layers (docs/spec/device-abi.md 1.2), and per handle a dynamic session with one callout and one
+ * WFP management: divert4j's provider and its 20 sub-layers (docs/spec/device-abi.md 1.2), static
+ * objects re-created after a BFE restart, and per handle a dynamic session with one callout and one
  * filter per needed layer, weighted by the handle's internal priority (6.4). Every change is
  * made inside a transaction that is aborted on the first failure.
  */
@@ -39,30 +39,42 @@ static BOOLEAN DivertWfpAddOk(NTSTATUS status)
     return NT_SUCCESS(status) || status == STATUS_FWP_ALREADY_EXISTS;
 }
 
-_Use_decl_annotations_
-NTSTATUS DivertWfpStart(VOID)
+/* A session for the driver's own (static) objects: they outlive it, and it is opened per use,
+ * so no handle to the BFE is held that a BFE restart could leave dead. */
+_IRQL_requires_(PASSIVE_LEVEL)
+static NTSTATUS DivertWfpOpenDriverSession(_Out_ HANDLE *engine)
 {
     FWPM_SESSION0 session;
-    FWPM_PROVIDER0 provider;
-    FWPM_SUBLAYER0 subLayer;
-    NTSTATUS status;
-    ULONG i;
 
     RtlZeroMemory(&session, sizeof(session));
     session.displayData.name = (wchar_t *)L"divert4j";
     session.displayData.description = (wchar_t *)L"divert4j driver session";
-    status = FwpmEngineOpen0(NULL, RPC_C_AUTHN_DEFAULT, NULL, &session, &g_divert.Engine);
+    return FwpmEngineOpen0(NULL, RPC_C_AUTHN_DEFAULT, NULL, &session, engine);
+}
+
+/*
+ * Adds the provider and the sub-layers; those that exist (an earlier instance, a concurrent
+ * re-creation) are kept. Called at load and again when a STARTUP finds the sub-layers gone:
+ * they are static objects, which live "until deleted, the BFE stops, or shutdown".
+ */
+_Use_decl_annotations_
+NTSTATUS DivertWfpStart(VOID)
+{
+    FWPM_PROVIDER0 provider;
+    FWPM_SUBLAYER0 subLayer;
+    HANDLE engine;
+    NTSTATUS status;
+    ULONG i;
+
+    status = DivertWfpOpenDriverSession(&engine);
     if (!NT_SUCCESS(status))
     {
-        g_divert.Engine = NULL;
         return status;
     }
-
-    status = FwpmTransactionBegin0(g_divert.Engine, 0);
+    status = FwpmTransactionBegin0(engine, 0);
     if (!NT_SUCCESS(status))
     {
-        FwpmEngineClose0(g_divert.Engine);
-        g_divert.Engine = NULL;
+        FwpmEngineClose0(engine);
         return status;
     }
 
@@ -71,7 +83,7 @@ NTSTATUS DivertWfpStart(VOID)
     provider.displayData.name = (wchar_t *)L"divert4j";
     provider.displayData.description = (wchar_t *)L"divert4j packet divert driver";
     /* As the original: the provider is cosmetic, a failure to add it is not fatal. */
-    (void)FwpmProviderAdd0(g_divert.Engine, &provider, NULL);
+    (void)FwpmProviderAdd0(engine, &provider, NULL);
 
     for (i = 0; i < DIVERT_HOOK_COUNT; i++)
     {
@@ -80,7 +92,7 @@ NTSTATUS DivertWfpStart(VOID)
         subLayer.displayData.name = (wchar_t *)DIVERT_SUBLAYER_NAMES[i];
         subLayer.displayData.description = (wchar_t *)DIVERT_SUBLAYER_NAMES[i];
         subLayer.weight = DIVERT_SUBLAYER_WEIGHT;
-        status = FwpmSubLayerAdd0(g_divert.Engine, &subLayer, NULL);
+        status = FwpmSubLayerAdd0(engine, &subLayer, NULL);
         if (!DivertWfpAddOk(status))
         {
             break;
@@ -89,44 +101,38 @@ NTSTATUS DivertWfpStart(VOID)
     }
     if (NT_SUCCESS(status))
     {
-        status = FwpmTransactionCommit0(g_divert.Engine);
+        status = FwpmTransactionCommit0(engine);
     }
     else
     {
-        FwpmTransactionAbort0(g_divert.Engine);
+        FwpmTransactionAbort0(engine);
     }
-    if (!NT_SUCCESS(status))
-    {
-        FwpmEngineClose0(g_divert.Engine);
-        g_divert.Engine = NULL;
-        return status;
-    }
-    g_divert.SubLayersAdded = TRUE;
-    return STATUS_SUCCESS;
+    FwpmEngineClose0(engine);
+    return status;
 }
 
 _Use_decl_annotations_
 VOID DivertWfpStop(VOID)
 {
+    HANDLE engine;
     ULONG i;
 
-    if (g_divert.Engine == NULL)
+    /* Nothing to delete when the BFE is not running: its objects went with it. */
+    if (!NT_SUCCESS(DivertWfpOpenDriverSession(&engine)))
     {
         return;
     }
-    if (g_divert.SubLayersAdded && NT_SUCCESS(FwpmTransactionBegin0(g_divert.Engine, 0)))
+    if (NT_SUCCESS(FwpmTransactionBegin0(engine, 0)))
     {
         for (i = 0; i < DIVERT_HOOK_COUNT; i++)
         {
-            (void)FwpmSubLayerDeleteByKey0(g_divert.Engine, &DIVERT_SUBLAYER_KEYS[i]);
+            (void)FwpmSubLayerDeleteByKey0(engine, &DIVERT_SUBLAYER_KEYS[i]);
         }
-        (void)FwpmProviderDeleteByKey0(g_divert.Engine, &DIVERT_PROVIDER_KEY);
-        /* A failed commit rolls back by itself; closing the session below is all that is left. */
-        (void)FwpmTransactionCommit0(g_divert.Engine);
+        (void)FwpmProviderDeleteByKey0(engine, &DIVERT_PROVIDER_KEY);
+        /* A failed commit rolls back by itself; closing the session is all that is left. */
+        (void)FwpmTransactionCommit0(engine);
     }
-    g_divert.SubLayersAdded = FALSE;
-    FwpmEngineClose0(g_divert.Engine);
-    g_divert.Engine = NULL;
+    FwpmEngineClose0(engine);
 }
 
 static NTSTATUS NTAPI DivertNotify(_In_ FWPS_CALLOUT_NOTIFY_TYPE type, _In_ const GUID *filterKey,
@@ -207,8 +213,9 @@ static NTSTATUS DivertWfpAddHook(_Inout_ DIVERT_HANDLE *handle, _In_ divert_hook
     return FwpmFilterAdd0(handle->Engine, &filter, NULL, NULL);
 }
 
-_Use_decl_annotations_
-NTSTATUS DivertWfpRegister(DIVERT_HANDLE *handle, UINT32 hooks, BOOLEAN trackFlows)
+_IRQL_requires_(PASSIVE_LEVEL)
+static NTSTATUS DivertWfpRegisterOnce(_Inout_ DIVERT_HANDLE *handle, _In_ UINT32 hooks,
+                                      _In_ BOOLEAN trackFlows)
 {
     FWPM_SESSION0 session;
     UINT64 weight = handle->Core.internal_priority;
@@ -263,6 +270,24 @@ NTSTATUS DivertWfpRegister(DIVERT_HANDLE *handle, UINT32 hooks, BOOLEAN trackFlo
 }
 
 _Use_decl_annotations_
+NTSTATUS DivertWfpRegister(DIVERT_HANDLE *handle, UINT32 hooks, BOOLEAN trackFlows)
+{
+    NTSTATUS status = DivertWfpRegisterOnce(handle, hooks, trackFlows);
+
+    if (status == STATUS_FWP_SUBLAYER_NOT_FOUND)
+    {
+        /* The BFE restarted since load and took the sub-layers with it (the failed attempt
+         * has undone itself): re-create them and try once more. */
+        status = DivertWfpStart();
+        if (NT_SUCCESS(status))
+        {
+            status = DivertWfpRegisterOnce(handle, hooks, trackFlows);
+        }
+    }
+    return status;
+}
+
+_Use_decl_annotations_
 VOID DivertWfpStopCapture(DIVERT_HANDLE *handle)
 {
     if (handle->Engine != NULL)
@@ -279,7 +304,21 @@ VOID DivertWfpUnregister(DIVERT_HANDLE *handle)
 
     for (i = 0; i < handle->CalloutCount; i++)
     {
-        (void)FwpsCalloutUnregisterById0(handle->Callouts[i].CalloutId);
+        NTSTATUS status = FwpsCalloutUnregisterById0(handle->Callouts[i].CalloutId);
+
+        if (status == STATUS_DEVICE_BUSY)
+        {
+            /* Flow contexts are still attached: cleanup asked for their removal, which pended
+             * while a classification of the flow ran; their flowDeleteFn (DivertFlowDelete)
+             * comes when it ends. Wait for the last, then unregister again, as documented. */
+            ExWaitForRundownProtectionRelease(&handle->FlowRundown);
+            status = FwpsCalloutUnregisterById0(handle->Callouts[i].CalloutId);
+        }
+#if DBG
+        NT_ASSERT(NT_SUCCESS(status));
+#else
+        UNREFERENCED_PARAMETER(status);
+#endif
     }
     handle->CalloutCount = 0;
 }

@@ -530,6 +530,7 @@ struct winsim_file
     FILE_OBJECT object;
     PDEVICE_OBJECT device;
     LONG outstanding;       /* IRPs not completed yet */
+    bool cleaned;           /* IRP_MJ_CLEANUP sent */
 };
 
 struct winsim_request
@@ -713,11 +714,25 @@ winsim_file *winsim_open(const char *dos_name, int32_t *status)
     return file;
 }
 
-void winsim_close(winsim_file *file)
+void winsim_cleanup(winsim_file *file)
 {
-    winsim_request *request = irp_create(file, IRP_MJ_CLEANUP);
+    winsim_request *request;
+    if (__atomic_exchange_n(&file->cleaned, true, __ATOMIC_ACQ_REL))
+    {
+        winsim_fail(__func__, "IRP_MJ_CLEANUP sent twice");
+    }
+    request = irp_create(file, IRP_MJ_CLEANUP);
     irp_dispatch(request);
     winsim_request_free(request);
+}
+
+void winsim_close(winsim_file *file)
+{
+    winsim_request *request;
+    if (!__atomic_load_n(&file->cleaned, __ATOMIC_ACQUIRE))
+    {
+        winsim_cleanup(file);
+    }
     /* IRP_MJ_CLOSE comes when the last reference goes: every IRP holds one. */
     if (__atomic_load_n(&file->outstanding, __ATOMIC_ACQUIRE) != 0)
     {

@@ -9,9 +9,56 @@
  */
 #include "winsim_internal.h"
 
+#include <string.h>
+
 
 static _Thread_local KIRQL current_irql = PASSIVE_LEVEL;
 static _Thread_local char thread_token;
+
+/* winsim_hook_before: one routine name and what to run when it is next entered. */
+static winsim_lock hook_lock;
+static const char *volatile hook_routine;
+static winsim_hook_fn *hook_function;
+static void *hook_context;
+static LONG waiters;
+
+void winsim_hook_before(const char *routine, winsim_hook_fn *function, void *context)
+{
+    winsim_lock_acquire(&hook_lock);
+    hook_function = function;
+    hook_context = context;
+    __atomic_store_n(&hook_routine, routine, __ATOMIC_RELEASE);
+    winsim_lock_release(&hook_lock);
+}
+
+/* Every simulated routine passes its IRQL check first: the hook runs there, once. */
+static void hook_check(const char *function)
+{
+    winsim_hook_fn *run = NULL;
+    void *context = NULL;
+    const char *routine = __atomic_load_n(&hook_routine, __ATOMIC_ACQUIRE);
+    if (routine == NULL || strcmp(routine, function) != 0)
+    {
+        return;
+    }
+    winsim_lock_acquire(&hook_lock);
+    if (hook_routine != NULL && strcmp(hook_routine, function) == 0)
+    {
+        run = hook_function;
+        context = hook_context;
+        hook_routine = NULL;
+    }
+    winsim_lock_release(&hook_lock);
+    if (run != NULL)
+    {
+        run(context);
+    }
+}
+
+uint32_t winsim_waiters(void)
+{
+    return (uint32_t)__atomic_load_n(&waiters, __ATOMIC_ACQUIRE);
+}
 
 static const char *irql_name(KIRQL level)
 {
@@ -42,6 +89,7 @@ KIRQL winsim_irql(void)
 
 void winsim_irql_max(const char *function, KIRQL max)
 {
+    hook_check(function);
     if (current_irql > max)
     {
         winsim_fail(function, "called at %s, documented maximum %s", irql_name(current_irql),
@@ -51,6 +99,7 @@ void winsim_irql_max(const char *function, KIRQL max)
 
 void winsim_irql_exact(const char *function, KIRQL level)
 {
+    hook_check(function);
     if (current_irql != level)
     {
         winsim_fail(function, "called at %s, documented %s", irql_name(current_irql), irql_name(level));
@@ -203,9 +252,11 @@ VOID FASTCALL ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef)
 {
     WINSIM_IRQL_MAX(APC_LEVEL);
     __atomic_fetch_or(&RunRef->Count, 1, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&waiters, 1, __ATOMIC_ACQ_REL);
     while (__atomic_load_n(&RunRef->Count, __ATOMIC_ACQUIRE) != 1)
     {
         winsim_run_deferred();
         winsim_host_yield();
     }
+    __atomic_sub_fetch(&waiters, 1, __ATOMIC_ACQ_REL);
 }

@@ -197,6 +197,35 @@ void winsim_advance_ms(uint64_t milliseconds)
     winsim_run_deferred();
 }
 
+static bool inside(const void *object, const void *start, size_t length)
+{
+    return (const UINT8 *)object >= (const UINT8 *)start && (const UINT8 *)object < (const UINT8 *)start + length;
+}
+
+const char *winsim_ke_live_object_in(const void *start, size_t length)
+{
+    const char *found = NULL;
+    const deferred *work;
+    PLIST_ENTRY entry;
+    winsim_lock_acquire(&ke_mutex);
+    for (entry = timers.Flink; entry != &timers && found == NULL; entry = entry->Flink)
+    {
+        if (inside(CONTAINING_RECORD(entry, KTIMER, TimerListEntry), start, length))
+        {
+            found = "an armed KTIMER";
+        }
+    }
+    for (work = deferred_head; work != NULL && found == NULL; work = work->next)
+    {
+        if (work->function == dpc_run && inside(work->context, start, length))
+        {
+            found = "a queued KDPC";
+        }
+    }
+    winsim_lock_release(&ke_mutex);
+    return found;
+}
+
 uint64_t winsim_ke_leaks(void)
 {
     uint64_t leaks = 0;

@@ -25,9 +25,16 @@ typedef struct nbl_block
     HANDLE injector;        /* the injection handle that injected it, or NULL */
     HANDLE context;
     bool inFlight;          /* handed to an injection whose completion has not run */
-    MDL stackMdls[2];       /* the stack's chain (at most two MDLs) */
-    UINT8 *stackData;
+    struct stack_buffer *stack;   /* the stack's NET_BUFFERs, their MDLs and data */
 } nbl_block;
+
+/* One NET_BUFFER of a stack NBL: its data split over at most two MDLs. */
+typedef struct stack_buffer
+{
+    NET_BUFFER nb;
+    MDL mdls[2];
+    UINT8 *data;
+} stack_buffer;
 
 static LONG live_pools, live_nbls;
 
@@ -199,42 +206,55 @@ VOID NTAPI NdisAdvanceNetBufferDataStart(PNET_BUFFER NetBuffer, ULONG DataOffset
     nb_locate(NetBuffer);
 }
 
-PNET_BUFFER_LIST winsim_nbl_from_stack(const uint8_t *data, uint32_t length, uint32_t offset, uint32_t split)
+PNET_BUFFER_LIST winsim_nbl_from_stack(const winsim_buffer *buffers, uint32_t count, const uint32_t *offsets)
 {
     nbl_block *block = winsim_host_alloc(sizeof(*block));
-    ULONG i, parts = (split != 0 && split < length) ? 2 : 1;
+    uint32_t b;
     block->magic = NBL_MAGIC;
-    block->stackData = winsim_host_alloc(length);
-    RtlCopyMemory(block->stackData, data, length);
-    for (i = 0; i < parts; i++)
+    block->stack = winsim_host_alloc(sizeof(stack_buffer) * count);
+    for (b = 0; b < count; b++)
     {
-        PMDL mdl = &block->stackMdls[i];
-        ULONG start = (i == 0) ? 0 : split;
-        ULONG end = (parts == 1 || i == 1) ? length : split;
-        mdl->Size = (CSHORT)sizeof(MDL);
-        mdl->StartVa = block->stackData + start;
-        mdl->ByteCount = end - start;
-        mdl->MappedSystemVa = mdl->StartVa;
-        mdl->MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
-        mdl->Next = (i + 1 < parts) ? &block->stackMdls[i + 1] : NULL;
+        stack_buffer *part = &block->stack[b];
+        uint32_t length = buffers[b].length, split = buffers[b].split;
+        ULONG i, parts = (split != 0 && split < length) ? 2 : 1;
+        part->data = winsim_host_alloc(length);
+        RtlCopyMemory(part->data, buffers[b].packet, length);
+        for (i = 0; i < parts; i++)
+        {
+            PMDL mdl = &part->mdls[i];
+            ULONG start = (i == 0) ? 0 : split;
+            ULONG end = (parts == 1 || i == 1) ? length : split;
+            mdl->Size = (CSHORT)sizeof(MDL);
+            mdl->StartVa = part->data + start;
+            mdl->ByteCount = end - start;
+            mdl->MappedSystemVa = mdl->StartVa;
+            mdl->MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
+            mdl->Next = (i + 1 < parts) ? &part->mdls[i + 1] : NULL;
+        }
+        part->nb.MdlChain = &part->mdls[0];
+        part->nb.DataOffset = offsets[b];
+        part->nb.DataLength = length - offsets[b];
+        part->nb.Next = (b + 1 < count) ? &block->stack[b + 1].nb : NULL;
+        nb_locate(&part->nb);
     }
-    block->nbl.FirstNetBuffer = &block->nb;
-    block->nb.MdlChain = &block->stackMdls[0];
-    block->nb.DataOffset = offset;
-    block->nb.DataLength = length - offset;
-    nb_locate(&block->nb);
+    block->nbl.FirstNetBuffer = &block->stack[0].nb;
     return &block->nbl;
 }
 
-void winsim_nbl_stack_free(PNET_BUFFER_LIST nbl)
+void winsim_nbl_stack_free(PNET_BUFFER_LIST nbl, uint32_t count)
 {
     nbl_block *block = nbl_check(__func__, nbl);
+    uint32_t b;
     if (block->pool != NULL)
     {
         winsim_fail(__func__, "not a stack NBL");
     }
     block->magic = 0;
-    winsim_host_free(block->stackData);
+    for (b = 0; b < count; b++)
+    {
+        winsim_host_free(block->stack[b].data);
+    }
+    winsim_host_free(block->stack);
     winsim_host_free(block);
 }
 

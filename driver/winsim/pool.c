@@ -22,6 +22,36 @@ typedef struct pool_header
 static winsim_lock pool_lock;
 static pool_header *live;
 static UINT64 live_bytes, live_blocks;
+static UINT64 dispatch_zeroed;   /* bytes zeroed for callers at DISPATCH_LEVEL */
+static UINT32 fail_after, fail_count;   /* winsim_pool_fail */
+
+void winsim_pool_fail(uint32_t after, uint32_t count)
+{
+    winsim_lock_acquire(&pool_lock);
+    fail_after = after;
+    fail_count = count;
+    winsim_lock_release(&pool_lock);
+}
+
+static bool pool_should_fail(void)
+{
+    bool fail = false;
+    winsim_lock_acquire(&pool_lock);
+    if (fail_count != 0)
+    {
+        if (fail_after != 0)
+        {
+            fail_after--;
+        }
+        else
+        {
+            fail_count--;
+            fail = true;
+        }
+    }
+    winsim_lock_release(&pool_lock);
+    return fail;
+}
 
 PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 {
@@ -41,10 +71,19 @@ PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
     {
         winsim_fail(__func__, "tag 0x%08x, %llu bytes", (unsigned)Tag, (unsigned long long)NumberOfBytes);
     }
+    if (pool_should_fail())
+    {
+        return NULL;
+    }
     header = winsim_host_alloc(sizeof(*header) + NumberOfBytes);
     if ((Flags & POOL_FLAG_UNINITIALIZED) != 0)
     {
         RtlFillMemory(header + 1, NumberOfBytes, POOL_UNINITIALIZED_FILL);
+    }
+    else if (winsim_irql() == DISPATCH_LEVEL)
+    {
+        /* The host allocation is already zero: this is the work the real pool would do. */
+        __atomic_add_fetch(&dispatch_zeroed, NumberOfBytes, __ATOMIC_RELAXED);
     }
     header->magic = POOL_MAGIC_LIVE;
     header->size = NumberOfBytes;
@@ -65,6 +104,7 @@ PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 
 VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag)
 {
+    const char *live_object;
     pool_header *header;
     WINSIM_IRQL_MAX(DISPATCH_LEVEL);
     if (P == NULL)
@@ -84,6 +124,13 @@ VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag)
     {
         winsim_fail(__func__, "%p allocated with tag 0x%08x, freed with 0x%08x", P, (unsigned)header->tag,
                     (unsigned)Tag);
+    }
+    /* Driver Verifier's TIMER_OR_DPC_INVALID: the kernel would later touch freed memory. */
+    live_object = winsim_ke_live_object_in(P, header->size);
+    if (live_object != NULL)
+    {
+        winsim_fail(__func__, "%p (%llu bytes) freed while it holds %s", P, (unsigned long long)header->size,
+                    live_object);
     }
     winsim_lock_acquire(&pool_lock);
     if (header->prev != NULL)
@@ -135,4 +182,9 @@ uint64_t winsim_pool_report(void)
                       (unsigned long long)live_blocks, (unsigned long long)bytes);
     winsim_lock_release(&pool_lock);
     return bytes;
+}
+
+uint64_t winsim_pool_dispatch_zeroed(void)
+{
+    return __atomic_load_n(&dispatch_zeroed, __ATOMIC_RELAXED);
 }

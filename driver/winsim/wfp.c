@@ -24,7 +24,13 @@ typedef struct engine
     UINT64 magic;
     bool dynamic;
     bool transaction;
+    bool stale;             /* opened before the BFE stopped: only FwpmEngineClose0 works */
 } engine;
+
+/* The BFE service: sessions and every management object live in it (winsim_bfe_stop). The
+ * WDK pages name no code for a call that cannot reach it; the simulation answers with the
+ * RPC status of an unreachable server, as the management API is RPC to the service. */
+#define WINSIM_BFE_GONE RPC_NT_SERVER_UNAVAILABLE
 
 typedef struct wfp_object
 {
@@ -60,7 +66,30 @@ typedef struct injector
     LONG inFlight;
 } injector;
 
+typedef struct stack_flow
+{
+    bool live;
+    bool classifying;
+    UINT64 id;
+} stack_flow;
+
+typedef struct flow_context
+{
+    bool live;
+    bool removing;          /* removal pended: flowDeleteFn when the classification ends */
+    UINT64 flowId;
+    UINT16 layerId;
+    UINT32 calloutId;
+    UINT64 context;
+    FWPS_CALLOUT_FLOW_DELETE_NOTIFY_FN0 deleteFn;
+} flow_context;
+
+static stack_flow flows[64];
+static flow_context contexts[WINSIM_MAX_OBJECTS];
+
 static winsim_lock wfp_lock;
+static bool bfe_stopped;
+static engine *engines[WINSIM_MAX_OBJECTS];   /* open sessions, so a BFE stop can reach them */
 static wfp_object objects[WINSIM_MAX_OBJECTS];
 static runtime_callout runtimes[WINSIM_MAX_OBJECTS];
 static LONG live_engines, live_injectors;
@@ -84,7 +113,7 @@ static const struct { const GUID *key; UINT16 id; UINT32 values; } layers[] =
     { &FWPM_LAYER_OUTBOUND_IPPACKET_V6, 6, 10 },
     { &FWPM_LAYER_IPFORWARD_V4, 8, 0 },
     { &FWPM_LAYER_IPFORWARD_V6, 10, 0 },
-    { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, 52, 16 },   /* the fields up to FLAGS */
     { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6, 0xFFFF, 0 },
     { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, 0xFFFF, 0 },
     { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6, 0xFFFF, 0 },
@@ -183,15 +212,68 @@ static bool object_referenced(object_kind kind, size_t field, const GUID *key)
     return false;
 }
 
-/* Management calls run at PASSIVE_LEVEL and hold the engine's lock while they change it. */
-static engine *engine_enter(const char *function, HANDLE engineHandle)
+/* Management calls run at PASSIVE_LEVEL and hold the engine's lock while they change it; a
+ * session the BFE no longer knows fails (lock released). */
+static NTSTATUS engine_enter(const char *function, HANDLE engineHandle, engine **session)
 {
     winsim_irql_exact(function, PASSIVE_LEVEL);
     winsim_lock_acquire(&wfp_lock);
-    return engine_check(function, engineHandle);
+    *session = engine_check(function, engineHandle);
+    if ((*session)->stale)
+    {
+        winsim_lock_release(&wfp_lock);
+        return WINSIM_BFE_GONE;
+    }
+    return STATUS_SUCCESS;
 }
 
 /* ---- sessions and transactions ------------------------------------------------------------ */
+static void engine_list(engine *session, bool add)
+{
+    size_t i;
+    winsim_lock_acquire(&wfp_lock);
+    for (i = 0; i < RTL_NUMBER_OF(engines); i++)
+    {
+        if (engines[i] == (add ? NULL : session))
+        {
+            engines[i] = add ? session : NULL;
+            winsim_lock_release(&wfp_lock);
+            return;
+        }
+    }
+    winsim_fail(__func__, "engine table full");
+}
+
+/* The BFE stops: every session ends with it (their handles only close now) and every object
+ * goes, static ones too ("static objects live until deleted, the BFE stops, or shutdown");
+ * persistent and built-in objects are not simulated. Run-time callouts are the kernel's and
+ * stay registered. */
+void winsim_bfe_stop(void)
+{
+    size_t i;
+    winsim_lock_acquire(&wfp_lock);
+    bfe_stopped = true;
+    for (i = 0; i < RTL_NUMBER_OF(engines); i++)
+    {
+        if (engines[i] != NULL)
+        {
+            engines[i]->stale = true;
+            engines[i]->transaction = false;
+        }
+    }
+    for (i = 0; i < RTL_NUMBER_OF(objects); i++)
+    {
+        objects[i].state = OBJECT_FREE;
+        objects[i].owner = NULL;
+    }
+    winsim_lock_release(&wfp_lock);
+}
+
+void winsim_bfe_start(void)
+{
+    __atomic_store_n(&bfe_stopped, false, __ATOMIC_RELEASE);
+}
+
 NTSTATUS NTAPI FwpmEngineOpen0(const wchar_t *serverName, UINT32 authnService, SEC_WINNT_AUTH_IDENTITY_W *authIdentity,
                                const FWPM_SESSION0 *session, HANDLE *engineHandle)
 {
@@ -207,9 +289,14 @@ NTSTATUS NTAPI FwpmEngineOpen0(const wchar_t *serverName, UINT32 authnService, S
     {
         winsim_fail(__func__, "session flags 0x%x not simulated", (unsigned)session->flags);
     }
+    if (__atomic_load_n(&bfe_stopped, __ATOMIC_ACQUIRE))
+    {
+        return WINSIM_BFE_GONE;   /* "the filter engine must be currently running" */
+    }
     opened = winsim_host_alloc(sizeof(*opened));
     opened->magic = ENGINE_MAGIC;
     opened->dynamic = session != NULL && (session->flags & FWPM_SESSION_FLAG_DYNAMIC) != 0;
+    engine_list(opened, true);
     __atomic_add_fetch(&live_engines, 1, __ATOMIC_RELAXED);
     *engineHandle = opened;
     return STATUS_SUCCESS;
@@ -241,7 +328,9 @@ NTSTATUS NTAPI FwpmEngineClose0(HANDLE engineHandle)
 {
     engine *session;
     size_t i;
-    session = engine_enter(__func__, engineHandle);
+    WINSIM_IRQL_EXACT(PASSIVE_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    session = engine_check(__func__, engineHandle);   /* also a session the BFE lost */
     if (session->transaction)
     {
         transaction_end(session, false);
@@ -260,6 +349,7 @@ NTSTATUS NTAPI FwpmEngineClose0(HANDLE engineHandle)
     }
     session->magic = 0;
     winsim_lock_release(&wfp_lock);
+    engine_list(session, false);
     __atomic_sub_fetch(&live_engines, 1, __ATOMIC_RELAXED);
     winsim_host_free(session);
     return STATUS_SUCCESS;
@@ -274,8 +364,11 @@ NTSTATUS NTAPI FwpmTransactionBegin0(HANDLE engineHandle, UINT32 flags)
     {
         winsim_fail(__func__, "read-only transactions are not simulated");
     }
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (session->transaction)
     {
         status = STATUS_FWP_TXN_IN_PROGRESS;
@@ -289,8 +382,11 @@ static NTSTATUS transaction_finish(const char *function, HANDLE engineHandle, bo
 {
     engine *session;
     NTSTATUS status = STATUS_SUCCESS;
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(function, engineHandle);
+    status = engine_enter(function, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (!session->transaction)
     {
         status = STATUS_FWP_NO_TXN_IN_PROGRESS;
@@ -321,7 +417,11 @@ NTSTATUS NTAPI FwpmProviderAdd0(HANDLE engineHandle, const FWPM_PROVIDER0 *provi
     NTSTATUS status = STATUS_SUCCESS;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    session = engine_enter(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (object_find(KIND_PROVIDER, &provider->providerKey) != NULL)
     {
         status = STATUS_FWP_ALREADY_EXISTS;
@@ -342,8 +442,11 @@ static NTSTATUS delete_by_key(const char *function, HANDLE engineHandle, object_
     wfp_object *object;
     engine *session;
     winsim_irql_exact(function, PASSIVE_LEVEL);
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(function, engineHandle);
+    status = engine_enter(function, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     object = object_find(kind, key);
     if (object == NULL)
     {
@@ -373,7 +476,11 @@ NTSTATUS NTAPI FwpmSubLayerAdd0(HANDLE engineHandle, const FWPM_SUBLAYER0 *subLa
     wfp_object *object;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    session = engine_enter(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (object_find(KIND_SUBLAYER, &subLayer->subLayerKey) != NULL)
     {
         status = STATUS_FWP_ALREADY_EXISTS;
@@ -422,7 +529,11 @@ NTSTATUS NTAPI FwpmCalloutAdd0(HANDLE engineHandle, const FWPM_CALLOUT0 *callout
     wfp_object *object;
     engine *session;
     UNREFERENCED_PARAMETER(sd);
-    session = engine_enter(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (layer_index(&callout->applicableLayer) < 0)
     {
         status = STATUS_FWP_LAYER_NOT_FOUND;
@@ -461,8 +572,11 @@ NTSTATUS NTAPI FwpmFilterAdd0(HANDLE engineHandle, const FWPM_FILTER0 *filter, P
     {
         winsim_fail(__func__, "weight type %d not simulated", (int)filter->weight.type);
     }
-    winsim_lock_acquire(&wfp_lock);
-    session = engine_check(__func__, engineHandle);
+    status = engine_enter(__func__, engineHandle, &session);
+    if (!NT_SUCCESS(status))
+    {
+        return status;
+    }
     if (filter->action.type & FWP_ACTION_FLAG_CALLOUT)
     {
         callout = object_find(KIND_CALLOUT, &filter->action.calloutKey);
@@ -563,7 +677,16 @@ NTSTATUS NTAPI FwpsCalloutUnregisterById0(const UINT32 calloutId)
     {
         if (runtimes[i].live && runtimes[i].id == calloutId)
         {
-            /* No flow contexts are simulated, so STATUS_DEVICE_BUSY cannot arise yet. */
+            size_t c;
+            for (c = 0; c < RTL_NUMBER_OF(contexts); c++)
+            {
+                if (contexts[c].live && contexts[c].calloutId == calloutId)
+                {
+                    /* Stays registered: the driver must remove the contexts and call again. */
+                    winsim_lock_release(&wfp_lock);
+                    return STATUS_DEVICE_BUSY;
+                }
+            }
             runtimes[i].live = false;
             winsim_lock_release(&wfp_lock);
             return STATUS_SUCCESS;
@@ -573,21 +696,238 @@ NTSTATUS NTAPI FwpsCalloutUnregisterById0(const UINT32 calloutId)
     return STATUS_FWP_CALLOUT_NOT_FOUND;
 }
 
+/* ---- flows and flow contexts ----------------------------------------------------------------
+ * A flow lives from winsim_flow_established to winsim_flow_end. Contexts are keyed by (flow,
+ * layer, callout). FwpsFlowRemoveContext0 calls flowDeleteFn at once, or - while a
+ * classification of the flow is in progress (winsim_flow_classifying) - returns STATUS_PENDING
+ * and calls it when that classification ends. A callout with contexts attached cannot be
+ * unregistered (STATUS_DEVICE_BUSY). */
+static stack_flow *flow_find(UINT64 id)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(flows); i++)
+    {
+        if (flows[i].live && flows[i].id == id)
+        {
+            return &flows[i];
+        }
+    }
+    return NULL;
+}
+
+static flow_context *context_find(UINT64 flowId, UINT16 layerId, UINT32 calloutId)
+{
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(contexts); i++)
+    {
+        if (contexts[i].live && contexts[i].flowId == flowId && contexts[i].layerId == layerId &&
+            contexts[i].calloutId == calloutId)
+        {
+            return &contexts[i];
+        }
+    }
+    return NULL;
+}
+
+/* Detaches a context (wfp_lock held by the caller, released here) and tells its callout. */
+static void context_delete(flow_context *entry)
+{
+    FWPS_CALLOUT_FLOW_DELETE_NOTIFY_FN0 deleteFn = entry->deleteFn;
+    UINT16 layerId = entry->layerId;
+    UINT32 calloutId = entry->calloutId;
+    UINT64 context = entry->context;
+    entry->live = false;
+    winsim_lock_release(&wfp_lock);
+    deleteFn(layerId, calloutId, context);
+}
+
 NTSTATUS NTAPI FwpsFlowAssociateContext0(UINT64 flowId, UINT16 layerId, UINT32 calloutId, UINT64 flowContext)
 {
-    UNREFERENCED_PARAMETER(flowId);
-    UNREFERENCED_PARAMETER(layerId);
-    UNREFERENCED_PARAMETER(calloutId);
-    UNREFERENCED_PARAMETER(flowContext);
-    winsim_fail(__func__, "flow contexts (ALE FLOW layer) are not simulated yet");
+    const runtime_callout *callout = NULL;
+    size_t i, slot = RTL_NUMBER_OF(contexts);
+    NTSTATUS status = STATUS_SUCCESS;
+    WINSIM_IRQL_MAX(DISPATCH_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    for (i = 0; i < RTL_NUMBER_OF(runtimes); i++)
+    {
+        if (runtimes[i].live && runtimes[i].id == calloutId)
+        {
+            callout = &runtimes[i];
+        }
+    }
+    if (flow_find(flowId) == NULL)
+    {
+        winsim_fail(__func__, "flow %llu is not a live flow", (unsigned long long)flowId);
+    }
+    if (flowContext == 0 || callout == NULL || callout->callout.flowDeleteFn == NULL)
+    {
+        status = STATUS_INVALID_PARAMETER;
+    }
+    else if (context_find(flowId, layerId, calloutId) != NULL)
+    {
+        status = STATUS_OBJECT_NAME_EXISTS;
+    }
+    else
+    {
+        for (i = 0; i < RTL_NUMBER_OF(contexts) && slot == RTL_NUMBER_OF(contexts); i++)
+        {
+            slot = contexts[i].live ? slot : i;
+        }
+        if (slot == RTL_NUMBER_OF(contexts))
+        {
+            winsim_fail(__func__, "flow context table full");
+        }
+        contexts[slot].live = true;
+        contexts[slot].removing = false;
+        contexts[slot].flowId = flowId;
+        contexts[slot].layerId = layerId;
+        contexts[slot].calloutId = calloutId;
+        contexts[slot].context = flowContext;
+        contexts[slot].deleteFn = callout->callout.flowDeleteFn;
+    }
+    winsim_lock_release(&wfp_lock);
+    return status;
 }
 
 NTSTATUS NTAPI FwpsFlowRemoveContext0(UINT64 flowId, UINT16 layerId, UINT32 calloutId)
 {
-    UNREFERENCED_PARAMETER(flowId);
-    UNREFERENCED_PARAMETER(layerId);
-    UNREFERENCED_PARAMETER(calloutId);
-    winsim_fail(__func__, "flow contexts (ALE FLOW layer) are not simulated yet");
+    flow_context *entry;
+    const stack_flow *flow;
+    WINSIM_IRQL_MAX(DISPATCH_LEVEL);
+    winsim_lock_acquire(&wfp_lock);
+    entry = context_find(flowId, layerId, calloutId);
+    if (entry == NULL || entry->removing)
+    {
+        winsim_lock_release(&wfp_lock);
+        return STATUS_UNSUCCESSFUL;   /* no context associated (any more) */
+    }
+    flow = flow_find(flowId);
+    if (flow != NULL && flow->classifying)
+    {
+        entry->removing = true;
+        winsim_lock_release(&wfp_lock);
+        return STATUS_PENDING;
+    }
+    context_delete(entry);
+    return STATUS_SUCCESS;
+}
+
+/* Deferred: a pended removal completes once the classification is over. */
+static void context_delete_deferred(void *argument)
+{
+    flow_context *entry = argument;
+    winsim_lock_acquire(&wfp_lock);
+    if (!entry->live)
+    {
+        winsim_lock_release(&wfp_lock);
+        return;
+    }
+    context_delete(entry);
+}
+
+void winsim_flow_classifying(uint64_t id, bool active)
+{
+    stack_flow *flow;
+    size_t i;
+    winsim_lock_acquire(&wfp_lock);
+    flow = flow_find(id);
+    if (flow == NULL)
+    {
+        winsim_fail(__func__, "flow %llu is not live", (unsigned long long)id);
+    }
+    flow->classifying = active;
+    for (i = 0; i < RTL_NUMBER_OF(contexts) && !active; i++)
+    {
+        if (contexts[i].live && contexts[i].removing && contexts[i].flowId == id)
+        {
+            winsim_defer(context_delete_deferred, &contexts[i]);
+        }
+    }
+    winsim_lock_release(&wfp_lock);
+}
+
+void winsim_flow_end(uint64_t id)
+{
+    stack_flow *flow;
+    KIRQL old;
+    size_t i;
+    winsim_lock_acquire(&wfp_lock);
+    flow = flow_find(id);
+    if (flow == NULL || flow->classifying)
+    {
+        winsim_fail(__func__, "flow %llu is not live or still being classified", (unsigned long long)id);
+    }
+    flow->live = false;
+    winsim_lock_release(&wfp_lock);
+    /* The stack tears a flow down at DISPATCH_LEVEL, each callout's context in turn. */
+    old = winsim_irql_raise(__func__, DISPATCH_LEVEL);
+    for (i = 0; i < RTL_NUMBER_OF(contexts); i++)
+    {
+        winsim_lock_acquire(&wfp_lock);
+        if (contexts[i].live && contexts[i].flowId == id)
+        {
+            context_delete(&contexts[i]);
+        }
+        else
+        {
+            winsim_lock_release(&wfp_lock);
+        }
+    }
+    winsim_irql_lower(__func__, old);
+}
+
+winsim_verdict winsim_flow_established(const winsim_flow *flow)
+{
+    FWPS_INCOMING_VALUE0 value[16];
+    FWPS_INCOMING_VALUES0 values;
+    FWPS_INCOMING_METADATA_VALUES0 metadata;
+    size_t i, slot = RTL_NUMBER_OF(flows);
+    winsim_lock_acquire(&wfp_lock);
+    if (flow_find(flow->id) != NULL)
+    {
+        winsim_fail(__func__, "flow %llu already live", (unsigned long long)flow->id);
+    }
+    for (i = 0; i < RTL_NUMBER_OF(flows) && slot == RTL_NUMBER_OF(flows); i++)
+    {
+        slot = flows[i].live ? slot : i;
+    }
+    if (slot == RTL_NUMBER_OF(flows))
+    {
+        winsim_fail(__func__, "flow table full");
+    }
+    flows[slot].live = true;
+    flows[slot].classifying = false;
+    flows[slot].id = flow->id;
+    winsim_lock_release(&wfp_lock);
+
+    /* fwpsk.h FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4 order; the unset ones stay FWP_EMPTY. */
+    RtlZeroMemory(value, sizeof(value));
+    RtlZeroMemory(&metadata, sizeof(metadata));
+    value[2].value.type = FWP_UINT32;
+    value[2].value.uint32 = flow->local_addr;
+    value[3].value.type = FWP_UINT8;
+    value[3].value.uint8 = 1;   /* NlatUnicast */
+    value[4].value.type = FWP_UINT16;
+    value[4].value.uint16 = flow->local_port;
+    value[5].value.type = FWP_UINT8;
+    value[5].value.uint8 = flow->protocol;
+    value[6].value.type = FWP_UINT32;
+    value[6].value.uint32 = flow->remote_addr;
+    value[7].value.type = FWP_UINT16;
+    value[7].value.uint16 = flow->remote_port;
+    value[12].value.type = FWP_UINT32;
+    value[12].value.uint32 = flow->outbound ? FWP_DIRECTION_OUTBOUND : FWP_DIRECTION_INBOUND;
+    value[15].value.type = FWP_UINT32;
+    value[15].value.uint32 = 0;
+    values.layerId = 52;
+    values.valueCount = RTL_NUMBER_OF(value);
+    values.incomingValue = value;
+    metadata.currentMetadataValues = FWPS_METADATA_FIELD_FLOW_HANDLE | FWPS_METADATA_FIELD_PROCESS_ID |
+                                     FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE;
+    metadata.flowHandle = flow->id;
+    metadata.processId = flow->process_id;
+    metadata.transportEndpointHandle = flow->endpoint;
+    return winsim_classify(&FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, &values, &metadata, NULL);
 }
 
 /* ---- classification ----------------------------------------------------------------------------- */
@@ -924,9 +1264,11 @@ static UINT32 read_be32(const uint8_t *p)
     return ((UINT32)p[0] << 24) | ((UINT32)p[1] << 16) | ((UINT32)p[2] << 8) | p[3];
 }
 
-winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
-                                   const winsim_packet_meta *meta, uint32_t split)
+winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers, uint32_t count,
+                                    const winsim_packet_meta *meta)
 {
+    const uint8_t *packet = buffers[0].packet;
+    uint32_t offsets[64], b;
     FWPS_INCOMING_VALUE0 value[10];
     FWPS_INCOMING_VALUES0 values;
     FWPS_INCOMING_METADATA_VALUES0 metadata;
@@ -934,15 +1276,25 @@ winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_
     PNET_BUFFER_LIST nbl;
     winsim_verdict verdict;
     UINT32 header;
-    bool ipv6;
-    if (length < 20 || ((packet[0] >> 4) != 4 && (packet[0] >> 4) != 6))
+    if (count == 0 || count > RTL_NUMBER_OF(offsets))
     {
-        winsim_fail(__func__, "not an IP packet");
+        winsim_fail(__func__, "%u NET_BUFFERs (1 to %u are simulated)", (unsigned)count,
+                    (unsigned)RTL_NUMBER_OF(offsets));
     }
-    ipv6 = (packet[0] >> 4) == 6;
-    if (ipv6)
+    for (b = 0; b < count; b++)
     {
-        winsim_fail(__func__, "IPv6 stack packets are not simulated yet");
+        const uint8_t *p = buffers[b].packet;
+        if (buffers[b].length < 20 || ((p[0] >> 4) != 4 && (p[0] >> 4) != 6) ||
+            (UINT32)(p[0] & 0x0F) * 4 > buffers[b].length)
+        {
+            winsim_fail(__func__, "buffer %u is not an IP packet", (unsigned)b);
+        }
+        if ((p[0] >> 4) == 6)
+        {
+            winsim_fail(__func__, "IPv6 stack packets are not simulated yet");
+        }
+        /* Inbound NET_BUFFERs start after their own IP header. */
+        offsets[b] = outbound ? 0 : (UINT32)(p[0] & 0x0F) * 4;
     }
     header = (UINT32)(packet[0] & 0x0F) * 4;
     RtlZeroMemory(value, sizeof(value));
@@ -978,11 +1330,18 @@ winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_
         metadata.currentMetadataValues |= FWPS_METADATA_FIELD_IP_HEADER_SIZE;
         metadata.ipHeaderSize = header;
     }
-    nbl = winsim_nbl_from_stack(packet, length, outbound ? 0 : header, split);
+    nbl = winsim_nbl_from_stack(buffers, count, offsets);
     verdict = winsim_classify(outbound ? &FWPM_LAYER_OUTBOUND_IPPACKET_V4 : &FWPM_LAYER_INBOUND_IPPACKET_V4,
                               &values, &metadata, nbl);
-    winsim_nbl_stack_free(nbl);
+    winsim_nbl_stack_free(nbl, count);
     return verdict;
+}
+
+winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
+                                   const winsim_packet_meta *meta, uint32_t split)
+{
+    const winsim_buffer buffer = { packet, length, split };
+    return winsim_stack_packets(outbound, &buffer, 1, meta);
 }
 
 uint64_t winsim_wfp_leaks(void)
@@ -1002,6 +1361,15 @@ uint64_t winsim_wfp_leaks(void)
         if (runtimes[i].live)
         {
             winsim_host_print("winsim: leak: callout %u still registered\n", (unsigned)runtimes[i].id);
+            leaks++;
+        }
+    }
+    for (i = 0; i < RTL_NUMBER_OF(contexts); i++)
+    {
+        if (contexts[i].live)
+        {
+            winsim_host_print("winsim: leak: flow %llu still has a context of callout %u\n",
+                              (unsigned long long)contexts[i].flowId, (unsigned)contexts[i].calloutId);
             leaks++;
         }
     }

@@ -31,6 +31,8 @@ typedef void winsim_deferred_fn(void *context);
 /* Queues work to run at DISPATCH_LEVEL "on another processor" (winsim_run_deferred). */
 void winsim_defer(winsim_deferred_fn *function, void *context);
 uint64_t winsim_ke_leaks(void);
+/* "an armed KTIMER" / "a queued KDPC" when one lies in [start, start + length), else NULL. */
+const char *winsim_ke_live_object_in(const void *start, size_t length);
 
 /* ---- pool.c ----------------------------------------------------------------------------- */
 bool winsim_pool_owns(const void *address, size_t length);
@@ -42,10 +44,10 @@ bool winsim_device_live(const void *device);
 uint64_t winsim_io_leaks(void);
 
 /* ---- nbl.c ------------------------------------------------------------------------------ */
-/* An NBL the stack owns (not from any driver pool), data copied into an MDL chain. */
-PNET_BUFFER_LIST winsim_nbl_from_stack(const uint8_t *data, uint32_t length, uint32_t offset,
-                                       uint32_t split);
-void winsim_nbl_stack_free(PNET_BUFFER_LIST nbl);
+/* An NBL the stack owns (not from any driver pool): one NET_BUFFER per buffer, its data
+ * copied into an MDL chain split where the buffer says, starting offsets[i] bytes in. */
+PNET_BUFFER_LIST winsim_nbl_from_stack(const winsim_buffer *buffers, uint32_t count, const uint32_t *offsets);
+void winsim_nbl_stack_free(PNET_BUFFER_LIST nbl, uint32_t count);
 /* Copies a NET_BUFFER's data (from its current offset) out; false if the chain is short. */
 bool winsim_nb_copy(PNET_BUFFER buffer, uint8_t *out, uint32_t capacity, uint32_t *length);
 /* Injection bookkeeping on NBLs: who injected it (NULL = the stack's own) and with what context. */

@@ -23,6 +23,14 @@ int32_t winsim_load(void);
  * plus one per other leaked object (MDL, NBL, engine, callout, injection handle, timer). */
 uint64_t winsim_unload(void);
 
+/* ---- pool ------------------------------------------------------------------------------ */
+/* Bytes ExAllocatePool2 has zeroed so far for allocations made at DISPATCH_LEVEL (those
+ * without POOL_FLAG_UNINITIALIZED): the per-packet cost a classify path should not pay. */
+uint64_t winsim_pool_dispatch_zeroed(void);
+/* Low-resource simulation: after `after` more successful ExAllocatePool2 calls, the next
+ * `count` return NULL (the documented failure without POOL_FLAG_RAISE_ON_FAILURE). */
+void winsim_pool_fail(uint32_t after, uint32_t count);
+
 /* ---- user memory ------------------------------------------------------------------------ */
 /* A buffer in the simulated user address space: the only memory ProbeForRead and
  * MmProbeAndLockPages(UserMode) accept. Freed by winsim_user_free. */
@@ -37,6 +45,9 @@ typedef struct winsim_request winsim_request;
 winsim_file *winsim_open(const char *dos_name, int32_t *status);
 /* CloseHandle: IRP_MJ_CLEANUP, then IRP_MJ_CLOSE (every IRP must have completed by then). */
 void winsim_close(winsim_file *file);
+/* The last user handle closes while requests may still be running (another thread's
+ * DeviceIoControl): IRP_MJ_CLEANUP only. winsim_close then sends just IRP_MJ_CLOSE. */
+void winsim_cleanup(winsim_file *file);
 
 /*
  * DeviceIoControl: METHOD_IN/OUT_DIRECT as the I/O manager does it (the input buffer copied
@@ -51,6 +62,15 @@ uint64_t winsim_request_information(const winsim_request *request);
 /* CancelIo on one request (IoCancelIrp). */
 void winsim_cancel(winsim_request *request);
 void winsim_request_free(winsim_request *request);
+
+/* ---- interleavings ----------------------------------------------------------------------- */
+/* Runs function(context) once, on the thread that next enters the simulated kernel routine
+ * named (e.g. "KeSetTimerEx"), before the routine does anything: a point at which a test can
+ * make another thread's request run "in between". One hook at a time. */
+typedef void winsim_hook_fn(void *context);
+void winsim_hook_before(const char *routine, winsim_hook_fn *function, void *context);
+/* Threads blocked in a simulated kernel wait (ExWaitForRundownProtectionRelease). */
+uint32_t winsim_waiters(void);
 
 /* ---- simulated time and deferred work ---------------------------------------------------- */
 /* Runs queued DPCs and injection completions until none is left. */
@@ -81,6 +101,47 @@ typedef struct winsim_packet_meta
  */
 winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
                                    const winsim_packet_meta *meta, uint32_t split);
+
+/* One NET_BUFFER of a list: an IP packet whose MDL chain splits at split (0 = one MDL). */
+typedef struct winsim_buffer
+{
+    const uint8_t *packet;
+    uint32_t length;
+    uint32_t split;
+} winsim_buffer;
+
+/* As winsim_stack_packet, for a list of count NET_BUFFERs indicated together (as LSO, RSC
+ * and batched receives do); the metadata's IP header size is the first packet's, once for
+ * the indication, as WFP reports it. */
+winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers, uint32_t count,
+                                    const winsim_packet_meta *meta);
+
+/* ---- the Base Filtering Engine service ------------------------------------------------- */
+/* The BFE stops (e.g. restarted by an administrator or after a crash): every management
+ * session ends and every provider, sub-layer, callout and filter is gone; run-time callouts
+ * stay registered. Sessions cannot be opened until winsim_bfe_start. */
+void winsim_bfe_stop(void);
+void winsim_bfe_start(void);
+
+/* ---- flows (ALE) ------------------------------------------------------------------------- */
+typedef struct winsim_flow
+{
+    uint64_t id;            /* the flow handle classify reports (FWPS_METADATA_FIELD_FLOW_HANDLE) */
+    bool outbound;
+    uint8_t protocol;
+    uint32_t local_addr, remote_addr;   /* IPv4, host order (as WFP gives them) */
+    uint16_t local_port, remote_port;
+    uint32_t process_id;
+    uint64_t endpoint;
+} winsim_flow;
+
+/* An IPv4 flow is established: classified at FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4. */
+winsim_verdict winsim_flow_established(const winsim_flow *flow);
+/* A classification of the flow starts (true) or ends (false) on "another processor": while it
+ * runs, FwpsFlowRemoveContext0 returns STATUS_PENDING; flowDeleteFn runs (deferred) at its end. */
+void winsim_flow_classifying(uint64_t id, bool active);
+/* The flow ends: every callout's flowDeleteFn runs for its context (DISPATCH_LEVEL). */
+void winsim_flow_end(uint64_t id);
 
 /* What an injection put on the "wire" (send/forward) or up the stack (receive). */
 typedef enum winsim_inject_kind
