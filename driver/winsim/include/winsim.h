@@ -48,6 +48,9 @@ winsim_request *winsim_ioctl(winsim_file *file, uint32_t code, const void *input
 bool winsim_request_done(const winsim_request *request);
 int32_t winsim_request_status(const winsim_request *request);
 uint64_t winsim_request_information(const winsim_request *request);
+/* What the dispatch routine returned: STATUS_PENDING when the driver pended the IRP (which may
+ * have completed since), as NtDeviceIoControlFile reports it to the caller. */
+int32_t winsim_request_dispatch_status(const winsim_request *request);
 /* CancelIo on one request (IoCancelIrp). */
 void winsim_cancel(winsim_request *request);
 void winsim_request_free(winsim_request *request);
@@ -55,6 +58,8 @@ void winsim_request_free(winsim_request *request);
 /* ---- simulated time and deferred work ---------------------------------------------------- */
 /* Runs queued DPCs and injection completions until none is left. */
 void winsim_run_deferred(void);
+/* QueryPerformanceCounter as user mode reads it (the simulated clock), and its frequency. */
+uint64_t winsim_counter(uint64_t *frequency);
 /* Moves the performance counter forward, fires due timers, runs deferred work. */
 void winsim_advance_ms(uint64_t milliseconds);
 
