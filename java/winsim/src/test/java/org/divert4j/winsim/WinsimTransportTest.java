@@ -3,17 +3,24 @@ package org.divert4j.winsim;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.divert4j.abi.Address;
 import org.divert4j.abi.Event;
 import org.divert4j.abi.Layer;
 import org.divert4j.abi.OpenFlag;
+import org.divert4j.abi.Param;
 import org.divert4j.abi.Shutdown;
 import org.divert4j.api.DivertException;
 import org.divert4j.api.DivertHandle;
@@ -218,5 +225,61 @@ class WinsimTransportTest {
             assertThat(out.get(0).context() >>> 16).isEqualTo(30100L);
             assertThat(out.get(1).context() >>> 16).isEqualTo(29995L);
         }
+    }
+
+    @Test
+    void queuedPacketsExpireOnTheSimulatedClock() {
+        byte[] old = Packets.udp(53, "old");
+        byte[] fresh = Packets.udp(53, "fresh");
+        try (DivertHandle h = open("udp", 0)) {
+            h.setParam(Param.QUEUE_TIME, 100);
+            assertThat(h.getParam(Param.QUEUE_TIME)).isEqualTo(100L);
+            assertThat(sim.send(old, ETH).blocked()).isTrue();
+            sim.advance(Duration.ofMillis(60));
+            assertThat(sim.send(fresh, ETH).blocked()).isTrue();
+            sim.advance(Duration.ofMillis(60));
+            // 120 ms after it was queued the first packet is past QUEUE_TIME; the second is 60 ms old.
+            h.shutdown(Shutdown.RECV);
+            List<DivertPacket> got = h.recv(8);
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0).data()).isEqualTo(fresh);
+            assertThrows(DivertException.NoDataException.class, h::recv);
+        }
+    }
+
+    @Test
+    void concurrentReceiversGetEveryPacketOnce() throws Exception {
+        int threads = 4;
+        List<String> sent = new ArrayList<>();
+        List<String> got = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (DivertHandle h = open("udp", 0)) {
+            List<Future<?>> receivers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                receivers.add(pool.submit(() -> {
+                    try {
+                        for (;;) {
+                            byte[] p = h.recv().data();
+                            got.add(new String(p, 28, p.length - 28, StandardCharsets.US_ASCII));
+                        }
+                    } catch (DivertException.NoDataException e) {
+                        return null;   // shut down and drained
+                    }
+                }));
+            }
+            assertThat(sim.awaitPending(threads, WAIT)).isTrue();
+            for (int i = 0; i < 64; i++) {
+                String payload = "packet " + i;
+                sent.add(payload);
+                assertThat(sim.send(Packets.udp(53, payload), ETH).blocked()).isTrue();
+            }
+            h.shutdown(Shutdown.RECV);
+            for (Future<?> r : receivers) {
+                r.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(got).containsExactlyElementsIn(sent);
     }
 }
