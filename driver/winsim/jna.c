@@ -362,6 +362,20 @@ EXPORT void winsim_jna_stack_packet(bool outbound, const uint8_t *packet, uint32
     verdict[2] = v.callouts;
 }
 
+/* Injection `index` through its layer again (winsim_stack_reinject); verdict[] as above. */
+EXPORT void winsim_jna_stack_reinject(uint32_t index, uint32_t if_index, uint32_t sub_if_index, uint32_t compartment,
+                                      bool loopback, uint32_t verdict[3])
+{
+    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback };
+    winsim_verdict v;
+    enter();
+    v = winsim_stack_reinject(index, &meta);
+    leave();
+    verdict[0] = v.blocked;
+    verdict[1] = v.absorbed;
+    verdict[2] = v.callouts;
+}
+
 EXPORT uint32_t winsim_jna_injection_count(void)
 {
     return winsim_injection_count();

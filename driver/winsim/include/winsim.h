@@ -107,5 +107,12 @@ typedef struct winsim_injection
 /* Injections recorded so far, in order (their completions may still be pending). */
 uint32_t winsim_injection_count(void);
 const winsim_injection *winsim_injection_get(uint32_t index);
+/*
+ * WFP indicates an injected packet at its layer again (send: outbound, receive: inbound), so
+ * other callouts, and the injector's own, see it: injection `index` is classified as a stack
+ * packet that FwpsQueryPacketInjectionState0 reports as injected by its injection handle with
+ * its context. The injecting driver must still be loaded.
+ */
+winsim_verdict winsim_stack_reinject(uint32_t index, const winsim_packet_meta *meta);
 
 #endif /* WINSIM_H */

@@ -90,13 +90,14 @@ static int32_t ioctl_done(handle *h, uint32_t code, uint32_t length, uint64_t *i
     return status;
 }
 
-/* INITIALIZE (NETWORK layer, priority 0, open flags) then STARTUP with a one-test program. */
-static void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t field)
+/* INITIALIZE (NETWORK layer, the priority as on the wire, open flags) then STARTUP with a
+ * one-test program. */
+static void start_at(handle *h, uint32_t wire_priority, uint64_t flags, uint64_t filter_flags, uint32_t field)
 {
     uint64_t info = 0;
     memset(h->header, 0, DIVERT_IOCTL_SIZE);
     put32(h->header, DIVERT_LAYER_NETWORK);
-    put32(h->header + 4, 30000);
+    put32(h->header + 4, wire_priority);
     put64(h->header + 8, flags);
     memset(h->data, 0, DIVERT_VERSION_SIZE);
     put64(h->data, DIVERT_MAGIC_DLL);
@@ -113,6 +114,12 @@ static void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t fie
     put64(h->header, filter_flags);
     uint32_t n = build_chain(h->data, 0, 1, &(test_t){field, EQ, 0, field == DIVERT_FIELD_ZERO ? 0 : 1});
     CHECK_EQ(ioctl_done(h, IOCTL_DIVERT_STARTUP, n, NULL), STATUS_SUCCESS);
+}
+
+/* The same at priority 0 (30000 on the wire). */
+static void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t field)
+{
+    start_at(h, 30000, flags, filter_flags, field);
 }
 
 static winsim_request *recv_start(handle *h)
@@ -268,10 +275,70 @@ static void test_shutdown(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/* SEND from h with the address its last RECV wrote; returns the injection's index. */
+static uint32_t send_back(handle *h, uint32_t length)
+{
+    DIVERT_ADDRESS *send_addr = winsim_user_alloc(sizeof(DIVERT_ADDRESS));
+    uint32_t index = winsim_injection_count();
+    memcpy(send_addr, h->addr, sizeof(DIVERT_ADDRESS));
+    memset(h->header, 0, DIVERT_IOCTL_SIZE);
+    put64(h->header, (uint64_t)(uintptr_t)send_addr);
+    put64(h->header + 8, sizeof(DIVERT_ADDRESS));
+    CHECK_EQ(ioctl_done(h, IOCTL_DIVERT_SEND, length, NULL), STATUS_SUCCESS);
+    CHECK_EQ(winsim_injection_count(), index + 1);
+    winsim_user_free(send_addr);
+    return index;
+}
+
+/* Priorities (docs/spec/device-abi.md §6.4): the higher handle diverts first; its re-injection,
+ * indicated again, is taken by the lower one and skipped by itself; the lower one's
+ * re-injection is skipped by both. */
+static void test_priority_reinject(void)
+{
+    uint8_t packet[64];
+    uint32_t length = build_udp(packet, 53, "priority");
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle high = open_handle(), low = open_handle();
+    start_at(&high, 30100, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    start_at(&low, 29995, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_request *rh = recv_start(&high), *rl = recv_start(&low);
+
+    winsim_verdict v = winsim_stack_packet(true, packet, length, &META, 0);
+    CHECK(v.blocked);
+    CHECK_EQ(v.callouts, 1);
+    CHECK(winsim_request_done(rh));
+    CHECK(!winsim_request_done(rl));
+    winsim_request_free(rh);
+    uint32_t by_high = send_back(&high, length);
+    CHECK_EQ(winsim_injection_get(by_high)->context >> 16, 30100);
+
+    v = winsim_stack_reinject(by_high, &META);
+    CHECK(v.blocked);
+    CHECK_EQ(v.callouts, 2);
+    CHECK(winsim_request_done(rl));
+    CHECK_EQ(winsim_request_status(rl), STATUS_SUCCESS);
+    CHECK(memcmp(low.data, packet, length) == 0);
+    winsim_request_free(rl);
+
+    uint32_t by_low = send_back(&low, length);
+    rh = recv_start(&high);
+    v = winsim_stack_reinject(by_low, &META);
+    CHECK(!v.blocked);
+    CHECK_EQ(v.callouts, 2);
+    CHECK(!winsim_request_done(rh));
+    close_handle(&high);
+    CHECK(winsim_request_done(rh));
+    winsim_request_free(rh);
+    close_handle(&low);
+    winsim_run_deferred();
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
     test_sniff_drop_inbound();
     test_shutdown();
+    test_priority_reinject();
     return test_finish("winsim");
 }

@@ -72,6 +72,7 @@ public final class Winsim implements AutoCloseable {
     /**
      * One packet the driver injected, as the stack got it.
      *
+     * @param index its place among all injections since the process started
      * @param kind where it went
      * @param compartment the compartment it was injected into
      * @param ifIndex the interface (receive/forward)
@@ -79,7 +80,7 @@ public final class Winsim implements AutoCloseable {
      * @param context the injection context the driver passed (its priority)
      * @param data the packet bytes
      */
-    public record Injection(InjectKind kind, int compartment, int ifIndex, int subIfIndex, long context,
+    public record Injection(int index, InjectKind kind, int compartment, int ifIndex, int subIfIndex, long context,
             byte[] data) {
     }
 
@@ -147,7 +148,26 @@ public final class Winsim implements AutoCloseable {
         int[] verdict = new int[3];
         lib.winsim_jna_stack_packet(outbound, packet, packet.length, on.ifIndex(), on.subIfIndex(), on.compartment(),
                 on.loopback(), split, verdict);
-        return new Verdict(verdict[0] != 0, verdict[1] != 0, verdict[2]);
+        return verdict(verdict);
+    }
+
+    /**
+     * WFP indicates an injected packet at its layer again, as injected by the driver with its
+     * context: the driver's own callouts must let only lower-priority handles take it.
+     *
+     * @param injection a send or receive injection of the loaded driver
+     * @param on the interface
+     * @return the verdict
+     */
+    public Verdict reinject(Injection injection, Interface on) {
+        int[] verdict = new int[3];
+        lib.winsim_jna_stack_reinject(injection.index(), on.ifIndex(), on.subIfIndex(), on.compartment(), on.loopback(),
+                verdict);
+        return verdict(verdict);
+    }
+
+    private static Verdict verdict(int[] v) {
+        return new Verdict(v[0] != 0, v[1] != 0, v[2]);
     }
 
     /** {@return how many packets the driver has injected since the process started} */
@@ -168,7 +188,7 @@ public final class Winsim implements AutoCloseable {
             LongByReference context = new LongByReference();
             byte[] data = new byte[MAX_PACKET];
             lib.winsim_jna_injection_get(i, meta, context, data, data.length);
-            out.add(new Injection(InjectKind.values()[meta[0]], meta[1], meta[2], meta[3], context.getValue(),
+            out.add(new Injection(i, InjectKind.values()[meta[0]], meta[1], meta[2], meta[3], context.getValue(),
                     Arrays.copyOf(data, meta[4])));
         }
         return out;

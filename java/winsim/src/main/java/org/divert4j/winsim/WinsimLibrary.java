@@ -40,6 +40,9 @@ interface WinsimLibrary extends Library {
     void winsim_jna_stack_packet(boolean outbound, byte[] packet, int length, int ifIndex, int subIfIndex,
             int compartment, boolean loopback, int split, int[] verdict);
 
+    void winsim_jna_stack_reinject(int index, int ifIndex, int subIfIndex, int compartment, boolean loopback,
+            int[] verdict);
+
     int winsim_jna_injection_count();
 
     void winsim_jna_injection_get(int index, int[] meta, LongByReference context, byte[] data, int capacity);

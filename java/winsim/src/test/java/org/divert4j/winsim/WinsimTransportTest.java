@@ -282,4 +282,36 @@ class WinsimTransportTest {
         }
         assertThat(got).containsExactlyElementsIn(sent);
     }
+
+    @Test
+    void aReinjectedPacketIsSeenOnlyByLowerPriorities() throws Exception {
+        byte[] udp = Packets.udp(53, "down the line");
+        try (DivertHandle low = open("udp", -5); DivertHandle high = open("udp", 100)) {
+            CompletableFuture<DivertPacket> first = pendedRecv(high, 0);
+            CompletableFuture<DivertPacket> second = pendedRecv(low, 1);
+            assertThat(sim.send(udp, ETH).blocked()).isTrue();
+            DivertPacket p = get(first);
+            int mark = sim.injectionCount();
+            high.send(p);
+            Winsim.Injection byHigh = sim.injectionsSince(mark).get(0);
+
+            // Indicated again: the high handle lets its own injection pass, the low one diverts it.
+            Winsim.Verdict v = sim.reinject(byHigh, ETH);
+            assertThat(v.blocked()).isTrue();
+            assertThat(v.callouts()).isEqualTo(2);
+            DivertPacket q = get(second);
+            assertThat(q.data()).isEqualTo(udp);
+            assertThat(sim.pending()).isEqualTo(0);
+
+            // The low handle's injection is indicated again too, and nobody takes it any more.
+            mark = sim.injectionCount();
+            low.send(q);
+            Winsim.Injection byLow = sim.injectionsSince(mark).get(0);
+            CompletableFuture<DivertPacket> third = pendedRecv(high, 0);
+            assertThat(sim.reinject(byLow, ETH)).isEqualTo(new Winsim.Verdict(false, false, 2));
+            assertThat(sim.pending()).isEqualTo(1);
+            high.close();
+            assertThat(failure(third)).isInstanceOf(DivertException.AbortedException.class);
+        }
+    }
 }
