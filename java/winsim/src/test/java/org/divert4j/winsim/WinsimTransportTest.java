@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.divert4j.abi.Address;
 import org.divert4j.abi.Event;
 import org.divert4j.abi.Layer;
+import org.divert4j.abi.LayerData;
 import org.divert4j.abi.OpenFlag;
 import org.divert4j.abi.Param;
 import org.divert4j.abi.Shutdown;
@@ -312,6 +313,48 @@ class WinsimTransportTest {
             assertThat(sim.pending()).isEqualTo(1);
             high.shutdown(Shutdown.RECV);   // nothing was queued for it: the receive ends empty
             assertThat(failure(third)).isInstanceOf(DivertException.NoDataException.class);
+        }
+    }
+
+    @Test
+    void batchSendInjectsEachPacketWhereItsAddressSays() {
+        byte[] out = Packets.udp(53, "out");
+        byte[] in = Packets.udp(54, "in, on 9.4");
+        Address inbound = new Address(0, Layer.NETWORK, Event.NETWORK_PACKET.value(), false, false, false, false,
+                false, false, false, false, new LayerData.Network(9, 4));
+        try (DivertHandle h = open("false", 0)) {
+            int mark = sim.injectionCount();
+            int sent = h.send(List.of(new DivertPacket(out, Address.network(true, false)),
+                    new DivertPacket(in, inbound)));
+            assertThat(sent).isEqualTo(out.length + in.length);
+            List<Winsim.Injection> got = sim.injectionsSince(mark);
+            assertThat(got).hasSize(2);
+            assertThat(got.get(0).kind()).isEqualTo(Winsim.InjectKind.SEND);
+            assertThat(got.get(0).data()).isEqualTo(out);
+            assertThat(got.get(1).kind()).isEqualTo(Winsim.InjectKind.RECEIVE);
+            assertThat(got.get(1).data()).isEqualTo(in);
+            assertThat(got.get(1).ifIndex()).isEqualTo(9);
+            assertThat(got.get(1).subIfIndex()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void driverStatusesArriveAsTheirWindowsErrors() {
+        byte[] udp = Packets.udp(53, "refused");
+        try (DivertHandle recvOnly = open("udp", 0, OpenFlag.RECV_ONLY);
+                DivertHandle sendOnly = open("udp", 0, OpenFlag.SEND_ONLY);
+                DivertHandle h = open("udp", 0)) {
+            // STATUS_INVALID_PARAMETER (87): SEND on a RECV_ONLY handle, RECV on a SEND_ONLY one.
+            DivertException e = assertThrows(DivertException.class,
+                    () -> recvOnly.send(udp, Address.network(true, false)));
+            assertThat(e.errorCode()).isEqualTo(87);
+            e = assertThrows(DivertException.class, sendOnly::recv);
+            assertThat(e.errorCode()).isEqualTo(87);
+            // STATUS_PIPE_EMPTY (232) after SHUTDOWN SEND, and nothing injected.
+            int mark = sim.injectionCount();
+            h.shutdown(Shutdown.SEND);
+            assertThrows(DivertException.NoDataException.class, () -> h.send(udp, Address.network(true, false)));
+            assertThat(sim.injectionsSince(mark)).isEmpty();
         }
     }
 }
