@@ -84,7 +84,8 @@ public interface Kernel32DeviceIo {
      * @param lpName null
      * @return the event, or null
      */
-    HANDLE CreateEvent(SECURITY_ATTRIBUTES lpEventAttributes, boolean bManualReset, boolean bInitialState, String lpName);
+    HANDLE CreateEvent(SECURITY_ATTRIBUTES lpEventAttributes, boolean bManualReset, boolean bInitialState,
+            String lpName);
 
     /**
      * The frequency of the clock address-record timestamps count.
