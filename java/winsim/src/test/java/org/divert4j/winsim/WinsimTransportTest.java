@@ -357,4 +357,27 @@ class WinsimTransportTest {
             assertThat(sim.injectionsSince(mark)).isEmpty();
         }
     }
+
+    @Test
+    void closeReinjectsWhatIsQueuedUnlessSniffing() {
+        byte[] outbound = Packets.udp(53, "queued out");
+        byte[] inbound = Packets.udp(53, "queued in");
+        DivertHandle h = open("udp", 0);
+        DivertHandle sniff = open("udp", 10, OpenFlag.SNIFF);
+        // The sniffer, higher, copies each packet and lets it on; the other handle diverts it.
+        assertThat(sim.send(outbound, ETH)).isEqualTo(new Winsim.Verdict(true, true, 2));
+        assertThat(sim.receive(inbound, ETH)).isEqualTo(new Winsim.Verdict(true, true, 2));
+        int mark = sim.injectionCount();
+        sniff.close();
+        assertThat(sim.injectionsSince(mark)).isEmpty();   // its queue held copies: dropped
+        h.close();
+        // The diverted originals are put back where they were going.
+        List<Winsim.Injection> back = sim.injectionsSince(mark);
+        assertThat(back).hasSize(2);
+        assertThat(back.get(0).kind()).isEqualTo(Winsim.InjectKind.SEND);
+        assertThat(back.get(0).data()).isEqualTo(outbound);
+        assertThat(back.get(1).kind()).isEqualTo(Winsim.InjectKind.RECEIVE);
+        assertThat(back.get(1).data()).isEqualTo(inbound);
+        assertThat(back.get(1).ifIndex()).isEqualTo(7);
+    }
 }
