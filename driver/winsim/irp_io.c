@@ -540,6 +540,7 @@ struct winsim_request
     IO_STATUS_BLOCK iosb;
     bool done;
     bool markedPending;
+    NTSTATUS dispatchStatus;    /* what the dispatch routine returned */
     PVOID systemBuffer;
 };
 
@@ -623,10 +624,12 @@ static void irp_dispatch(winsim_request *request)
     {
         /* The I/O manager's default for an unhandled major function. */
         irp->IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;
+        request->dispatchStatus = STATUS_INVALID_DEVICE_REQUEST;
         IofCompleteRequest(irp, IO_NO_INCREMENT);
         return;
     }
     status = dispatch(request->file->device, irp);
+    request->dispatchStatus = status;
     if (winsim_irql() != PASSIVE_LEVEL)
     {
         winsim_fail("dispatch", "IRP_MJ %u returned above PASSIVE_LEVEL", (unsigned)major);
@@ -804,6 +807,11 @@ uint64_t winsim_request_information(const winsim_request *request)
         winsim_fail(__func__, "request still pending");
     }
     return request->iosb.Information;
+}
+
+int32_t winsim_request_dispatch_status(const winsim_request *request)
+{
+    return request->dispatchStatus;
 }
 
 void winsim_request_free(winsim_request *request)

@@ -67,6 +67,12 @@ void winsim_run_deferred(void)
     }
 }
 
+uint64_t winsim_counter(uint64_t *frequency)
+{
+    *frequency = WINSIM_QPC_FREQUENCY;
+    return __atomic_load_n(&now_ticks, __ATOMIC_ACQUIRE);
+}
+
 LARGE_INTEGER NTAPI KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency)
 {
     LARGE_INTEGER now;

@@ -97,7 +97,11 @@ static UINT64 next_filter_id = 1000;
 static UINT32 next_callout_id = 100;
 
 static winsim_injection *injections[4096];
+static injector *injection_injectors[RTL_NUMBER_OF(injections)];   /* who made each */
 static UINT32 injection_total;
+/* While winsim_stack_reinject runs: the injection whose packet the stack indicates again. */
+static _Thread_local injector *reinjector;
+static _Thread_local HANDLE reinjection_context;
 
 static bool guid_equal(const GUID *a, const GUID *b)
 {
@@ -1201,6 +1205,7 @@ static NTSTATUS inject(const char *function, winsim_inject_kind kind, HANDLE inj
     {
         winsim_fail(function, "injection record full");
     }
+    injection_injectors[injection_total] = injecting;
     injections[injection_total++] = record;
     winsim_lock_release(&wfp_lock);
     winsim_nbl_mark_injected(nbl, injecting, injectionContext, true);
@@ -1331,6 +1336,10 @@ winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers,
         metadata.ipHeaderSize = header;
     }
     nbl = winsim_nbl_from_stack(buffers, count, offsets);
+    if (reinjector != NULL)
+    {
+        winsim_nbl_mark_injected(nbl, reinjector, reinjection_context, false);
+    }
     verdict = winsim_classify(outbound ? &FWPM_LAYER_OUTBOUND_IPPACKET_V4 : &FWPM_LAYER_INBOUND_IPPACKET_V4,
                               &values, &metadata, nbl);
     winsim_nbl_stack_free(nbl, count);
@@ -1342,6 +1351,21 @@ winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_
 {
     const winsim_buffer buffer = { packet, length, split };
     return winsim_stack_packets(outbound, &buffer, 1, meta);
+}
+
+winsim_verdict winsim_stack_reinject(uint32_t index, const winsim_packet_meta *meta)
+{
+    const winsim_injection *record = winsim_injection_get(index);
+    winsim_verdict verdict;
+    if (record->kind == WINSIM_INJECT_FORWARD)
+    {
+        winsim_fail(__func__, "re-indicating forwarded packets is not simulated yet");
+    }
+    reinjector = injector_check(__func__, injection_injectors[index]);
+    reinjection_context = (HANDLE)(ULONG_PTR)record->context;
+    verdict = winsim_stack_packet(record->kind == WINSIM_INJECT_SEND, record->data, record->length, meta, 0);
+    reinjector = NULL;
+    return verdict;
 }
 
 uint64_t winsim_wfp_leaks(void)

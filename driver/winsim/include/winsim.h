@@ -59,6 +59,9 @@ winsim_request *winsim_ioctl(winsim_file *file, uint32_t code, const void *input
 bool winsim_request_done(const winsim_request *request);
 int32_t winsim_request_status(const winsim_request *request);
 uint64_t winsim_request_information(const winsim_request *request);
+/* What the dispatch routine returned: STATUS_PENDING when the driver pended the IRP (which may
+ * have completed since), as NtDeviceIoControlFile reports it to the caller. */
+int32_t winsim_request_dispatch_status(const winsim_request *request);
 /* CancelIo on one request (IoCancelIrp). */
 void winsim_cancel(winsim_request *request);
 void winsim_request_free(winsim_request *request);
@@ -75,6 +78,8 @@ uint32_t winsim_waiters(void);
 /* ---- simulated time and deferred work ---------------------------------------------------- */
 /* Runs queued DPCs and injection completions until none is left. */
 void winsim_run_deferred(void);
+/* QueryPerformanceCounter as user mode reads it (the simulated clock), and its frequency. */
+uint64_t winsim_counter(uint64_t *frequency);
 /* Moves the performance counter forward, fires due timers, runs deferred work. */
 void winsim_advance_ms(uint64_t milliseconds);
 
@@ -163,5 +168,12 @@ typedef struct winsim_injection
 /* Injections recorded so far, in order (their completions may still be pending). */
 uint32_t winsim_injection_count(void);
 const winsim_injection *winsim_injection_get(uint32_t index);
+/*
+ * WFP indicates an injected packet at its layer again (send: outbound, receive: inbound), so
+ * other callouts, and the injector's own, see it: injection `index` is classified as a stack
+ * packet that FwpsQueryPacketInjectionState0 reports as injected by its injection handle with
+ * its context. The injecting driver must still be loaded.
+ */
+winsim_verdict winsim_stack_reinject(uint32_t index, const winsim_packet_meta *meta);
 
 #endif /* WINSIM_H */

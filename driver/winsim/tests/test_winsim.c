@@ -123,13 +123,13 @@ static int32_t ioctl_done(handle *h, uint32_t code, uint32_t length, uint64_t *i
     return status;
 }
 
-/* INITIALIZE (a layer, priority 0, open flags). */
-static void initialize_layer(handle *h, uint32_t layer, uint64_t flags)
+/* INITIALIZE (a layer, the priority as on the wire, open flags). */
+static void initialize_at(handle *h, uint32_t layer, uint32_t wire_priority, uint64_t flags)
 {
     uint64_t info = 0;
     memset(h->header, 0, DIVERT_IOCTL_SIZE);
     put32(h->header, layer);
-    put32(h->header + 4, 30000);
+    put32(h->header + 4, wire_priority);
     put64(h->header + 8, flags);
     memset(h->data, 0, DIVERT_VERSION_SIZE);
     put64(h->data, DIVERT_MAGIC_DLL);
@@ -141,6 +141,12 @@ static void initialize_layer(handle *h, uint32_t layer, uint64_t flags)
     uint64_t magic;
     memcpy(&magic, h->data, 8);
     CHECK(magic == DIVERT_MAGIC_SYS);
+}
+
+/* INITIALIZE at priority 0 (30000 on the wire). */
+static void initialize_layer(handle *h, uint32_t layer, uint64_t flags)
+{
+    initialize_at(h, layer, 30000, flags);
 }
 
 static void initialize(handle *h, uint64_t flags)
@@ -157,10 +163,16 @@ static int32_t startup(handle *h, uint64_t filter_flags, uint32_t field)
     return ioctl_done(h, IOCTL_DIVERT_STARTUP, n, NULL);
 }
 
+/* INITIALIZE (NETWORK layer, the priority as on the wire) then STARTUP with a one-test program. */
+static void start_at(handle *h, uint32_t wire_priority, uint64_t flags, uint64_t filter_flags, uint32_t field)
+{
+    initialize_at(h, DIVERT_LAYER_NETWORK, wire_priority, flags);
+    CHECK_EQ(startup(h, filter_flags, field), STATUS_SUCCESS);
+}
+
 static void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t field)
 {
-    initialize(h, flags);
-    CHECK_EQ(startup(h, filter_flags, field), STATUS_SUCCESS);
+    start_at(h, 30000, flags, filter_flags, field);
 }
 
 static winsim_request *recv_start(handle *h)
@@ -633,6 +645,50 @@ static void test_bfe_restart(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/* Priorities (docs/spec/device-abi.md §6.4): the higher handle diverts first; its re-injection,
+ * indicated again, is taken by the lower one and skipped by itself; the lower one's
+ * re-injection is skipped by both. */
+static void test_priority_reinject(void)
+{
+    uint8_t packet[64];
+    uint32_t length = build_udp(packet, 53, "priority");
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle high = open_handle(), low = open_handle();
+    start_at(&high, 30100, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    start_at(&low, 29995, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    winsim_request *rh = recv_start(&high), *rl = recv_start(&low);
+
+    winsim_verdict v = winsim_stack_packet(true, packet, length, &META, 0);
+    CHECK(v.blocked);
+    CHECK_EQ(v.callouts, 1);
+    CHECK(winsim_request_done(rh));
+    CHECK(!winsim_request_done(rl));
+    winsim_request_free(rh);
+    uint32_t by_high = send_back(&high, length);
+    CHECK_EQ(winsim_injection_get(by_high)->context >> 16, 30100);
+
+    v = winsim_stack_reinject(by_high, &META);
+    CHECK(v.blocked);
+    CHECK_EQ(v.callouts, 2);
+    CHECK(winsim_request_done(rl));
+    CHECK_EQ(winsim_request_status(rl), STATUS_SUCCESS);
+    CHECK(memcmp(low.data, packet, length) == 0);
+    winsim_request_free(rl);
+
+    uint32_t by_low = send_back(&low, length);
+    rh = recv_start(&high);
+    v = winsim_stack_reinject(by_low, &META);
+    CHECK(!v.blocked);
+    CHECK_EQ(v.callouts, 2);
+    CHECK(!winsim_request_done(rh));
+    close_handle(&high);
+    CHECK(winsim_request_done(rh));
+    winsim_request_free(rh);
+    close_handle(&low);
+    winsim_run_deferred();
+    CHECK_EQ(winsim_unload(), 0);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
@@ -646,5 +702,6 @@ int main(void)
     test_cleanup_during_startup("FwpmEngineOpen0");
     test_flow_contexts();
     test_bfe_restart();
+    test_priority_reinject();
     return test_finish("winsim");
 }

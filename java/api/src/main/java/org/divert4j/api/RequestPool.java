@@ -127,12 +127,12 @@ final class RequestPool {
     /** The pooled buffers and completion slot of one request at a time. */
     final class Request {
         final IoSlot slot;
-        final ByteBuffer header = NativeBuffers.allocate(Abi.IOCTL_SIZE);
-        final ByteBuffer addresses = NativeBuffers.allocate(Abi.BATCH_MAX * Abi.ADDRESS_SIZE);
-        final ByteBuffer addressLength = NativeBuffers.allocate(4);
+        final ByteBuffer header = channel.allocate(Abi.IOCTL_SIZE);
+        final ByteBuffer addresses = channel.allocate(Abi.BATCH_MAX * Abi.ADDRESS_SIZE);
+        final ByteBuffer addressLength = channel.allocate(4);
         final long addressesPointer = NativeBuffers.address(addresses);
         final long addressLengthPointer = NativeBuffers.address(addressLength);
-        ByteBuffer data = NativeBuffers.allocate(DATA_CAPACITY);
+        ByteBuffer data = channel.allocate(DATA_CAPACITY);
 
         private Request(IoSlot slot) {
             this.slot = slot;
@@ -141,7 +141,7 @@ final class RequestPool {
         /** The data buffer, cleared, grown (rarely: only for huge send batches) to hold {@code n} bytes. */
         ByteBuffer dataFor(int n) {
             if (data.capacity() < n) {
-                data = NativeBuffers.allocate(n);
+                data = channel.allocate(n);
             }
             return data.clear();
         }

@@ -1,6 +1,7 @@
 package org.divert4j.api.spi;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * An open device. Requests are issued with {@link #ioctl}, each with its own {@link IoSlot}
@@ -9,10 +10,23 @@ import java.nio.ByteBuffer;
  *
  * <p>Buffers are direct {@link ByteBuffer}s owned by the caller, which keeps them alive and
  * untouched until {@code ioctl} returns; pointers inside the header (RECV/SEND address arrays,
- * the RECV address-length word) are native addresses of such buffers. A transport never
- * allocates per request.
+ * the RECV address-length word) are native addresses of such buffers. The client takes every
+ * request buffer from {@link #allocate}, once, and reuses it. A transport never allocates per
+ * request.
  */
 public interface DeviceChannel extends AutoCloseable {
+
+    /**
+     * A request buffer: native memory the device reads and writes. By default a direct buffer;
+     * a channel whose device accepts only memory it knows of (a simulated process's) gives
+     * that, and may free it when the channel closes, after which the client no longer touches it.
+     *
+     * @param capacity bytes
+     * @return a zeroed little-endian direct buffer of that capacity
+     */
+    default ByteBuffer allocate(int capacity) {
+        return ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+    }
 
     /** {@return a new completion slot; the caller reuses it for many requests and closes it at the end} */
     IoSlot newSlot();

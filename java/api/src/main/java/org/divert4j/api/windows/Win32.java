@@ -15,14 +15,18 @@ final class Win32 {
     private Win32() {
     }
 
-    /** kernel32 with overlapped completion and cancellation. */
-    interface Kernel32Io extends Kernel32 {
+    /** kernel32 with overlapped completion and cancellation (the calls of {@link Kernel32DeviceIo}). */
+    interface Kernel32Io extends Kernel32, Kernel32DeviceIo {
+        @Override
         boolean GetOverlappedResult(HANDLE file, Pointer overlapped, IntByReference transferred, boolean wait);
 
+        @Override
         boolean CancelIoEx(HANDLE file, Pointer overlapped);
 
+        @Override
         boolean QueryPerformanceFrequency(LongByReference frequency);
 
+        @Override
         boolean QueryPerformanceCounter(LongByReference count);
     }
 

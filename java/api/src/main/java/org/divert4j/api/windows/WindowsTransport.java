@@ -10,7 +10,9 @@ import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.divert4j.api.Device;
 import org.divert4j.api.spi.DeviceChannel;
 import org.divert4j.api.spi.DeviceOpenException;
@@ -25,6 +27,25 @@ import org.divert4j.api.spi.IoSlot;
  * awaited with {@code GetOverlappedResult} (docs/spec/device-abi.md §10); {@code CancelIoEx} cancels.
  */
 public final class WindowsTransport implements DeviceTransport {
+    /** kernel32 is loaded on first use: constructing the transport touches no native library. */
+    private final Supplier<Kernel32DeviceIo> kernel32;
+
+    /** The transport over the platform's kernel32. */
+    public WindowsTransport() {
+        this.kernel32 = Win32::kernel32;
+    }
+
+    /**
+     * The transport over other kernel32 calls: a simulated kernel's, to run the transport
+     * (every IOCTL byte it sends) against the driver's sources on another OS.
+     *
+     * @param kernel32 the calls
+     */
+    public WindowsTransport(Kernel32DeviceIo kernel32) {
+        Objects.requireNonNull(kernel32, "kernel32");
+        this.kernel32 = () -> kernel32;
+    }
+
     @Override
     public String name() {
         return "windows";
@@ -32,25 +53,26 @@ public final class WindowsTransport implements DeviceTransport {
 
     @Override
     public DeviceChannel open(String devicePath) throws DeviceOpenException {
-        HANDLE h = Win32.kernel32().CreateFile(devicePath, WinNT.GENERIC_READ | WinNT.GENERIC_WRITE, 0, null,
+        Kernel32DeviceIo io = kernel32.get();
+        HANDLE h = io.CreateFile(devicePath, WinNT.GENERIC_READ | WinNT.GENERIC_WRITE, 0, null,
                 WinNT.OPEN_EXISTING, WinNT.FILE_ATTRIBUTE_NORMAL | WinNT.FILE_FLAG_OVERLAPPED, null);
         if (h == null || WinBase.INVALID_HANDLE_VALUE.equals(h)) {
             throw new DeviceOpenException(Win32.lastError(), "CreateFile " + devicePath);
         }
-        return new Channel(h);
+        return new Channel(io, h);
     }
 
     @Override
     public long counterFrequency() {
         LongByReference f = new LongByReference();
-        Win32.kernel32().QueryPerformanceFrequency(f);
+        kernel32.get().QueryPerformanceFrequency(f);
         return f.getValue();
     }
 
     @Override
     public long counterNow() {
         LongByReference c = new LongByReference();
-        Win32.kernel32().QueryPerformanceCounter(c);
+        kernel32.get().QueryPerformanceCounter(c);
         return c.getValue();
     }
 
@@ -82,10 +104,12 @@ public final class WindowsTransport implements DeviceTransport {
     private static final class Slot implements IoSlot {
         final Memory overlapped = Overlapped.allocate();
         final IntByReference transferred = new IntByReference();
+        private final Kernel32DeviceIo io;
         final HANDLE event;
 
-        Slot() {
-            event = Win32.kernel32().CreateEvent(null, false, false, null);
+        Slot(Kernel32DeviceIo io) {
+            this.io = io;
+            event = io.CreateEvent(null, false, false, null);
             if (event == null) {
                 throw new IllegalStateException("CreateEvent failed: error " + Win32.lastError());
             }
@@ -93,20 +117,22 @@ public final class WindowsTransport implements DeviceTransport {
 
         @Override
         public void close() {
-            Win32.kernel32().CloseHandle(event);
+            io.CloseHandle(event);
         }
     }
 
     private static final class Channel implements DeviceChannel {
+        private final Kernel32DeviceIo io;
         private final HANDLE device;
 
-        Channel(HANDLE device) {
+        Channel(Kernel32DeviceIo io, HANDLE device) {
+            this.io = io;
             this.device = device;
         }
 
         @Override
         public IoSlot newSlot() {
-            return new Slot();
+            return new Slot(io);
         }
 
         @Override
@@ -115,7 +141,7 @@ public final class WindowsTransport implements DeviceTransport {
             IoctlArgs a = IoctlArgs.of(header, data);
             Overlapped.prepare(slot.overlapped, Pointer.nativeValue(slot.event.getPointer()));
             slot.transferred.setValue(0);
-            boolean done = Win32.kernel32().DeviceIoControl(device, code, a.inBuffer(), a.inLength(),
+            boolean done = io.DeviceIoControl(device, code, a.inBuffer(), a.inLength(),
                     a.outBuffer(), a.outLength(), slot.transferred, slot.overlapped);
             if (!done) {
                 int error = Win32.lastError();
@@ -123,7 +149,7 @@ public final class WindowsTransport implements DeviceTransport {
                     return IoResult.failure(error);
                 }
             }
-            if (!Win32.kernel32().GetOverlappedResult(device, slot.overlapped, slot.transferred, true)) {
+            if (!io.GetOverlappedResult(device, slot.overlapped, slot.transferred, true)) {
                 return new IoResult(Win32.lastError(), slot.transferred.getValue());
             }
             return IoResult.success(slot.transferred.getValue());
@@ -131,17 +157,17 @@ public final class WindowsTransport implements DeviceTransport {
 
         @Override
         public void cancel(IoSlot slot) {
-            Win32.kernel32().CancelIoEx(device, ((Slot) slot).overlapped);
+            io.CancelIoEx(device, ((Slot) slot).overlapped);
         }
 
         @Override
         public void cancelAll() {
-            Win32.kernel32().CancelIoEx(device, null);
+            io.CancelIoEx(device, null);
         }
 
         @Override
         public void close() {
-            Win32.kernel32().CloseHandle(device);
+            io.CloseHandle(device);
         }
     }
 }
