@@ -11,9 +11,7 @@ typedef struct
     uint32_t layer;
     const DIVERT_ADDRESS *addr;
     const divert_packet_view *view;
-    const divert_packet *pkt;
-    bool hashed;
-    uint64_t hash;
+    divert_packet *pkt;
 } context;
 
 static void set64(number *v, uint64_t x)
@@ -79,13 +77,10 @@ static bool array_value(const context *c, const divert_insn *ins, uint32_t *w)
     return true;
 }
 
-static uint64_t packet_hash(context *c)
+/* Not kept between instructions: random* fields are rare, and one run loads a value once. */
+static uint64_t packet_hash(const context *c)
 {
-    if (!c->hashed) {
-        c->hash = divert_packet_hash(c->pkt, (uint64_t)c->addr->Timestamp);
-        c->hashed = true;
-    }
-    return c->hash;
+    return divert_packet_hash(c->pkt, (uint64_t)c->addr->Timestamp);
 }
 
 /* Transport port helpers for localPort/remotePort at the network layers. */
@@ -104,28 +99,8 @@ static uint32_t local_port(const divert_packet *p, bool outbound, bool local)
     }
 }
 
-/*
- * The header fields (divert_insn.access IP, TRANSPORT, IS_IP, IS_TRANSPORT). False when the
- * header's protocol is absent: then its bytes must never be read (ip and transport_header may
- * point straight into the packet, and a short packet has no such bytes).
- */
-static bool header_value(const divert_insn *ins, const divert_packet *p, uint32_t *w)
-{
-    bool ip = ins->access == DIVERT_ACCESS_IP || ins->access == DIVERT_ACCESS_IS_IP;
-    bool present = (ip ? p->ip_version : p->transport) == ins->want;
-    if (ins->access == DIVERT_ACCESS_IS_IP || ins->access == DIVERT_ACCESS_IS_TRANSPORT) {
-        *w = present;
-        return true;
-    }
-    if (!present) {
-        return false;
-    }
-    *w = load_be((ip ? p->ip : p->transport_header) + ins->offset, ins->size) >> ins->shift & ins->mask;
-    return true;
-}
-
 /* Network-layer fields that are not a header bit range. */
-static bool packet_value(context *c, uint32_t field, number *v)
+static bool packet_value(const context *c, uint32_t field, number *v)
 {
     const divert_packet *p = c->pkt;
     const uint8_t *ip = p->ip;
@@ -133,21 +108,6 @@ static bool packet_value(context *c, uint32_t field, number *v)
     bool out = c->addr->Outbound;
     uint32_t *w = &v->w[0];
     switch (field) {
-    /* Only ever read after the version test: a short IPv4 packet has no byte 24. */
-    case DIVERT_FIELD_IP_SRCADDR:
-    case DIVERT_FIELD_IP_DSTADDR:
-        if (!v4) {
-            return false;
-        }
-        set_ipv4(v, ip + (field == DIVERT_FIELD_IP_SRCADDR ? 12 : 16));
-        return true;
-    case DIVERT_FIELD_IPV6_SRCADDR:
-    case DIVERT_FIELD_IPV6_DSTADDR:
-        if (!v6) {
-            return false;
-        }
-        set_ipv6(v, ip + (field == DIVERT_FIELD_IPV6_SRCADDR ? 8 : 24));
-        return true;
     case DIVERT_FIELD_IPV6_FLOWLABEL:
         if (!v6) {
             return false;
@@ -208,7 +168,7 @@ static bool endpoint_value(const context *c, uint32_t field, number *v)
 }
 
 /* The value of a field legal for c->layer; false when the field is not relevant. */
-static bool field_value(context *c, const divert_insn *ins, number *v)
+static bool field_value(const context *c, const divert_insn *ins, number *v)
 {
     const DIVERT_ADDRESS *a = c->addr;
     bool network = c->layer == DIVERT_LAYER_NETWORK || c->layer == DIVERT_LAYER_NETWORK_FORWARD;
@@ -278,47 +238,116 @@ static uint32_t run(const divert_program *program, uint32_t pc, bool relevant, u
     return member ? first->failure : last->success;
 }
 
+/* Is the packet walked (lazy decomposition, packet_parse.h), walking it now if need be? */
+static bool walked(const divert_packet_view *view, divert_packet *p)
+{
+    return p->walked || divert_packet_walk(view, p);
+}
+
+/*
+ * The values that are not a header bit range (arrays, addresses, the address record, ...)
+ * into *v: 1 when relevant, 0 when not, -1 when the packet cannot be walked.
+ */
+static int other_value(uint32_t layer, const DIVERT_ADDRESS *addr, const divert_packet_view *view,
+                       divert_packet *packet, const divert_insn *ins, number *v)
+{
+    bool network = layer == DIVERT_LAYER_NETWORK || layer == DIVERT_LAYER_NETWORK_FORWARD;
+    const context c = {layer, addr, view, packet};
+    if (network && (ins->flags & DIVERT_INSN_WALK) != 0 && !walked(view, packet)) {
+        return -1;
+    }
+    number fresh = {0, {0, 0, 0, 0}};
+    *v = fresh;
+    if (network && ins->access == DIVERT_ACCESS_ARRAY) {
+        return array_value(&c, ins, &v->w[0]);
+    }
+    return field_value(&c, ins, v);
+}
+
+/*
+ * Like other_value for a network layer, the header fields (access IP, TRANSPORT, ADDRESS,
+ * IS_*) read here from the decomposition directly: an absent header's bytes are never read (ip and
+ * transport_header may point straight into the packet, and a short packet has no such bytes).
+ */
+static int network_value(uint32_t layer, const DIVERT_ADDRESS *addr, const divert_packet_view *view,
+                         divert_packet *p, const divert_insn *ins, number *v)
+{
+    const uint8_t *header;
+    switch (ins->access) {
+    case DIVERT_ACCESS_IP:
+        if (p->ip_version != ins->want) {
+            return 0;
+        }
+        header = p->ip;
+        break;
+    case DIVERT_ACCESS_TRANSPORT:
+        if (!walked(view, p)) {
+            return -1;
+        }
+        if (p->transport != ins->want) {
+            return 0;
+        }
+        header = p->transport_header;
+        break;
+    case DIVERT_ACCESS_ADDRESS:
+        /* only ever read after the version test: a short IPv4 packet has no byte 24 */
+        if (p->ip_version != ins->want) {
+            return 0;
+        }
+        v->neg = 0;
+        if (ins->want == 6) {
+            set_ipv6(v, p->ip + ins->offset);
+        } else {
+            v->w[2] = v->w[3] = 0;
+            set_ipv4(v, p->ip + ins->offset);
+        }
+        return 1;
+    case DIVERT_ACCESS_IS_IP:
+        v->neg = 0;
+        v->w[0] = p->ip_version == ins->want;
+        return 1;
+    case DIVERT_ACCESS_IS_TRANSPORT:
+        if (!walked(view, p)) {
+            return -1;
+        }
+        v->neg = 0;
+        v->w[0] = p->transport == ins->want;
+        return 1;
+    default:
+        return other_value(layer, addr, view, p, ins, v);
+    }
+    v->neg = 0;
+    v->w[0] = load_be(header + ins->offset, ins->size) >> ins->shift & ins->mask;
+    return 1;
+}
+
 divert_eval_result divert_filter_eval(const divert_program *program, uint32_t layer,
                                       const DIVERT_ADDRESS *addr, const divert_packet_view *view,
                                       divert_packet *packet)
 {
     bool network = layer == DIVERT_LAYER_NETWORK || layer == DIVERT_LAYER_NETWORK_FORWARD;
-    if (program == NULL || addr == NULL || layer > DIVERT_LAYER_MAX
+    if (program == NULL || addr == NULL || layer > DIVERT_LAYER_MAX || program->count == 0
         || (network && (view == NULL || packet == NULL))) {
         return DIVERT_EVAL_ERROR;
     }
-    context c = {layer, addr, view, packet, false, 0};
-    uint32_t pc = 0;
+    uint32_t pc = 0, count = program->count;
     /*
      * The value loaded last, reused while the same field (and array index) is tested again, as
      * in "tcp.DstPort == 22 or tcp.DstPort == 25 or ...": values do not change during one run.
      */
     const divert_insn *loaded = NULL;
-    bool relevant = false;
+    int relevant = 0;
     number v = {0, {0, 0, 0, 0}};
     for (int step = 0; step < DIVERT_EVAL_MAX_STEPS; step++) {
-        if (pc >= program->count) {
-            return DIVERT_EVAL_ERROR;
-        }
         const divert_insn *ins = &program->insn[pc];
         if (loaded == NULL || ins->field != loaded->field || ins->arg[1] != loaded->arg[1]) {
             if ((ins->layers >> layer & 1u) == 0) {
                 return DIVERT_EVAL_ERROR;
             }
-            /* the walk, when a field first needs it: lazy decomposition (packet_parse.h) */
-            if (network && (ins->flags & DIVERT_INSN_WALK) != 0 && !packet->walked
-                && !divert_packet_walk(view, packet)) {
+            relevant = network ? network_value(layer, addr, view, packet, ins, &v)
+                               : other_value(layer, addr, view, packet, ins, &v);
+            if (relevant < 0) {
                 return DIVERT_EVAL_ERROR;
-            }
-            if (network && ins->access != DIVERT_ACCESS_OTHER) {
-                /* narrow and never negative: the sign and word 0 are all a compare reads */
-                v.neg = 0;
-                relevant = ins->access == DIVERT_ACCESS_ARRAY ? array_value(&c, ins, &v.w[0])
-                                                              : header_value(ins, packet, &v.w[0]);
-            } else {
-                number fresh = {0, {0, 0, 0, 0}};
-                v = fresh;
-                relevant = field_value(&c, ins, &v);
             }
             loaded = ins;
         }
@@ -335,11 +364,10 @@ divert_eval_result divert_filter_eval(const divert_program *program, uint32_t la
             }
             pc = ok ? ins->success : ins->failure;
         }
-        if (pc == DIVERT_FILTER_RESULT_ACCEPT) {
-            return DIVERT_EVAL_MATCH;
-        }
-        if (pc == DIVERT_FILTER_RESULT_REJECT) {
-            return DIVERT_EVAL_NOMATCH;
+        /* one test for both results and a bad label: ACCEPT and REJECT lie beyond any count */
+        if (pc >= count) {
+            return pc == DIVERT_FILTER_RESULT_ACCEPT ? DIVERT_EVAL_MATCH
+                 : pc == DIVERT_FILTER_RESULT_REJECT ? DIVERT_EVAL_NOMATCH : DIVERT_EVAL_ERROR;
         }
     }
     return DIVERT_EVAL_ERROR;

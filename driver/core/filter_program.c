@@ -107,6 +107,7 @@ typedef struct { uint8_t access, want, offset, size, shift, walk; uint32_t mask;
 #define IPV6(offset, size, shift, bits) {DIVERT_ACCESS_IP, 6, offset, size, shift, 0, MASK(bits)}
 #define TRANSPORT(kind, offset, size, shift, bits) \
     {DIVERT_ACCESS_TRANSPORT, DIVERT_TRANSPORT_##kind, offset, size, shift, 1, MASK(bits)}
+#define ADDRESS(version, offset) {DIVERT_ACCESS_ADDRESS, version, offset, 0, 0, 0, 0}
 /* The protocol fields (ip, tcp, ...): 1 when the header is there, always relevant. */
 #define IS_IP(version) {DIVERT_ACCESS_IS_IP, version, 0, 0, 0, 0, 0}
 #define IS_TRANSPORT(kind) {DIVERT_ACCESS_IS_TRANSPORT, DIVERT_TRANSPORT_##kind, 0, 0, 0, 1, 0}
@@ -133,10 +134,14 @@ static const access ACCESS[DIVERT_FIELD_COUNT] = {
     [DIVERT_FIELD_IP_TTL] = IPV4(8, 1, 0, 8),
     [DIVERT_FIELD_IP_PROTOCOL] = IPV4(9, 1, 0, 8),
     [DIVERT_FIELD_IP_CHECKSUM] = IPV4(10, 2, 0, 16),
+    [DIVERT_FIELD_IP_SRCADDR] = ADDRESS(4, 12),
+    [DIVERT_FIELD_IP_DSTADDR] = ADDRESS(4, 16),
     [DIVERT_FIELD_IPV6_TRAFFICCLASS] = IPV6(0, 2, 4, 8),
     [DIVERT_FIELD_IPV6_LENGTH] = IPV6(4, 2, 0, 16),
     [DIVERT_FIELD_IPV6_NEXTHDR] = IPV6(6, 1, 0, 8),
     [DIVERT_FIELD_IPV6_HOPLIMIT] = IPV6(7, 1, 0, 8),
+    [DIVERT_FIELD_IPV6_SRCADDR] = ADDRESS(6, 8),
+    [DIVERT_FIELD_IPV6_DSTADDR] = ADDRESS(6, 24),
     [DIVERT_FIELD_ICMP_TYPE] = TRANSPORT(ICMP, 0, 1, 0, 8),
     [DIVERT_FIELD_ICMP_CODE] = TRANSPORT(ICMP, 1, 1, 0, 8),
     [DIVERT_FIELD_ICMP_CHECKSUM] = TRANSPORT(ICMP, 2, 2, 0, 16),

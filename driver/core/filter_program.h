@@ -54,6 +54,8 @@ enum divert_field
  *   IP / TRANSPORT        `size` bytes (big-endian) at `offset` of the IP header (when
  *                         ip_version is `want`) or of the transport header (when transport
  *                         is `want`), shifted right by `shift` and masked with `mask`;
+ *   ADDRESS               the IPv4 (mapped) or IPv6 address at `offset` of the IP header
+ *                         when ip_version is `want`;
  *   IS_IP / IS_TRANSPORT  whether that header is there (ip, ipv6, tcp, ...);
  *   ARRAY                 an element of `size` bytes of packet[] (want NONE) or of the
  *                         TCP/UDP payload (want that transport);
@@ -61,8 +63,8 @@ enum divert_field
  */
 enum divert_access
 {
-    DIVERT_ACCESS_OTHER = 0, DIVERT_ACCESS_IP, DIVERT_ACCESS_TRANSPORT, DIVERT_ACCESS_IS_IP,
-    DIVERT_ACCESS_IS_TRANSPORT, DIVERT_ACCESS_ARRAY
+    DIVERT_ACCESS_OTHER = 0, DIVERT_ACCESS_IP, DIVERT_ACCESS_TRANSPORT, DIVERT_ACCESS_ADDRESS,
+    DIVERT_ACCESS_IS_IP, DIVERT_ACCESS_IS_TRANSPORT, DIVERT_ACCESS_ARRAY
 };
 
 /* One decoded instruction (reserved bits of W1 are dropped). */
