@@ -266,8 +266,9 @@ static int other_value(uint32_t layer, const DIVERT_ADDRESS *addr, const divert_
 
 /*
  * Like other_value for a network layer, the header fields (access IP, TRANSPORT, ADDRESS,
- * IS_*) read here from the decomposition directly: an absent header's bytes are never read (ip and
- * transport_header may point straight into the packet, and a short packet has no such bytes).
+ * IS_*) read here from the decomposition directly: an absent header's bytes are never read
+ * (ip and transport_header may point straight into the packet, and a short packet has no such
+ * bytes).
  */
 static int network_value(uint32_t layer, const DIVERT_ADDRESS *addr, const divert_packet_view *view,
                          divert_packet *p, const divert_insn *ins, number *v)

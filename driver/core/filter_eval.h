@@ -1,7 +1,7 @@
 /*
  * The bounded filter evaluator (docs/spec/filter-object.md a.4, docs/spec/filter-language.md 5 and 8): runs a
  * loaded program against an address and, at the network layers, a decomposed packet.
- * Reentrant, no side effects; at most 257 steps.
+ * Reentrant; no side effect but completing a lazy decomposition in place; at most 257 steps.
  */
 #ifndef DIVERT_CORE_FILTER_EVAL_H
 #define DIVERT_CORE_FILTER_EVAL_H

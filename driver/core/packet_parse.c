@@ -113,7 +113,8 @@ static bool parse_transport(const divert_packet_view *view, divert_packet *p,
  * (version read from the packet) or 4/6 for the driver variant, which also demands that the
  * IP length equals the view length.
  */
-static inline bool parse_ip(const divert_packet_view *view, uint8_t expect_version, divert_packet *p)
+static inline bool parse_ip(const divert_packet_view *view, uint8_t expect_version,
+                            divert_packet *p)
 {
     uint32_t len = view->length;
     /* 40 bytes at once when they are there: one read for IPv6, and IPv4 needs only 20. */
