@@ -179,7 +179,7 @@ static bool verdict(const filter *f, enum engine e, packet *p)
     switch (e) {
     case VM: {
         divert_packet parsed;
-        if (!divert_parse_user(&p->view, &parsed)) {
+        if (!divert_parse_user_lazy(&p->view, &parsed)) {
             return false;
         }
         return divert_filter_eval(f->program, DIVERT_LAYER_NETWORK, &p->addr, &p->view, &parsed)

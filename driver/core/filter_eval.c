@@ -11,9 +11,7 @@ typedef struct
     uint32_t layer;
     const DIVERT_ADDRESS *addr;
     const divert_packet_view *view;
-    const divert_packet *pkt;
-    bool hashed;
-    uint64_t hash;
+    divert_packet *pkt;
 } context;
 
 static void set64(number *v, uint64_t x)
@@ -51,40 +49,38 @@ static uint32_t load_be(const uint8_t *b, uint32_t size)
 }
 
 /*
- * Array fields: the element of `size` bytes at index (from the end when negative) of the
+ * Array fields: the element of ins->size bytes at index (from the end when negative) of the
  * packet (want NONE) or of the TCP/UDP payload (want that transport), if it lies inside (5.2).
  */
-static bool array_value(const context *c, uint8_t want, uint32_t size, int32_t index, uint32_t *w)
+static bool array_value(const context *c, const divert_insn *ins, uint32_t *w)
 {
     const divert_packet *p = c->pkt;
+    int32_t index = (int32_t)ins->arg[1];
     int64_t lo = 0, hi = c->view->length;
-    if (want != DIVERT_TRANSPORT_NONE) {
-        if (p->transport != want) {
+    if (ins->want != DIVERT_TRANSPORT_NONE) {
+        if (p->transport != ins->want) {
             return false;
         }
         lo = p->header_length;
         hi = lo + p->payload_length;
     }
     int64_t start = index >= 0 ? lo + index : hi + index;
-    if (start < lo || start + size > hi) {
+    if (start < lo || start + ins->size > hi) {
         return false;
     }
     uint8_t storage[4];
-    const uint8_t *b = divert_view_bytes(c->view, (uint32_t)start, size, storage);
+    const uint8_t *b = divert_view_bytes(c->view, (uint32_t)start, ins->size, storage);
     if (b == NULL) {
         return false;
     }
-    *w = load_be(b, size);
+    *w = load_be(b, ins->size);
     return true;
 }
 
-static uint64_t packet_hash(context *c)
+/* Not kept between instructions: random* fields are rare, and one run loads a value once. */
+static uint64_t packet_hash(const context *c)
 {
-    if (!c->hashed) {
-        c->hash = divert_packet_hash(c->pkt, (uint64_t)c->addr->Timestamp);
-        c->hashed = true;
-    }
-    return c->hash;
+    return divert_packet_hash(c->pkt, (uint64_t)c->addr->Timestamp);
 }
 
 /* Transport port helpers for localPort/remotePort at the network layers. */
@@ -103,109 +99,8 @@ static uint32_t local_port(const divert_packet *p, bool outbound, bool local)
     }
 }
 
-/*
- * Network-layer fields read straight from the decomposition by one table lookup:
- *   IN_IP / IN_TRANSPORT  `size` bytes (big-endian) at `offset` of the IP header (when
- *                         ip_version is `want`) or of the transport header (when transport
- *                         is `want`), shifted right by `shift` and masked;
- *   IS_IP / IS_TRANSPORT  whether that header is there (ip, ipv6, tcp, ...);
- *   IN_ARRAY              an element of packet[] or a TCP/UDP payload (array_value).
- * The rest (addresses, the flow label's reproduced byte order, payload lengths, ...) go
- * through packet_value.
- */
-enum { IN_NONE, IN_IP, IN_TRANSPORT, IS_IP, IS_TRANSPORT, IN_ARRAY };
-
-typedef struct { uint8_t in, want, offset, size, shift; uint32_t mask; } header_field;
-
-#define MASK(bits) (0xFFFFFFFFu >> (32 - (bits)))
-#define IPV4(offset, size, shift, bits) {IN_IP, 4, offset, size, shift, MASK(bits)}
-#define IPV6(offset, size, shift, bits) {IN_IP, 6, offset, size, shift, MASK(bits)}
-#define TRANSPORT(kind, offset, size, shift, bits) \
-    {IN_TRANSPORT, DIVERT_TRANSPORT_##kind, offset, size, shift, MASK(bits)}
-/* The protocol fields (ip, tcp, ...): 1 when the header is there, always relevant. */
-#define IS(in, want) {in, want, 0, 0, 0, 0}
-/* Array fields (packet[i], tcp.Payload16[i], ...): `size`-byte elements of a window. */
-#define ARRAY(kind, size) {IN_ARRAY, DIVERT_TRANSPORT_##kind, 0, size, 0, 0}
-
-static const header_field HEADER_FIELDS[DIVERT_FIELD_COUNT] = {
-    [DIVERT_FIELD_IP] = IS(IS_IP, 4),
-    [DIVERT_FIELD_IPV6] = IS(IS_IP, 6),
-    [DIVERT_FIELD_ICMP] = IS(IS_TRANSPORT, DIVERT_TRANSPORT_ICMP),
-    [DIVERT_FIELD_TCP] = IS(IS_TRANSPORT, DIVERT_TRANSPORT_TCP),
-    [DIVERT_FIELD_UDP] = IS(IS_TRANSPORT, DIVERT_TRANSPORT_UDP),
-    [DIVERT_FIELD_ICMPV6] = IS(IS_TRANSPORT, DIVERT_TRANSPORT_ICMPV6),
-    [DIVERT_FIELD_IP_HDRLENGTH] = IPV4(0, 1, 0, 4),
-    [DIVERT_FIELD_IP_TOS] = IPV4(1, 1, 0, 8),
-    [DIVERT_FIELD_IP_LENGTH] = IPV4(2, 2, 0, 16),
-    [DIVERT_FIELD_IP_ID] = IPV4(4, 2, 0, 16),
-    [DIVERT_FIELD_IP_DF] = IPV4(6, 1, 6, 1),
-    [DIVERT_FIELD_IP_MF] = IPV4(6, 1, 5, 1),
-    [DIVERT_FIELD_IP_FRAGOFF] = IPV4(6, 2, 0, 13),
-    [DIVERT_FIELD_IP_TTL] = IPV4(8, 1, 0, 8),
-    [DIVERT_FIELD_IP_PROTOCOL] = IPV4(9, 1, 0, 8),
-    [DIVERT_FIELD_IP_CHECKSUM] = IPV4(10, 2, 0, 16),
-    [DIVERT_FIELD_IPV6_TRAFFICCLASS] = IPV6(0, 2, 4, 8),
-    [DIVERT_FIELD_IPV6_LENGTH] = IPV6(4, 2, 0, 16),
-    [DIVERT_FIELD_IPV6_NEXTHDR] = IPV6(6, 1, 0, 8),
-    [DIVERT_FIELD_IPV6_HOPLIMIT] = IPV6(7, 1, 0, 8),
-    [DIVERT_FIELD_ICMP_TYPE] = TRANSPORT(ICMP, 0, 1, 0, 8),
-    [DIVERT_FIELD_ICMP_CODE] = TRANSPORT(ICMP, 1, 1, 0, 8),
-    [DIVERT_FIELD_ICMP_CHECKSUM] = TRANSPORT(ICMP, 2, 2, 0, 16),
-    [DIVERT_FIELD_ICMP_BODY] = TRANSPORT(ICMP, 4, 4, 0, 32),
-    [DIVERT_FIELD_ICMPV6_TYPE] = TRANSPORT(ICMPV6, 0, 1, 0, 8),
-    [DIVERT_FIELD_ICMPV6_CODE] = TRANSPORT(ICMPV6, 1, 1, 0, 8),
-    [DIVERT_FIELD_ICMPV6_CHECKSUM] = TRANSPORT(ICMPV6, 2, 2, 0, 16),
-    [DIVERT_FIELD_ICMPV6_BODY] = TRANSPORT(ICMPV6, 4, 4, 0, 32),
-    [DIVERT_FIELD_TCP_SRCPORT] = TRANSPORT(TCP, 0, 2, 0, 16),
-    [DIVERT_FIELD_TCP_DSTPORT] = TRANSPORT(TCP, 2, 2, 0, 16),
-    [DIVERT_FIELD_TCP_SEQNUM] = TRANSPORT(TCP, 4, 4, 0, 32),
-    [DIVERT_FIELD_TCP_ACKNUM] = TRANSPORT(TCP, 8, 4, 0, 32),
-    [DIVERT_FIELD_TCP_HDRLENGTH] = TRANSPORT(TCP, 12, 1, 4, 4),
-    [DIVERT_FIELD_TCP_URG] = TRANSPORT(TCP, 13, 1, 5, 1),
-    [DIVERT_FIELD_TCP_ACK] = TRANSPORT(TCP, 13, 1, 4, 1),
-    [DIVERT_FIELD_TCP_PSH] = TRANSPORT(TCP, 13, 1, 3, 1),
-    [DIVERT_FIELD_TCP_RST] = TRANSPORT(TCP, 13, 1, 2, 1),
-    [DIVERT_FIELD_TCP_SYN] = TRANSPORT(TCP, 13, 1, 1, 1),
-    [DIVERT_FIELD_TCP_FIN] = TRANSPORT(TCP, 13, 1, 0, 1),
-    [DIVERT_FIELD_TCP_WINDOW] = TRANSPORT(TCP, 14, 2, 0, 16),
-    [DIVERT_FIELD_TCP_CHECKSUM] = TRANSPORT(TCP, 16, 2, 0, 16),
-    [DIVERT_FIELD_TCP_URGPTR] = TRANSPORT(TCP, 18, 2, 0, 16),
-    [DIVERT_FIELD_UDP_SRCPORT] = TRANSPORT(UDP, 0, 2, 0, 16),
-    [DIVERT_FIELD_UDP_DSTPORT] = TRANSPORT(UDP, 2, 2, 0, 16),
-    [DIVERT_FIELD_UDP_LENGTH] = TRANSPORT(UDP, 4, 2, 0, 16),
-    [DIVERT_FIELD_UDP_CHECKSUM] = TRANSPORT(UDP, 6, 2, 0, 16),
-    [DIVERT_FIELD_PACKET] = ARRAY(NONE, 1),
-    [DIVERT_FIELD_PACKET16] = ARRAY(NONE, 2),
-    [DIVERT_FIELD_PACKET32] = ARRAY(NONE, 4),
-    [DIVERT_FIELD_TCP_PAYLOAD] = ARRAY(TCP, 1),
-    [DIVERT_FIELD_TCP_PAYLOAD16] = ARRAY(TCP, 2),
-    [DIVERT_FIELD_TCP_PAYLOAD32] = ARRAY(TCP, 4),
-    [DIVERT_FIELD_UDP_PAYLOAD] = ARRAY(UDP, 1),
-    [DIVERT_FIELD_UDP_PAYLOAD16] = ARRAY(UDP, 2),
-    [DIVERT_FIELD_UDP_PAYLOAD32] = ARRAY(UDP, 4),
-};
-
-/*
- * False when the header's protocol is absent: then its bytes must never be read (ip and
- * transport_header may point straight into the packet, and a short packet has no such bytes).
- */
-static bool header_value(const header_field *h, const divert_packet *p, uint32_t *w)
-{
-    bool ip = h->in == IN_IP || h->in == IS_IP;
-    bool present = (ip ? p->ip_version : p->transport) == h->want;
-    if (h->in == IS_IP || h->in == IS_TRANSPORT) {
-        *w = present;
-        return true;
-    }
-    if (!present) {
-        return false;
-    }
-    *w = load_be((ip ? p->ip : p->transport_header) + h->offset, h->size) >> h->shift & h->mask;
-    return true;
-}
-
 /* Network-layer fields that are not a header bit range. */
-static bool packet_value(context *c, uint32_t field, number *v)
+static bool packet_value(const context *c, uint32_t field, number *v)
 {
     const divert_packet *p = c->pkt;
     const uint8_t *ip = p->ip;
@@ -213,21 +108,6 @@ static bool packet_value(context *c, uint32_t field, number *v)
     bool out = c->addr->Outbound;
     uint32_t *w = &v->w[0];
     switch (field) {
-    /* Only ever read after the version test: a short IPv4 packet has no byte 24. */
-    case DIVERT_FIELD_IP_SRCADDR:
-    case DIVERT_FIELD_IP_DSTADDR:
-        if (!v4) {
-            return false;
-        }
-        set_ipv4(v, ip + (field == DIVERT_FIELD_IP_SRCADDR ? 12 : 16));
-        return true;
-    case DIVERT_FIELD_IPV6_SRCADDR:
-    case DIVERT_FIELD_IPV6_DSTADDR:
-        if (!v6) {
-            return false;
-        }
-        set_ipv6(v, ip + (field == DIVERT_FIELD_IPV6_SRCADDR ? 8 : 24));
-        return true;
     case DIVERT_FIELD_IPV6_FLOWLABEL:
         if (!v6) {
             return false;
@@ -288,7 +168,7 @@ static bool endpoint_value(const context *c, uint32_t field, number *v)
 }
 
 /* The value of a field legal for c->layer; false when the field is not relevant. */
-static bool field_value(context *c, const divert_insn *ins, number *v)
+static bool field_value(const context *c, const divert_insn *ins, number *v)
 {
     const DIVERT_ADDRESS *a = c->addr;
     bool network = c->layer == DIVERT_LAYER_NETWORK || c->layer == DIVERT_LAYER_NETWORK_FORWARD;
@@ -358,44 +238,117 @@ static uint32_t run(const divert_program *program, uint32_t pc, bool relevant, u
     return member ? first->failure : last->success;
 }
 
-divert_eval_result divert_filter_eval(const divert_program *program, uint32_t layer,
-                                      const DIVERT_ADDRESS *addr, const divert_packet_view *view,
-                                      const divert_packet *packet)
+/* Is the packet walked (lazy decomposition, packet_parse.h), walking it now if need be? */
+static bool walked(const divert_packet_view *view, divert_packet *p)
+{
+    return p->walked || divert_packet_walk(view, p);
+}
+
+/*
+ * The values that are not a header bit range (arrays, addresses, the address record, ...)
+ * into *v: 1 when relevant, 0 when not, -1 when the packet cannot be walked.
+ */
+static int other_value(uint32_t layer, const DIVERT_ADDRESS *addr, const divert_packet_view *view,
+                       divert_packet *packet, const divert_insn *ins, number *v)
 {
     bool network = layer == DIVERT_LAYER_NETWORK || layer == DIVERT_LAYER_NETWORK_FORWARD;
-    if (program == NULL || addr == NULL || layer > DIVERT_LAYER_MAX
+    const context c = {layer, addr, view, packet};
+    if (network && (ins->flags & DIVERT_INSN_WALK) != 0 && !walked(view, packet)) {
+        return -1;
+    }
+    number fresh = {0, {0, 0, 0, 0}};
+    *v = fresh;
+    if (network && ins->access == DIVERT_ACCESS_ARRAY) {
+        return array_value(&c, ins, &v->w[0]);
+    }
+    return field_value(&c, ins, v);
+}
+
+/*
+ * Like other_value for a network layer, the header fields (access IP, TRANSPORT, ADDRESS,
+ * IS_*) read here from the decomposition directly: an absent header's bytes are never read
+ * (ip and transport_header may point straight into the packet, and a short packet has no such
+ * bytes).
+ */
+static int network_value(uint32_t layer, const DIVERT_ADDRESS *addr, const divert_packet_view *view,
+                         divert_packet *p, const divert_insn *ins, number *v)
+{
+    const uint8_t *header;
+    switch (ins->access) {
+    case DIVERT_ACCESS_IP:
+        if (p->ip_version != ins->want) {
+            return 0;
+        }
+        header = p->ip;
+        break;
+    case DIVERT_ACCESS_TRANSPORT:
+        if (!walked(view, p)) {
+            return -1;
+        }
+        if (p->transport != ins->want) {
+            return 0;
+        }
+        header = p->transport_header;
+        break;
+    case DIVERT_ACCESS_ADDRESS:
+        /* only ever read after the version test: a short IPv4 packet has no byte 24 */
+        if (p->ip_version != ins->want) {
+            return 0;
+        }
+        v->neg = 0;
+        if (ins->want == 6) {
+            set_ipv6(v, p->ip + ins->offset);
+        } else {
+            v->w[2] = v->w[3] = 0;
+            set_ipv4(v, p->ip + ins->offset);
+        }
+        return 1;
+    case DIVERT_ACCESS_IS_IP:
+        v->neg = 0;
+        v->w[0] = p->ip_version == ins->want;
+        return 1;
+    case DIVERT_ACCESS_IS_TRANSPORT:
+        if (!walked(view, p)) {
+            return -1;
+        }
+        v->neg = 0;
+        v->w[0] = p->transport == ins->want;
+        return 1;
+    default:
+        return other_value(layer, addr, view, p, ins, v);
+    }
+    v->neg = 0;
+    v->w[0] = load_be(header + ins->offset, ins->size) >> ins->shift & ins->mask;
+    return 1;
+}
+
+divert_eval_result divert_filter_eval(const divert_program *program, uint32_t layer,
+                                      const DIVERT_ADDRESS *addr, const divert_packet_view *view,
+                                      divert_packet *packet)
+{
+    bool network = layer == DIVERT_LAYER_NETWORK || layer == DIVERT_LAYER_NETWORK_FORWARD;
+    if (program == NULL || addr == NULL || layer > DIVERT_LAYER_MAX || program->count == 0
         || (network && (view == NULL || packet == NULL))) {
         return DIVERT_EVAL_ERROR;
     }
-    context c = {layer, addr, view, packet, false, 0};
-    uint32_t pc = 0;
+    uint32_t pc = 0, count = program->count;
     /*
      * The value loaded last, reused while the same field (and array index) is tested again, as
      * in "tcp.DstPort == 22 or tcp.DstPort == 25 or ...": values do not change during one run.
      */
     const divert_insn *loaded = NULL;
-    bool relevant = false;
+    int relevant = 0;
     number v = {0, {0, 0, 0, 0}};
     for (int step = 0; step < DIVERT_EVAL_MAX_STEPS; step++) {
-        if (pc >= program->count) {
-            return DIVERT_EVAL_ERROR;
-        }
         const divert_insn *ins = &program->insn[pc];
         if (loaded == NULL || ins->field != loaded->field || ins->arg[1] != loaded->arg[1]) {
             if ((ins->layers >> layer & 1u) == 0) {
                 return DIVERT_EVAL_ERROR;
             }
-            const header_field *h = &HEADER_FIELDS[ins->field];
-            if (network && h->in != IN_NONE) {
-                /* narrow and never negative: the sign and word 0 are all a compare reads */
-                v.neg = 0;
-                relevant = h->in == IN_ARRAY
-                    ? array_value(&c, h->want, h->size, (int32_t)ins->arg[1], &v.w[0])
-                    : header_value(h, packet, &v.w[0]);
-            } else {
-                number fresh = {0, {0, 0, 0, 0}};
-                v = fresh;
-                relevant = field_value(&c, ins, &v);
+            relevant = network ? network_value(layer, addr, view, packet, ins, &v)
+                               : other_value(layer, addr, view, packet, ins, &v);
+            if (relevant < 0) {
+                return DIVERT_EVAL_ERROR;
             }
             loaded = ins;
         }
@@ -412,11 +365,10 @@ divert_eval_result divert_filter_eval(const divert_program *program, uint32_t la
             }
             pc = ok ? ins->success : ins->failure;
         }
-        if (pc == DIVERT_FILTER_RESULT_ACCEPT) {
-            return DIVERT_EVAL_MATCH;
-        }
-        if (pc == DIVERT_FILTER_RESULT_REJECT) {
-            return DIVERT_EVAL_NOMATCH;
+        /* one test for both results and a bad label: ACCEPT and REJECT lie beyond any count */
+        if (pc >= count) {
+            return pc == DIVERT_FILTER_RESULT_ACCEPT ? DIVERT_EVAL_MATCH
+                 : pc == DIVERT_FILTER_RESULT_REJECT ? DIVERT_EVAL_NOMATCH : DIVERT_EVAL_ERROR;
         }
     }
     return DIVERT_EVAL_ERROR;

@@ -1,7 +1,7 @@
 /*
  * The bounded filter evaluator (docs/spec/filter-object.md a.4, docs/spec/filter-language.md 5 and 8): runs a
  * loaded program against an address and, at the network layers, a decomposed packet.
- * Reentrant, no side effects; at most 257 steps.
+ * Reentrant; no side effect but completing a lazy decomposition in place; at most 257 steps.
  */
 #ifndef DIVERT_CORE_FILTER_EVAL_H
 #define DIVERT_CORE_FILTER_EVAL_H
@@ -26,11 +26,13 @@ typedef enum divert_eval_result
 /*
  * Evaluates program for layer with the address (the Layer bits of addr are not consulted:
  * layer decides). For NETWORK/NETWORK_FORWARD, view and packet (its decomposition by
- * divert_parse_user or divert_parse_driver) are required; other layers ignore them.
- * The `length` field is view->length. The driver treats ERROR as "no match".
+ * divert_parse_user or divert_parse_driver, or their lazy variants) are required; other
+ * layers ignore them. The first field that needs the walk walks a lazy packet
+ * (divert_packet_walk); ERROR if that fails. The `length` field is view->length. The driver
+ * treats ERROR as "no match".
  */
 divert_eval_result divert_filter_eval(const divert_program *program, uint32_t layer,
                                       const DIVERT_ADDRESS *addr, const divert_packet_view *view,
-                                      const divert_packet *packet);
+                                      divert_packet *packet);
 
 #endif

@@ -99,6 +99,95 @@ static const struct { uint8_t layers; uint8_t range; } FIELDS[DIVERT_FIELD_COUNT
     [DIVERT_FIELD_FRAGMENT] = {L_NF, R_BOOL},
 };
 
+/* Where the network layers find each field (divert_insn.access); zero: OTHER, no walk. */
+typedef struct { uint8_t access, want, offset, size, shift, walk; uint32_t mask; } access;
+
+#define MASK(bits) (0xFFFFFFFFu >> (32 - (bits)))
+#define IPV4(offset, size, shift, bits) {DIVERT_ACCESS_IP, 4, offset, size, shift, 0, MASK(bits)}
+#define IPV6(offset, size, shift, bits) {DIVERT_ACCESS_IP, 6, offset, size, shift, 0, MASK(bits)}
+#define TRANSPORT(kind, offset, size, shift, bits) \
+    {DIVERT_ACCESS_TRANSPORT, DIVERT_TRANSPORT_##kind, offset, size, shift, 1, MASK(bits)}
+#define ADDRESS(version, offset) {DIVERT_ACCESS_ADDRESS, version, offset, 0, 0, 0, 0}
+/* The protocol fields (ip, tcp, ...): 1 when the header is there, always relevant. */
+#define IS_IP(version) {DIVERT_ACCESS_IS_IP, version, 0, 0, 0, 0, 0}
+#define IS_TRANSPORT(kind) {DIVERT_ACCESS_IS_TRANSPORT, DIVERT_TRANSPORT_##kind, 0, 0, 0, 1, 0}
+/* Array fields (packet[i], tcp.Payload16[i], ...): `size`-byte elements of a window. */
+#define ARRAY(kind, size) \
+    {DIVERT_ACCESS_ARRAY, DIVERT_TRANSPORT_##kind, 0, size, 0, DIVERT_TRANSPORT_##kind != 0, 0}
+/* Other fields that read what the walk finds (the protocol, ports, payload, fragment, hash). */
+#define WALKED {DIVERT_ACCESS_OTHER, 0, 0, 0, 0, 1, 0}
+
+static const access ACCESS[DIVERT_FIELD_COUNT] = {
+    [DIVERT_FIELD_IP] = IS_IP(4),
+    [DIVERT_FIELD_IPV6] = IS_IP(6),
+    [DIVERT_FIELD_ICMP] = IS_TRANSPORT(ICMP),
+    [DIVERT_FIELD_TCP] = IS_TRANSPORT(TCP),
+    [DIVERT_FIELD_UDP] = IS_TRANSPORT(UDP),
+    [DIVERT_FIELD_ICMPV6] = IS_TRANSPORT(ICMPV6),
+    [DIVERT_FIELD_IP_HDRLENGTH] = IPV4(0, 1, 0, 4),
+    [DIVERT_FIELD_IP_TOS] = IPV4(1, 1, 0, 8),
+    [DIVERT_FIELD_IP_LENGTH] = IPV4(2, 2, 0, 16),
+    [DIVERT_FIELD_IP_ID] = IPV4(4, 2, 0, 16),
+    [DIVERT_FIELD_IP_DF] = IPV4(6, 1, 6, 1),
+    [DIVERT_FIELD_IP_MF] = IPV4(6, 1, 5, 1),
+    [DIVERT_FIELD_IP_FRAGOFF] = IPV4(6, 2, 0, 13),
+    [DIVERT_FIELD_IP_TTL] = IPV4(8, 1, 0, 8),
+    [DIVERT_FIELD_IP_PROTOCOL] = IPV4(9, 1, 0, 8),
+    [DIVERT_FIELD_IP_CHECKSUM] = IPV4(10, 2, 0, 16),
+    [DIVERT_FIELD_IP_SRCADDR] = ADDRESS(4, 12),
+    [DIVERT_FIELD_IP_DSTADDR] = ADDRESS(4, 16),
+    [DIVERT_FIELD_IPV6_TRAFFICCLASS] = IPV6(0, 2, 4, 8),
+    [DIVERT_FIELD_IPV6_LENGTH] = IPV6(4, 2, 0, 16),
+    [DIVERT_FIELD_IPV6_NEXTHDR] = IPV6(6, 1, 0, 8),
+    [DIVERT_FIELD_IPV6_HOPLIMIT] = IPV6(7, 1, 0, 8),
+    [DIVERT_FIELD_IPV6_SRCADDR] = ADDRESS(6, 8),
+    [DIVERT_FIELD_IPV6_DSTADDR] = ADDRESS(6, 24),
+    [DIVERT_FIELD_ICMP_TYPE] = TRANSPORT(ICMP, 0, 1, 0, 8),
+    [DIVERT_FIELD_ICMP_CODE] = TRANSPORT(ICMP, 1, 1, 0, 8),
+    [DIVERT_FIELD_ICMP_CHECKSUM] = TRANSPORT(ICMP, 2, 2, 0, 16),
+    [DIVERT_FIELD_ICMP_BODY] = TRANSPORT(ICMP, 4, 4, 0, 32),
+    [DIVERT_FIELD_ICMPV6_TYPE] = TRANSPORT(ICMPV6, 0, 1, 0, 8),
+    [DIVERT_FIELD_ICMPV6_CODE] = TRANSPORT(ICMPV6, 1, 1, 0, 8),
+    [DIVERT_FIELD_ICMPV6_CHECKSUM] = TRANSPORT(ICMPV6, 2, 2, 0, 16),
+    [DIVERT_FIELD_ICMPV6_BODY] = TRANSPORT(ICMPV6, 4, 4, 0, 32),
+    [DIVERT_FIELD_TCP_SRCPORT] = TRANSPORT(TCP, 0, 2, 0, 16),
+    [DIVERT_FIELD_TCP_DSTPORT] = TRANSPORT(TCP, 2, 2, 0, 16),
+    [DIVERT_FIELD_TCP_SEQNUM] = TRANSPORT(TCP, 4, 4, 0, 32),
+    [DIVERT_FIELD_TCP_ACKNUM] = TRANSPORT(TCP, 8, 4, 0, 32),
+    [DIVERT_FIELD_TCP_HDRLENGTH] = TRANSPORT(TCP, 12, 1, 4, 4),
+    [DIVERT_FIELD_TCP_URG] = TRANSPORT(TCP, 13, 1, 5, 1),
+    [DIVERT_FIELD_TCP_ACK] = TRANSPORT(TCP, 13, 1, 4, 1),
+    [DIVERT_FIELD_TCP_PSH] = TRANSPORT(TCP, 13, 1, 3, 1),
+    [DIVERT_FIELD_TCP_RST] = TRANSPORT(TCP, 13, 1, 2, 1),
+    [DIVERT_FIELD_TCP_SYN] = TRANSPORT(TCP, 13, 1, 1, 1),
+    [DIVERT_FIELD_TCP_FIN] = TRANSPORT(TCP, 13, 1, 0, 1),
+    [DIVERT_FIELD_TCP_WINDOW] = TRANSPORT(TCP, 14, 2, 0, 16),
+    [DIVERT_FIELD_TCP_CHECKSUM] = TRANSPORT(TCP, 16, 2, 0, 16),
+    [DIVERT_FIELD_TCP_URGPTR] = TRANSPORT(TCP, 18, 2, 0, 16),
+    [DIVERT_FIELD_TCP_PAYLOADLENGTH] = WALKED,
+    [DIVERT_FIELD_UDP_SRCPORT] = TRANSPORT(UDP, 0, 2, 0, 16),
+    [DIVERT_FIELD_UDP_DSTPORT] = TRANSPORT(UDP, 2, 2, 0, 16),
+    [DIVERT_FIELD_UDP_LENGTH] = TRANSPORT(UDP, 4, 2, 0, 16),
+    [DIVERT_FIELD_UDP_CHECKSUM] = TRANSPORT(UDP, 6, 2, 0, 16),
+    [DIVERT_FIELD_UDP_PAYLOADLENGTH] = WALKED,
+    [DIVERT_FIELD_LOCALPORT] = WALKED,
+    [DIVERT_FIELD_REMOTEPORT] = WALKED,
+    [DIVERT_FIELD_PROTOCOL] = WALKED,
+    [DIVERT_FIELD_PACKET] = ARRAY(NONE, 1),
+    [DIVERT_FIELD_PACKET16] = ARRAY(NONE, 2),
+    [DIVERT_FIELD_PACKET32] = ARRAY(NONE, 4),
+    [DIVERT_FIELD_TCP_PAYLOAD] = ARRAY(TCP, 1),
+    [DIVERT_FIELD_TCP_PAYLOAD16] = ARRAY(TCP, 2),
+    [DIVERT_FIELD_TCP_PAYLOAD32] = ARRAY(TCP, 4),
+    [DIVERT_FIELD_UDP_PAYLOAD] = ARRAY(UDP, 1),
+    [DIVERT_FIELD_UDP_PAYLOAD16] = ARRAY(UDP, 2),
+    [DIVERT_FIELD_UDP_PAYLOAD32] = ARRAY(UDP, 4),
+    [DIVERT_FIELD_RANDOM8] = WALKED,
+    [DIVERT_FIELD_RANDOM16] = WALKED,
+    [DIVERT_FIELD_RANDOM32] = WALKED,
+    [DIVERT_FIELD_FRAGMENT] = WALKED,
+};
+
 /* Sign-magnitude 128-bit number, w[0] least significant. */
 typedef struct { uint8_t neg; uint32_t w[4]; } number;
 
@@ -174,9 +263,18 @@ static void derive(divert_insn *ins)
     ins->layers = ins->field < DIVERT_FIELD_COUNT ? FIELDS[ins->field].layers : 0;
     ins->outcomes = ins->test <= DIVERT_FILTER_TEST_MAX ? OUTCOMES[ins->test] : 0;
     bool wide = divert_field_wide(ins->field);
+    static const access NONE;
+    const access *a = ins->field < DIVERT_FIELD_COUNT ? &ACCESS[ins->field] : &NONE;
     ins->flags = (uint8_t)((wide ? DIVERT_INSN_WIDE : 0u)
-                           | (!wide && !is_signed && !ins->neg ? DIVERT_INSN_NARROW : 0u));
+                           | (!wide && !is_signed && !ins->neg ? DIVERT_INSN_NARROW : 0u)
+                           | (a->walk ? DIVERT_INSN_WALK : 0u));
     ins->run_end = 0;
+    ins->access = a->access;
+    ins->want = a->want;
+    ins->offset = a->offset;
+    ins->size = a->size;
+    ins->shift = a->shift;
+    ins->mask = a->mask;
 }
 
 /* Does b (at index i + 1) continue a's membership run (see divert_insn.run_end)? */

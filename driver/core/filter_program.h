@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "divert_abi.h"
+#include "core/packet_parse.h"
 #include "core/status.h"
 
 /* Field ids (docs/spec/filter-object.md a.2). */
@@ -48,10 +49,29 @@ enum divert_field
     DIVERT_FIELD_COUNT
 };
 
+/*
+ * Where the network layers find a field's value (divert_insn.access):
+ *   IP / TRANSPORT        `size` bytes (big-endian) at `offset` of the IP header (when
+ *                         ip_version is `want`) or of the transport header (when transport
+ *                         is `want`), shifted right by `shift` and masked with `mask`;
+ *   ADDRESS               the IPv4 (mapped) or IPv6 address at `offset` of the IP header
+ *                         when ip_version is `want`;
+ *   IS_IP / IS_TRANSPORT  whether that header is there (ip, ipv6, tcp, ...);
+ *   ARRAY                 an element of `size` bytes of packet[] (want NONE) or of the
+ *                         TCP/UDP payload (want that transport);
+ *   OTHER                 anything else (addresses, the flow label, payload lengths, ...).
+ */
+enum divert_access
+{
+    DIVERT_ACCESS_OTHER = 0, DIVERT_ACCESS_IP, DIVERT_ACCESS_TRANSPORT, DIVERT_ACCESS_ADDRESS,
+    DIVERT_ACCESS_IS_IP, DIVERT_ACCESS_IS_TRANSPORT, DIVERT_ACCESS_ARRAY
+};
+
 /* One decoded instruction (reserved bits of W1 are dropped). */
 typedef struct divert_insn
 {
     uint32_t arg[4];     /* magnitude, arg[0] least significant; arrays: arg[1] = signed index */
+    uint32_t mask;       /* derived, with access and what follows it (see below) */
     uint16_t success;    /* index, DIVERT_FILTER_RESULT_ACCEPT or _REJECT */
     uint16_t failure;
     uint16_t field;      /* 11 bits on the wire */
@@ -60,7 +80,7 @@ typedef struct divert_insn
     /* Derived by the loaders from the fields above, so the evaluator does not recompute them: */
     uint8_t layers;      /* bit l set: the field is legal at layer l */
     uint8_t outcomes;    /* test as outcome bits: 1 less, 2 equal, 4 greater (0 if test > 5) */
-    uint8_t flags;       /* DIVERT_INSN_WIDE, DIVERT_INSN_NARROW */
+    uint8_t flags;       /* DIVERT_INSN_WIDE, DIVERT_INSN_NARROW, DIVERT_INSN_WALK */
     /*
      * Last index of the run of tests of one value for membership that starts here (this
      * index when there is none): "f == a or f == b or ..." (EQ, common success, each failure
@@ -68,13 +88,20 @@ typedef struct divert_insn
      * all narrow, same field and index. The evaluator scans such a run in one step.
      */
     uint8_t run_end;
+    uint8_t access;      /* enum divert_access, then want, offset, size, shift and mask */
+    uint8_t want;
+    uint8_t offset;
+    uint8_t size;
+    uint8_t shift;
 } divert_insn;
 
 #define DIVERT_INSN_WIDE 1u     /* compared on all 128 bits (a.3) */
 #define DIVERT_INSN_NARROW 2u   /* arg[0] alone decides, unsigned: never negative on either side */
+/* At the network layers the value needs the packet walked (divert_packet_walk) */
+#define DIVERT_INSN_WALK 4u
 
 /*
- * A program as the core keeps it: about 7 KiB (sizeof 7172 on x64). The host owns the storage
+ * A program as the core keeps it: about 10 KiB (sizeof 10244 on x64). The host owns the storage
  * (per handle, in non-paged memory in the Windows driver; never on a kernel stack).
  */
 typedef struct divert_program

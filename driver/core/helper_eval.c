@@ -15,7 +15,7 @@ static divert_eval_result fail(divert_helper_error reason, divert_helper_error *
 
 static divert_eval_result run(const divert_program *program, uint32_t layer,
                               const DIVERT_ADDRESS *addr, const divert_packet_view *view,
-                              const divert_packet *parsed, divert_helper_error *why)
+                              divert_packet *parsed, divert_helper_error *why)
 {
     divert_eval_result r = divert_filter_eval(program, layer, addr, view, parsed);
     if (r == DIVERT_EVAL_ERROR) {
@@ -42,7 +42,7 @@ divert_eval_result divert_helper_eval_filter(const divert_program *program, uint
         }
         divert_packet_view view = divert_view_flat(packet, len);
         divert_packet parsed;
-        if (!divert_parse_user(&view, &parsed)) {
+        if (!divert_parse_user_lazy(&view, &parsed)) {
             return fail(DIVERT_HELPER_BAD_PACKET, why);
         }
         if ((addr->IPv6 != 0) != (parsed.ip_version == 6)) {

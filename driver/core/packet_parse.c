@@ -7,15 +7,6 @@ enum { PROTO_HOPOPT = 0, PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_RO
 /* No transport header: field reads of an absent protocol see zeros, never stray bytes. */
 static const uint8_t NO_TRANSPORT[20];
 
-/* What the walk below does not always write. */
-static void reset(divert_packet *p)
-{
-    p->fragment = p->fragment_offset = p->more_fragments = false;
-    p->transport = DIVERT_TRANSPORT_NONE;
-    p->transport_offset = 0;
-    p->transport_header = NO_TRANSPORT;
-}
-
 /* Walks the IPv6 extension headers (3.1 step 4); cursor/remaining are updated in place. */
 static bool walk_ipv6_extensions(const divert_packet_view *view, divert_packet *p,
                                  uint32_t *cursor, uint32_t *remaining)
@@ -118,18 +109,14 @@ static bool parse_transport(const divert_packet_view *view, divert_packet *p,
 }
 
 /*
- * The common walk. expect_version is 0 for the user variant (version read from the packet)
- * or 4/6 for the driver variant, which also demands that the IP length equals the view length.
+ * The IP header checks (3.1 steps 1-5, 3.2). expect_version is 0 for the user variant
+ * (version read from the packet) or 4/6 for the driver variant, which also demands that the
+ * IP length equals the view length.
  */
-static bool parse(const divert_packet_view *view, uint8_t expect_version, divert_packet *p)
+static inline bool parse_ip(const divert_packet_view *view, uint8_t expect_version,
+                            divert_packet *p)
 {
-    /*
-     * Values are worked out in locals and stored once: the header pointer and the flags are
-     * all byte-typed, so every store through p would otherwise force the compiler to reload
-     * the header bytes (they might alias).
-     */
     uint32_t len = view->length;
-    reset(p);
     /* 40 bytes at once when they are there: one read for IPv6, and IPv4 needs only 20. */
     const uint8_t *ip = divert_view_bytes(view, 0, len >= 40 ? 40 : 20, p->ip_bytes);
     if (len < 20 || ip == NULL) {
@@ -137,9 +124,6 @@ static bool parse(const divert_packet_view *view, uint8_t expect_version, divert
     }
     uint8_t version = ip[0] >> 4;
     uint32_t header, total;
-    p->ip = ip;
-    p->length = len;
-    p->ip_version = version;
     if (expect_version != 0 && version != expect_version) {
         return false;
     }
@@ -149,50 +133,85 @@ static bool parse(const divert_packet_view *view, uint8_t expect_version, divert
         if (header < 20 || total < header || len < header) {
             return false;
         }
-        bool more = (ip[6] & 0x20u) != 0;
-        bool offset = ((ip[6] & 0x1Fu) | ip[7]) != 0;
-        p->more_fragments = more;
-        p->fragment_offset = offset;
-        p->fragment = more || offset;
-        p->protocol = ip[9];
     } else if (version == 6) {
         if (len < 40) {
             return false;
         }
         header = 40;
         total = divert_be16(ip + 4) + 40;
-        p->protocol = ip[6];
     } else {
         return false;
     }
-    p->ip_header_length = header;
-    p->ip_total = total;
     if (expect_version != 0 && total != len) {
         return false;
     }
+    /*
+     * Stored once, at the end: the header pointer and the flags are byte-typed, so every
+     * store through p before the last header read would force the compiler to reload the
+     * header bytes (they might alias).
+     */
+    p->ip = ip;
+    p->length = len;
+    p->ip_version = version;
+    p->ip_header_length = header;
+    p->ip_total = total;
     p->truncated = total > len;
     p->extended = total < len;
-    uint32_t packet_length = total < len ? total : len;
-    p->packet_length = packet_length;
-    uint32_t cursor = header;
-    uint32_t remaining = packet_length - cursor;
-    if (version == 6 && !walk_ipv6_extensions(view, p, &cursor, &remaining)) {
-        return false;
+    p->packet_length = total < len ? total : len;
+    p->walked = false;
+    return true;
+}
+
+bool divert_packet_walk(const divert_packet_view *view, divert_packet *p)
+{
+    if (p->walked) {
+        return true;
+    }
+    const uint8_t *ip = p->ip;
+    uint32_t cursor = p->ip_header_length;
+    uint32_t remaining = p->packet_length - cursor;
+    p->transport = DIVERT_TRANSPORT_NONE;
+    p->transport_offset = 0;
+    p->transport_header = NO_TRANSPORT;
+    if (p->ip_version == 4) {
+        bool more = (ip[6] & 0x20u) != 0;
+        bool offset = ((ip[6] & 0x1Fu) | ip[7]) != 0;
+        p->protocol = ip[9];
+        p->more_fragments = more;
+        p->fragment_offset = offset;
+        p->fragment = more || offset;
+    } else {
+        p->protocol = ip[6];
+        p->fragment = p->fragment_offset = p->more_fragments = false;
+        if (!walk_ipv6_extensions(view, p, &cursor, &remaining)) {
+            return false;
+        }
     }
     if (!parse_transport(view, p, &cursor, &remaining)) {
         return false;
     }
     p->header_length = cursor;
     p->payload_length = remaining;
+    p->walked = true;
     return true;
+}
+
+bool divert_parse_user_lazy(const divert_packet_view *view, divert_packet *out)
+{
+    return parse_ip(view, 0, out);
+}
+
+bool divert_parse_driver_lazy(const divert_packet_view *view, bool ipv6, divert_packet *out)
+{
+    return parse_ip(view, ipv6 ? 6 : 4, out);
 }
 
 bool divert_parse_user(const divert_packet_view *view, divert_packet *out)
 {
-    return parse(view, 0, out);
+    return parse_ip(view, 0, out) && divert_packet_walk(view, out);
 }
 
 bool divert_parse_driver(const divert_packet_view *view, bool ipv6, divert_packet *out)
 {
-    return parse(view, ipv6 ? 6 : 4, out);
+    return parse_ip(view, ipv6 ? 6 : 4, out) && divert_packet_walk(view, out);
 }

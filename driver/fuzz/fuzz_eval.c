@@ -5,7 +5,9 @@
  *   - a program the driver accepted never makes the evaluator fail at its layer;
  *   - for a complete packet, the driver path and the user (WinDivertHelperEvalFilter) path
  *     give the same answer;
- *   - a callback view gives the same answer as the flat buffer.
+ *   - a callback view gives the same answer as the flat buffer;
+ *   - a lazy decomposition (walked by the evaluator as fields need it) gives the same answer
+ *     as the full one.
  */
 #include "core/filter_eval.h"
 #include "core/filter_object.h"
@@ -76,6 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     divert_packet parsed_cb;
     FUZZ_ASSERT(divert_parse_driver(&cb, ipv6, &parsed_cb));
     FUZZ_ASSERT(divert_filter_eval(&driver, layer, &addr, &cb, &parsed_cb) == d);
+    divert_packet lazy, lazy_cb;
+    FUZZ_ASSERT(divert_parse_driver_lazy(&view, ipv6, &lazy));
+    FUZZ_ASSERT(divert_filter_eval(&driver, layer, &addr, &view, &lazy) == d);
+    FUZZ_ASSERT(divert_parse_driver_lazy(&cb, ipv6, &lazy_cb));
+    FUZZ_ASSERT(divert_filter_eval(&driver, layer, &addr, &cb, &lazy_cb) == d);
     if ((addr.IPv6 != 0) == ipv6) {
         FUZZ_ASSERT(u == d);
     } else {

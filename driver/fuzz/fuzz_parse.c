@@ -49,6 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_consistent(&user);
         (void)divert_packet_hash(&user, control);
     }
+    /* the lazy parse refuses exactly what the full one does; walked, it is the same */
+    divert_packet lazy;
+    FUZZ_ASSERT(divert_parse_user_lazy(&flat, &lazy) == user_ok);
+    if (user_ok) {
+        FUZZ_ASSERT(!lazy.walked && divert_packet_walk(&flat, &lazy));
+        FUZZ_ASSERT(test_packet_same(&lazy, &user));
+    }
     const uint8_t *ctx = packet;
     divert_packet_view callback = divert_view_callback(fail_after_read, &ctx, len);
     FUZZ_ASSERT(divert_parse_user(&callback, &cb) == user_ok);

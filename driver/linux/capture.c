@@ -116,10 +116,15 @@ static int on_packet(handle *h, const nfq_packet *p)
     }
     divert_packet_view view = divert_view_flat(p->payload, p->payload_len);
     divert_packet pkt;
-    /* Inbound packets are seen reassembled (INPUT), so a FRAGMENTS handle matches none. */
+    /*
+     * Inbound packets are seen reassembled (INPUT), so a FRAGMENTS handle matches none. The
+     * walk (for the fragment flag) only when asked: the evaluator walks as its fields need.
+     */
     int match = p->cap_len == 0 && p->payload_len <= DIVERT_MTU_MAX
-                && divert_parse_driver(&view, a.IPv6, &pkt)
-                && !(p->hook == NF_INET_LOCAL_IN && pkt.fragment != ((c->flags & DIVERT_FLAG_FRAGMENTS) != 0))
+                && divert_parse_driver_lazy(&view, a.IPv6, &pkt)
+                && !(p->hook == NF_INET_LOCAL_IN
+                     && (!divert_packet_walk(&view, &pkt)
+                         || pkt.fragment != ((c->flags & DIVERT_FLAG_FRAGMENTS) != 0)))
                 && divert_filter_eval(&c->program, c->layer, &a, &view, &pkt) == DIVERT_EVAL_MATCH;
     nfq_verdicts *v = &h->rverdicts;
     uint32_t mark = pass_mark(h, p);
