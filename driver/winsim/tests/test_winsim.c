@@ -645,6 +645,21 @@ static void test_bfe_restart(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/* SEND from h with the address its last RECV wrote; returns the injection's index. */
+static uint32_t send_back(handle *h, uint32_t length)
+{
+    DIVERT_ADDRESS *send_addr = winsim_user_alloc(sizeof(DIVERT_ADDRESS));
+    uint32_t index = winsim_injection_count();
+    memcpy(send_addr, h->addr, sizeof(DIVERT_ADDRESS));
+    memset(h->header, 0, DIVERT_IOCTL_SIZE);
+    put64(h->header, (uint64_t)(uintptr_t)send_addr);
+    put64(h->header + 8, sizeof(DIVERT_ADDRESS));
+    CHECK_EQ(ioctl_done(h, IOCTL_DIVERT_SEND, length, NULL), STATUS_SUCCESS);
+    CHECK_EQ(winsim_injection_count(), index + 1);
+    winsim_user_free(send_addr);
+    return index;
+}
+
 /* Priorities (docs/spec/device-abi.md §6.4): the higher handle diverts first; its re-injection,
  * indicated again, is taken by the lower one and skipped by itself; the lower one's
  * re-injection is skipped by both. */
