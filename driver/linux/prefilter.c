@@ -1,3 +1,9 @@
+/*
+ * The prefilter's glue on the Linux host (prefilter.h): which address fields each capture
+ * hook fixes, the core's cBPF translation per hook for a handle's rules, and the two texts
+ * made of it: xt_bpf's --bytecode for iptables and the `tcpdump -d`-style listing that
+ * `divert4j filter compile --bpf` prints. The translation itself lives in core/bpf.c.
+ */
 #include "prefilter.h"
 
 #include <stdarg.h>

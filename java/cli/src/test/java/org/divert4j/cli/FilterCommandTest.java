@@ -3,32 +3,21 @@ package org.divert4j.cli;
 import static com.google.common.truth.Truth.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class FilterCommandTest {
 
-    private record Result(int status, String out, String err) {
-    }
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute(args);
-        return new Result(status, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
     void checkPrintsOkAndWarnings() {
-        Result r = run("filter", "check", "tcp.DstPort > 65535");
+        CliRun r = run("filter", "check", "tcp.DstPort > 65535");
         assertThat(r.status()).isEqualTo(0);
         assertThat(r.out()).startsWith("ok\nwarning at 0: 'tcp.DstPort > 65535' can never hold for tcp"
                 + " packets, so WinDivert compiles it to 'not tcp'");
@@ -38,7 +27,7 @@ class FilterCommandTest {
 
     @Test
     void checkShowsTheErrorWithACaret() {
-        Result r = run("filter", "check", "--layer", "FLOW", "tcp and ifIdx == 1");
+        CliRun r = run("filter", "check", "--layer", "FLOW", "tcp and ifIdx == 1");
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.err()).contains("bad token for layer at position 8");
         assertThat(r.err()).contains("\n  tcp and ifIdx == 1\n          ^");
@@ -46,7 +35,7 @@ class FilterCommandTest {
 
     @Test
     void compileAndFormat() {
-        Result r = run("filter", "compile", "tcp.DstPort == 80 and outbound");
+        CliRun r = run("filter", "compile", "tcp.DstPort == 80 and outbound");
         assertThat(r.status()).isEqualTo(0);
         assertThat(r.out()).isEqualTo("@WinDiv_WY_1dWW2mLXX_YXWWAX\n");
         assertThat(run("filter", "compile", "--layer", "socket", "event == CONNECT").out())
@@ -70,7 +59,7 @@ class FilterCommandTest {
                 + "{\"name\":\"x\",\"layer\":\"FLOW\",\"filter\":\"ifIdx == 1\"}\n\n"
                 + "{\"filter\":\"u:\"}\n"
                 + "{\"layer\":\"SOCKET\",\"filter\":\"event == \\u0043LOSE\"}\n");
-        Result r = run("filter", "compile", "--batch", in.toString());
+        CliRun r = run("filter", "compile", "--batch", in.toString());
         assertThat(r.status()).isEqualTo(0);
         assertThat(r.out()).isEqualTo("ok @WinDiv_WX_eXWWAX\n"
                 + "error 0 Filter expression contains a bad token for layer\n"
@@ -84,7 +73,7 @@ class FilterCommandTest {
 
     @Test
     void compileBpfPrintsThePrefilterOfEachChain() {
-        Result r = run("filter", "compile", "--bpf", "tcp.DstPort == 80 or tcp.DstPort == 443");
+        CliRun r = run("filter", "compile", "--bpf", "tcp.DstPort == 80 or tcp.DstPort == 443");
         assertThat(r.status()).isEqualTo(0);
         assertThat(r.out()).containsMatch("(?m)^ipv4 OUTPUT: \\d+ instructions, exact$");
         assertThat(r.out()).contains("jeq      #0x1bb");

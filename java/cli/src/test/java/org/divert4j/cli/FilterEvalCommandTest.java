@@ -2,12 +2,7 @@ package org.divert4j.cli;
 
 import static com.google.common.truth.Truth.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -16,26 +11,12 @@ import java.util.List;
 import org.divert4j.vectors.VectorCase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code divert4j filter eval --batch}: one verdict per line, agreeing with the vectors. */
 class FilterEvalCommandTest {
-    private record Result(int status, String out, String err) {
-    }
 
-    private static Result run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            CommandLine cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int status = cl.execute(args);
-            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     private static Path vectors(String file) {
@@ -44,7 +25,7 @@ class FilterEvalCommandTest {
     }
 
     private static void agrees(String file, int cases, String engine) {
-        Result r = run("filter", "eval", "--batch", vectors(file).toString(), "--engine", engine);
+        CliRun r = run("filter", "eval", "--batch", vectors(file).toString(), "--engine", engine);
         assertThat(r.status()).isEqualTo(0);
         List<String> got = r.out().lines().toList();
         List<String> want = new ArrayList<>();
@@ -85,7 +66,7 @@ class FilterEvalCommandTest {
                 "{\"filter\":\"tcp\",\"packet\":\"00\"}",
                 "not json",
                 "{\"layer\":\"SOCKET\",\"filter\":\"@WinDiv_WX_2cWWaAX\",\"addr\":{\"event\":4}}") + "\n");
-        Result r = run("filter", "eval", "--batch", f.toString());
+        CliRun r = run("filter", "eval", "--batch", f.toString());
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(4);
         assertThat(lines.get(0)).startsWith("error: Filter expression contains a bad token for layer");
@@ -98,7 +79,7 @@ class FilterEvalCommandTest {
     @Test
     void engines() {
         assertThat(run("filter", "eval", "--batch", "x", "--engine", "rust").status()).isEqualTo(2);
-        Result missing = run("filter", "eval", "--batch", "/nonexistent/v.jsonl");
+        CliRun missing = run("filter", "eval", "--batch", "/nonexistent/v.jsonl");
         assertThat(missing.status()).isEqualTo(1);
         assertThat(missing.err()).contains("no such file");
         assertThat(run("filter", "eval").status()).isEqualTo(2);

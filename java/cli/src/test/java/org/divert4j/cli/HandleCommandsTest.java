@@ -3,8 +3,6 @@ package org.divert4j.cli;
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import org.divert4j.abi.Address;
 import org.divert4j.abi.Layer;
@@ -21,21 +19,13 @@ class HandleCommandsTest {
     private static final String ICMP = "4500003c1234400040010e7d0a00000108080808080000000d560001202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
     private static final String TCP = "45000028000040004006000a0a0000015db8d82204d2005000000001000000005002200000000000";
 
-    private record Result(int status, String out, String err) {
-    }
 
-    private static Result run(String... args) {
+    private static CliRun run(String... args) {
         return run(Platform.WINDOWS, args);
     }
 
-    private static Result run(boolean windows, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine(windows);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute(args);
-        return new Result(status, out.toString(), err.toString());
+    private static CliRun run(boolean windows, String... args) {
+        return CliRun.run(() -> Main.commandLine(windows), args);
     }
 
     @AfterEach
@@ -52,7 +42,7 @@ class HandleCommandsTest {
     void everyCommandHasHelp() {
         for (List<String> c : COMMANDS) {
             String[] args = new java.util.ArrayList<String>(c) {{ add("--help"); }}.toArray(new String[0]);
-            Result r = run(args);
+            CliRun r = run(args);
             assertThat(r.status()).isEqualTo(0);
             assertThat(r.out()).contains("Usage: divert4j " + String.join(" ", c));
         }
@@ -71,7 +61,7 @@ class HandleCommandsTest {
             {"sniff", "--unknown"}, {"block"}, {"block", "--layer", "SOCKET", "tcp"}, {"webfilter"}, {"streamdump"}, {"streamdump", "0"}, {"streamdump", "80", "--proxy-port", "80"},
         };
         for (String[] a : usage) {
-            Result r = run(a);
+            CliRun r = run(a);
             assertThat(r.status()).isEqualTo(2);
             assertThat(r.err()).isNotEmpty();
         }
@@ -82,10 +72,10 @@ class HandleCommandsTest {
     @Test
     void invalidFilterIsExitOneWithTheCompilerDiagnostic() {
         HandleOptions.transportOverride = ScriptedDevice::new;
-        Result r = run("sniff", "tcp.DstPort == ");
+        CliRun r = run("sniff", "tcp.DstPort == ");
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.err()).contains("^");
-        Result layer = run("flowtrack", "tcp.PayloadLength > 0");
+        CliRun layer = run("flowtrack", "tcp.PayloadLength > 0");
         assertThat(layer.status()).isEqualTo(1);
         assertThat(layer.err()).contains("FLOW");
     }
@@ -100,7 +90,7 @@ class HandleCommandsTest {
         for (String[] a : new String[][] {{"sniff"}, {"drop", "tcp"}, {"passthru"}, {"flowtrack"}, {"socketdump"},
                 {"ctl", "list"}, {"driver", "status"}, {"driver", "uninstall"}, {"block", "udp"},
                 {"webfilter", "example.com"}, {"streamdump", "80"}}) {
-            Result r = run(a);
+            CliRun r = run(a);
             assertThat(r.status()).isEqualTo(1);
             assertThat(r.err()).contains("not available on this platform");
             assertThat(r.err()).doesNotContain("\tat ");
@@ -119,7 +109,7 @@ class HandleCommandsTest {
         d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
         d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
         HandleOptions.transportOverride = () -> d;
-        Result r = run("sniff", "--json", "--count", "2", "--priority", "-5");
+        CliRun r = run("sniff", "--json", "--count", "2", "--priority", "-5");
         assertThat(r.status()).isEqualTo(0);
         String[] lines = r.out().trim().split("\n");
         assertThat(lines).hasLength(2);
@@ -173,7 +163,7 @@ class HandleCommandsTest {
         d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
         d.queue.add(new DivertPacket(Hex.decode(TCP_SYN_ACK), net(false)));
         HandleOptions.transportOverride = () -> d;
-        Result r = run("sniff", "--count", "3");
+        CliRun r = run("sniff", "--count", "3");
         assertThat(r.status()).isEqualTo(0);
         String[] lines = r.out().trim().split("\n");
         assertThat(lines).hasLength(3);
@@ -192,7 +182,7 @@ class HandleCommandsTest {
         d.queue.add(new DivertPacket(Hex.decode(TCP_SYN_ACK), net(false)));
         HandleOptions.transportOverride = () -> d;
         long before = nowNanos();
-        Result r = run("sniff", "--json", "--count", "2");
+        CliRun r = run("sniff", "--json", "--count", "2");
         long after = nowNanos();
         assertThat(r.status()).isEqualTo(0);
         String[] lines = r.out().trim().split("\n");
@@ -222,7 +212,7 @@ class HandleCommandsTest {
             d.queue.add(new DivertPacket(Hex.decode(ICMP), net(true)));
             HandleOptions.transportOverride = () -> d;
             LiveCount.isTerminal = fd -> tty;
-            Result r = run("sniff", "--count", "1");
+            CliRun r = run("sniff", "--count", "1");
             assertThat(r.status()).isEqualTo(0);
             if (tty) {
                 assertThat(r.err()).contains("\r\033[Kdivert4j sniff: 0 packets, 0 B (");
@@ -244,7 +234,7 @@ class HandleCommandsTest {
         d.queue.add(new DivertPacket(Hex.decode(TCP), net(false)));
         HandleOptions.transportOverride = () -> d;
         LiveCount.isTerminal = fd -> false;
-        Result r = run("stats", "--count", "3", "icmp or tcp");
+        CliRun r = run("stats", "--count", "3", "icmp or tcp");
         assertThat(r.status()).isEqualTo(0);
         assertThat(r.out()).isEmpty();
         assertThat(d.sent).isEmpty();
@@ -260,7 +250,7 @@ class HandleCommandsTest {
         d.queue.add(new DivertPacket(Hex.decode(ICMP), net(true)));
         HandleOptions.transportOverride = () -> d;
         java.nio.file.Path file = dir.resolve("out.pcapng");
-        Result r = run("sniff", "--pcapng", file.toString());
+        CliRun r = run("sniff", "--pcapng", file.toString());
         assertThat(r.status()).isEqualTo(0);
         byte[] bytes = java.nio.file.Files.readAllBytes(file);
         assertThat(java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)).isEqualTo(0x0A0D0D0A);
@@ -275,7 +265,7 @@ class HandleCommandsTest {
             d.queue.add(new DivertPacket(Hex.decode(TCP), net(true)));
         }
         HandleOptions.transportOverride = () -> d;
-        Result r = run("passthru", "--batch", "8", "--threads", "3", "tcp");
+        CliRun r = run("passthru", "--batch", "8", "--threads", "3", "tcp");
         assertThat(r.status()).isEqualTo(0);
         assertThat(d.sent).hasSize(5);
         assertThat(d.sent.get(0)).isEqualTo(Hex.decode(TCP));
@@ -287,7 +277,7 @@ class HandleCommandsTest {
         ScriptedDevice d = new ScriptedDevice();
         d.queue.add(new DivertPacket(Hex.decode(TCP), net(true)));
         HandleOptions.transportOverride = () -> d;
-        Result r = run("drop", "tcp.DstPort == 80");
+        CliRun r = run("drop", "tcp.DstPort == 80");
         assertThat(r.status()).isEqualTo(0);
         assertThat(d.sent).isEmpty();
         assertThat(r.out()).containsMatch("^drop \\d\\d:\\d\\d:\\d\\d\\.\\d{6} NETWORK ");
@@ -299,7 +289,7 @@ class HandleCommandsTest {
         ScriptedDevice d = new ScriptedDevice();
         d.queue.add(new DivertPacket(ResponsesTest.tcpWithPayload("x"), net(true)));
         HandleOptions.transportOverride = () -> d;
-        Result r = run("block", "tcp");
+        CliRun r = run("block", "tcp");
         assertThat(r.status()).isEqualTo(0);
         assertThat(d.sent).hasSize(1);
         assertThat(org.divert4j.packet.Packet.wrap(d.sent.get(0)).tcp().orElseThrow().rst()).isTrue();
@@ -317,7 +307,7 @@ class HandleCommandsTest {
         d.queue.add(new DivertPacket(blocked, net(true)));
         d.queue.add(new DivertPacket(allowed, net(true)));
         HandleOptions.transportOverride = () -> d;
-        Result r = run("webfilter", "--list", list.toString());
+        CliRun r = run("webfilter", "--list", list.toString());
         assertThat(r.status()).isEqualTo(0);
         assertThat(d.sent).hasSize(3);
         assertThat(org.divert4j.packet.Packet.wrap(d.sent.get(0)).tcp().orElseThrow().rst()).isTrue();
@@ -336,7 +326,7 @@ class HandleCommandsTest {
                 new LayerData.Reflect(5, 4242, Layer.NETWORK, 1, (short) 100));
         d.queue.add(new DivertPacket("@WinDiv_WX_WWWWAA\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII), open));
         HandleOptions.transportOverride = () -> d;
-        Result r = run("ctl", "list");
+        CliRun r = run("ctl", "list");
         assertThat(r.status()).isEqualTo(0);
         assertThat(d.layerOpened).isEqualTo(4);
         assertThat(d.shutdowns).contains(1);

@@ -2,16 +2,10 @@ package org.divert4j.cli;
 
 import static com.google.common.truth.Truth.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.divert4j.vectors.JsonLine;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class PacketCommandTest {
     private static final String P1 = "4500003c1234400040010e7d0a00000108080808080000000d560001202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
@@ -20,27 +14,14 @@ class PacketCommandTest {
     private static final String P6 = "600000000025004000000000000000000000000000000001fe8000000000000000000000000000023c0000000000000011000000000000001234aaaa0015000048656c6c6f20576f726c642101";
     private static final String P7 = "4500001c1234200040012e9d0a00000108080808080000000d560001";
 
-    private record Result(int status, String out, String err) {
-    }
 
-    private static Result run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            CommandLine cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int status = cl.execute(args);
-            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
     void hashPrintsUnsignedDecimal() {
-        Result r = run("packet", "hash", P1);
+        CliRun r = run("packet", "hash", P1);
         assertThat(r.status()).isEqualTo(0);
         assertThat(r.out().trim()).isEqualTo("11311574671475048290");
         assertThat(run("packet", "hash", "--seed", "12345", P1).out().trim()).isEqualTo("15269478677403076381");
@@ -49,10 +30,10 @@ class PacketCommandTest {
 
     @Test
     void badInputIsExitOneWithAMessage() {
-        Result bad = run("packet", "hash", "45zz");
+        CliRun bad = run("packet", "hash", "45zz");
         assertThat(bad.status()).isEqualTo(1);
         assertThat(bad.err()).contains("position 2");
-        Result notIp = run("packet", "hash", "00".repeat(20));
+        CliRun notIp = run("packet", "hash", "00".repeat(20));
         assertThat(notIp.status()).isEqualTo(1);
         assertThat(notIp.err()).contains("not an IPv4 or IPv6 packet");
         assertThat(run("packet", "hash", "--seed", "x", P1).status()).isEqualTo(1);
@@ -64,7 +45,7 @@ class PacketCommandTest {
         assertThat(run("packet", "frobnicate").status()).isEqualTo(2);
     }
 
-    private static Map<String, Object> json(Result r) {
+    private static Map<String, Object> json(CliRun r) {
         assertThat(r.status()).isEqualTo(0);
         return JsonLine.parse(r.out().trim());
     }
@@ -142,15 +123,15 @@ class PacketCommandTest {
 
     @Test
     void checksumRecomputesEverything() {
-        Result r = run("packet", "checksum", P4);
+        CliRun r = run("packet", "checksum", P4);
         assertThat(r.status()).isEqualTo(0);
         assertThat(r.out().trim()).isEqualTo(P4C);
         // ICMP sum by hand: 0x0800 + 0x0d56 + 0x0001 + (0x2021 + … + 0x3e3f = 0x2f300) = 0x30857 → ~0x085a.
-        Result ip = run("packet", "checksum", P1);
+        CliRun ip = run("packet", "checksum", P1);
         assertThat(ip.out().trim()).isEqualTo(P1.substring(0, 44) + "f7a5" + P1.substring(48));
         // A fragment: only the IP checksum is computed, the ICMP checksum stays.
         String broken = P7.substring(0, 20) + "0000" + P7.substring(24);
-        Result frag = run("packet", "checksum", broken);
+        CliRun frag = run("packet", "checksum", broken);
         assertThat(frag.status()).isEqualTo(0);
         assertThat(frag.out().trim()).isEqualTo(P7);
     }
@@ -158,10 +139,10 @@ class PacketCommandTest {
     @Test
     void parseAndChecksumRejectBadInput() {
         for (String cmd : new String[] {"parse", "checksum", "hash"}) {
-            Result bad = run("packet", cmd, "45zz");
+            CliRun bad = run("packet", cmd, "45zz");
             assertThat(bad.status()).isEqualTo(1);
             assertThat(bad.err()).contains("position 2");
-            Result notIp = run("packet", cmd, "70" + "00".repeat(39));
+            CliRun notIp = run("packet", cmd, "70" + "00".repeat(39));
             assertThat(notIp.status()).isEqualTo(1);
             assertThat(notIp.err()).contains("not an IPv4 or IPv6 packet: version 7 is neither 4 nor 6");
             assertThat(run("packet", cmd).status()).isEqualTo(2);
