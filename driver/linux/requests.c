@@ -164,26 +164,61 @@ static divert_status inject_one(handle *h, uint8_t *pkt, uint32_t len, const DIV
 }
 
 /*
+ * Whether pkt is e's packet unchanged. A checksum the kernel has not filled in yet (csum_at,
+ * capture.c) is no part of the comparison: the kernel still has the packet and fills it in
+ * itself, whatever the copy holds there (recomputed by 9.1 step 1, or as received).
+ */
+static int unchanged(const entry *e, const uint8_t *pkt, uint32_t len)
+{
+    if (e->q.length != len) {
+        return 0;
+    }
+    if (e->csum_at == 0) {
+        return memcmp(e->data, pkt, len) == 0;
+    }
+    uint32_t after = e->csum_at + 2;
+    return memcmp(e->data, pkt, e->csum_at) == 0 && memcmp(e->data + after, pkt + after, len - after) == 0;
+}
+
+/*
  * SEND of a packet the kernel may still hold (found by its stamp): sent back unchanged, the
- * original goes on (its verdict collected in v) and 1 is returned. Otherwise 0: the caller
- * injects pkt, and a held original that was modified or redirected is dropped.
+ * original goes on (its verdict collected in v) and 1 is returned. A GSO super-packet sent
+ * back modified but on its way (direction, interface) replaces the original in its verdict
+ * instead, sent at once after what v holds: no raw socket sends a packet larger than the
+ * MTU, while the kernel cuts the replacement into segments (with checksums of its own) as it
+ * would have cut the original; 1 as well. Otherwise 0: the caller injects pkt, and a held
+ * original that was modified or redirected is dropped.
  */
 static int release_held(handle *h, const uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a, nfq_verdicts *v)
 {
-    int same = 0;
+    int released = 0, replace = 0;
+    uint32_t id = 0, mark = 0;
     pthread_mutex_lock(&h->mu);
     hold_item *it = hold_find_received(&h->held, a->Timestamp);
     if (it != NULL) {
         entry *e = entry_of_hold(it);
-        same = e->q.length == len && e->addr.Outbound == a->Outbound && e->addr.IPv6 == a->IPv6
-               && e->addr.Network.IfIdx == a->Network.IfIdx && e->addr.Network.SubIfIdx == a->Network.SubIfIdx
-               && memcmp(e->data, pkt, len) == 0;
+        int same_way = e->addr.Outbound == a->Outbound && e->addr.IPv6 == a->IPv6
+                       && e->addr.Network.IfIdx == a->Network.IfIdx && e->addr.Network.SubIfIdx == a->Network.SubIfIdx;
+        released = same_way && unchanged(e, pkt, len);
+        replace = same_way && !released && e->gso;
+        id = it->id;
+        mark = it->pass_mark;
         hold_remove(&h->held, it);
-        (void)nfq_verdicts_add(&h->nfq, v, it->id, same ? NFQ_REPEAT : NFQ_DROP, same ? &it->pass_mark : NULL);
+        if (!replace) {
+            (void)nfq_verdicts_add(&h->nfq, v, id, released ? NFQ_REPEAT : NFQ_DROP, released ? &mark : NULL);
+        }
         free(e);
     }
     pthread_mutex_unlock(&h->mu);
-    return same;
+    if (replace) {
+        (void)nfq_verdicts_flush(&h->nfq, v);
+        if (nfq_verdict(&h->nfq, id, NFQ_REPEAT, pkt, len, &mark) == 0) {
+            return 1;
+        }
+        /* Not taken (too long for a verdict): dropped, and injected like any other packet. */
+        (void)nfq_verdict(&h->nfq, id, NFQ_DROP, NULL, 0, NULL);
+    }
+    return released;
 }
 
 static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *data, uint32_t len,
