@@ -188,18 +188,32 @@ static int unchanged(const entry *e, const uint8_t *pkt, uint32_t len)
  * MTU, while the kernel cuts the replacement into segments (with checksums of its own) as it
  * would have cut the original; 1 as well. Otherwise 0: the caller injects pkt, and a held
  * original that was modified or redirected is dropped.
+ *
+ * With !prepared, pkt is the caller's packet before 9.1 steps 1-2: it is released only when
+ * those steps could change none of the bytes compared (no impostor, an IPv4 header checksum
+ * flagged valid, transport checksums flagged valid or not compared) and it is unchanged;
+ * anything else leaves the hold as it is and returns 0, for the caller to prepare a copy and
+ * ask again. That spares a large packet sent back as received its copy and checksum.
  */
-static int release_held(handle *h, const uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a, nfq_verdicts *v)
+static int release_held(handle *h, const uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a, int prepared,
+                        nfq_verdicts *v)
 {
     int released = 0, replace = 0;
     uint32_t id = 0, mark = 0;
     pthread_mutex_lock(&h->mu);
     hold_item *it = hold_find_received(&h->held, a->Timestamp);
-    if (it != NULL) {
-        entry *e = entry_of_hold(it);
-        int same_way = e->addr.Outbound == a->Outbound && e->addr.IPv6 == a->IPv6
-                       && e->addr.Network.IfIdx == a->Network.IfIdx && e->addr.Network.SubIfIdx == a->Network.SubIfIdx;
-        released = same_way && unchanged(e, pkt, len);
+    entry *e = it != NULL ? entry_of_hold(it) : NULL;
+    int same_way = e != NULL && e->addr.Outbound == a->Outbound && e->addr.IPv6 == a->IPv6
+                   && e->addr.Network.IfIdx == a->Network.IfIdx && e->addr.Network.SubIfIdx == a->Network.SubIfIdx;
+    if (e != NULL) {
+        int keeps = prepared
+                    || (!a->Impostor && (a->IPv6 || a->IPChecksum) && (e->csum_at != 0 || (a->TCPChecksum && a->UDPChecksum)));
+        released = keeps && same_way && unchanged(e, pkt, len);
+        if (!prepared && !released) {
+            e = NULL; /* for the prepared copy to decide */
+        }
+    }
+    if (e != NULL) {
         replace = same_way && !released && e->gso;
         id = it->id;
         mark = it->pass_mark;
@@ -243,6 +257,10 @@ static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *dat
     while (divert_send_next(&b, data, len, &off, &plen, &index)) {
         DIVERT_ADDRESS a;
         memcpy(&a, addrs + (size_t)index * DIVERT_ADDRESS_SIZE, sizeof a);
+        if (release_held(h, data + off, plen, &a, 0, &v)) {
+            divert_send_result(&b, DIVERT_STATUS_SUCCESS);
+            continue;
+        }
         uint8_t *copy = small;
         if (plen > sizeof small) {
             if (plen > large_cap) {
@@ -258,7 +276,7 @@ static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *dat
         }
         memcpy(copy, data + off, plen);
         st = divert_inject_prepare(copy, plen, &a);
-        if (st == DIVERT_STATUS_SUCCESS && !release_held(h, copy, plen, &a, &v)) {
+        if (st == DIVERT_STATUS_SUCCESS && !release_held(h, copy, plen, &a, 1, &v)) {
             /* In order: what was released before this packet goes first. */
             (void)nfq_verdicts_flush(&h->nfq, &v);
             st = inject_one(h, copy, plen, &a);
