@@ -3,9 +3,11 @@
  *   nfq_bench accept QUEUE          accept every packet of NFQUEUE QUEUE, one verdict each
  *                                   (the minimal NFQUEUE program divert4j passthru is measured
  *                                   against); runs until killed
- *   nfq_bench accept-batch QUEUE    the same with the Linux host's settings: up to 16 datagrams
- *                                   per recvmmsg and one batch verdict for all of them (the
- *                                   best C program for passthru_tcp_ratio, not a weak one)
+ *   nfq_bench accept-batch QUEUE    the same with the Linux host's settings: GSO packets whole
+ *                                   (NFQA_CFG_F_GSO, as the host asks for a filter like "tcp"),
+ *                                   up to 16 datagrams per recvmmsg and one batch verdict for
+ *                                   all of them (the best C program for passthru_tcp_ratio, not
+ *                                   a weak one)
  *   nfq_bench tcpsink PORT SECS     accept one TCP connection on PORT and count its bytes;
  *                                   prints "bytes N" and "seconds S"
  *   nfq_bench tcpblast ADDR PORT SECS  send TCP data to ADDR:PORT as fast as possible
@@ -93,7 +95,8 @@ static int accept_batch(int queue)
         return 1;
     }
     struct nfq_q_handle *q = nfq_create_queue(h, (uint16_t)queue, on_packet_batch, &last);
-    if (q == NULL || nfq_set_mode(q, NFQNL_COPY_PACKET, 0xFFFF) < 0) {
+    if (q == NULL || nfq_set_mode(q, NFQNL_COPY_PACKET, 0xFFFF) < 0
+        || nfq_set_queue_flags(q, NFQA_CFG_F_GSO, NFQA_CFG_F_GSO) < 0) {
         perror("nfq_create_queue");
         return 1;
     }

@@ -111,14 +111,20 @@ static int on_packet(handle *h, const nfq_packet *p)
         a.Outbound = 1;
         a.Network.IfIdx = p->outdev;
         a.Loopback = c->layer == DIVERT_LAYER_NETWORK && p->outdev == lo_index;
-        /* Locally generated packets reach us with their checksums computed (no F_GSO). */
+        /*
+         * Locally generated packets reach us with their checksums computed, except those the
+         * stack leaves to offload, which a GSO queue gets as they are (below).
+         */
         a.IPChecksum = a.TCPChecksum = a.UDPChecksum = p->hook == NF_INET_LOCAL_OUT;
     }
     divert_packet_view view = divert_view_flat(p->payload, p->payload_len);
     divert_packet pkt;
     /*
-     * Inbound packets are seen reassembled (INPUT), so a FRAGMENTS handle matches none. The
-     * walk (for the fragment flag) only when asked: the evaluator walks as its fields need.
+     * A truncated packet (cap_len: larger than the copy range, only possible for a GSO
+     * super-packet beyond 65531 bytes) cannot be delivered whole, so it matches nothing and
+     * passes unseen. Inbound packets are seen reassembled (INPUT), so a FRAGMENTS handle
+     * matches none. The walk (for the fragment flag) only when asked: the evaluator walks as
+     * its fields need.
      */
     int match = p->cap_len == 0 && p->payload_len <= DIVERT_MTU_MAX
                 && divert_parse_driver_lazy(&view, a.IPv6, &pkt)
@@ -126,6 +132,26 @@ static int on_packet(handle *h, const nfq_packet *p)
                      && (!divert_packet_walk(&view, &pkt)
                          || pkt.fragment != ((c->flags & DIVERT_FLAG_FRAGMENTS) != 0)))
                 && divert_filter_eval(&c->program, c->layer, &a, &view, &pkt) == DIVERT_EVAL_MATCH;
+    /*
+     * On a GSO queue the kernel does not fill in a checksum left to offload (CSUMNOTREADY):
+     * the TCP/UDP checksum field holds only the pseudo-header sum. The address says so as
+     * WinDivert's does for an offloaded checksum (docs/spec/device-abi.md §7.1: 0 is "may be
+     * invalid"), so that a SEND recomputes it (§9.1) unless told not to; csum_at lets the
+     * release of the held original ignore that field (requests.c).
+     */
+    uint32_t csum_at = 0;
+    if (match && (p->skbinfo & NFQ_SKB_CSUMNOTREADY) && divert_packet_walk(&view, &pkt)) {
+        if (pkt.transport == DIVERT_TRANSPORT_TCP) {
+            a.TCPChecksum = 0;
+            csum_at = pkt.transport_offset + 16;
+        } else if (pkt.transport == DIVERT_TRANSPORT_UDP) {
+            a.UDPChecksum = 0;
+            csum_at = pkt.transport_offset + 6;
+        }
+        if (csum_at + 2 > p->payload_len) {
+            csum_at = 0; /* no room for the field: nothing to leave out of the comparison */
+        }
+    }
     nfq_verdicts *v = &h->rverdicts;
     uint32_t mark = pass_mark(h, p);
     pthread_mutex_lock(&h->mu);
@@ -142,6 +168,8 @@ static int on_packet(handle *h, const nfq_packet *p)
             a.Sniffed = sniff;
             e->addr = a;
             e->q.length = p->payload_len;
+            e->csum_at = csum_at;
+            e->gso = (p->skbinfo & NFQ_SKB_GSO) != 0;
             memcpy(e->data, p->payload, p->payload_len);
             e->hold.held = 0;
             if (!sniff && !(c->flags & DIVERT_FLAG_RECV_ONLY) && h->held.count < HOLD_MAX) {
@@ -255,6 +283,28 @@ uint32_t start_capture(handle *h)
     }
     h->have_queue = 1;
     rawsock_init(&h->inject, (uint16_t)(h->nfq.queue - RULES_QUEUE_FIRST));
+    memset(&h->rules, 0, sizeof h->rules);
+    snprintf(h->rules.tag, sizeof h->rules.tag, "%s%04x", owner_tag, h->nfq.queue);
+    h->rules.queue = h->nfq.queue;
+    h->rules.priority = h->core.priority;
+    h->rules.capture = capture;
+    h->rules.release = release;
+    uint32_t maybe = prefilter_prepare(&h->rules, &h->core.program);
+    /*
+     * GSO: the queue gets GSO/GRO super-packets (up to 64 KiB) whole rather than cut into
+     * MTU-sized segments by the kernel first, which is what keeps matched TCP fast. WinDivert
+     * shows large-send packets whole as well (packets up to DIVERT_MTU_MAX). Not for a filter
+     * that reads what segmentation changes (lengths, ids, checksums, sequence numbers,
+     * FIN/PSH/URG, payload bytes: DIVERT_BPF_MAYBE_SEGMENTS, or one too long to tell): it must
+     * see, and be matched against, the packets that go on the wire. The flag is the queue's,
+     * and the kernel still segments for every queue without it, so a handle that needs
+     * segments gets them whatever the handles before or after it do. Asked before the reader
+     * starts (the request waits for its acknowledgement on the socket the reader reads); an
+     * old kernel without it just leaves the queue as it was.
+     */
+    if (capture != 0 && !(maybe & (DIVERT_BPF_MAYBE_SEGMENTS | DIVERT_BPF_TOO_LONG))) {
+        (void)nfq_set_flags(&h->nfq, NFQ_FLAG_GSO, NFQ_FLAG_GSO);
+    }
     if (capture != 0) {
         h->rbuf = malloc((size_t)READ_BURST * NFQ_RECV_BUFFER);
         if (h->rbuf == NULL) {
@@ -269,13 +319,6 @@ uint32_t start_capture(handle *h)
         }
         h->reader_started = 1;
     }
-    memset(&h->rules, 0, sizeof h->rules);
-    snprintf(h->rules.tag, sizeof h->rules.tag, "%s%04x", owner_tag, h->nfq.queue);
-    h->rules.queue = h->nfq.queue;
-    h->rules.priority = h->core.priority;
-    h->rules.capture = capture;
-    h->rules.release = release;
-    prefilter_prepare(&h->rules, &h->core.program);
     char err[1024] = "";
     if (rules_install(&h->rules, err, sizeof err) != 0) {
         return fail(ERR_ACCESS_DENIED, "cannot install netfilter rules: %s", err);

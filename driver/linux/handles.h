@@ -56,6 +56,10 @@ typedef struct entry
     divert_queue_entry q;
     hold_item          hold;
     DIVERT_ADDRESS     addr;
+    /* Offset of a transport checksum the kernel fills in later (capture.c), 0 when none. */
+    uint32_t           csum_at;
+    /* The kernel's packet is a GSO super-packet: only a verdict can send it on (requests.c). */
+    int                gso;
     uint8_t            data[];
 } entry;
 

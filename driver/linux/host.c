@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "core/inject.h"
 #include "handles.h"
 #include "reflect.h"
 #include "requests.h"
@@ -150,6 +151,10 @@ DIVERT4J_EXPORT uint32_t divert4j_close(int32_t id)
             (void)nfq_verdicts_add(&h->nfq, &v, e->hold.id, NFQ_REPEAT, &e->hold.pass_mark);
         } else {
             (void)nfq_verdicts_flush(&h->nfq, &v);
+            if (e->csum_at != 0) {
+                /* a checksum the kernel left to offload (capture.c): the raw socket sends bytes as they are */
+                (void)divert_inject_prepare(e->data, q->length, &e->addr);
+            }
             int inbound = h->core.layer == DIVERT_LAYER_NETWORK_FORWARD || !e->addr.Outbound;
             (void)rawsock_send(&h->inject, e->data, q->length, inbound, e->addr.Network.IfIdx);
         }

@@ -19,6 +19,10 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <linux/netlink.h>
 
+_Static_assert(NFQ_FLAG_GSO == NFQA_CFG_F_GSO, "NFQ_FLAG_GSO is the kernel's flag");
+_Static_assert(NFQ_SKB_CSUMNOTREADY == NFQA_SKB_CSUMNOTREADY && NFQ_SKB_GSO == NFQA_SKB_GSO,
+               "NFQ_SKB_* are the kernel's bits");
+
 #define NFQ_TYPE(msg) ((uint16_t)((NFNL_SUBSYS_QUEUE << 8) | (msg)))
 #define ALIGN4(n) (((n) + 3u) & ~(size_t)3u)
 
@@ -339,6 +343,15 @@ int nfq_set_copy_packet(nfq_conn *c, uint32_t range)
     uint8_t *v = msg_attr(&m, NFQA_CFG_PARAMS, sizeof(struct nfqnl_msg_config_params));
     put32be(v, range);
     v[4] = NFQNL_COPY_PACKET;
+    return request(c, &m);
+}
+
+int nfq_set_flags(nfq_conn *c, uint32_t flags, uint32_t mask)
+{
+    nfq_msg m;
+    msg_start(&m, c, NFQNL_MSG_CONFIG, NLM_F_ACK, AF_UNSPEC);
+    put32be(msg_attr(&m, NFQA_CFG_FLAGS, 4), flags);
+    put32be(msg_attr(&m, NFQA_CFG_MASK, 4), mask);
     return request(c, &m);
 }
 

@@ -16,6 +16,16 @@
 #define NFQ_ACCEPT 1u
 #define NFQ_REPEAT 4u
 
+/*
+ * Queue flag (nfq_set_flags): queued GSO/GRO super-packets come whole instead of cut into
+ * segments, and checksums the stack leaves to offload are not filled in first.
+ */
+#define NFQ_FLAG_GSO 4u
+
+/* nfq_packet.skbinfo bits: the transport checksum is not filled in yet (offload); a GSO packet. */
+#define NFQ_SKB_CSUMNOTREADY 1u
+#define NFQ_SKB_GSO          2u
+
 /* Receive buffer large enough for one queued packet of maximal copy range plus metadata. */
 #define NFQ_RECV_BUFFER (65536u + 4096u)
 
@@ -70,6 +80,12 @@ int nfq_bind_free(nfq_conn *c, uint16_t first, uint32_t count);
 
 /* Packet-copy mode with the given copy range (clamped by the kernel to 65531). */
 int nfq_set_copy_packet(nfq_conn *c, uint32_t range);
+
+/*
+ * Sets the queue flags in mask to flags (NFQ_FLAG_*); -EOPNOTSUPP from a kernel that does not
+ * know one of them.
+ */
+int nfq_set_flags(nfq_conn *c, uint32_t flags, uint32_t mask);
 
 /* Kernel-side queue length (packets waiting for a verdict). */
 int nfq_set_maxlen(nfq_conn *c, uint32_t maxlen);

@@ -42,10 +42,11 @@ int prefilter_bytecode(const divert_bpf *bpf, char *out, size_t len)
     return (int)(pos + (size_t)n);
 }
 
-void prefilter_prepare(rules_handle *h, const divert_program *program)
+uint32_t prefilter_prepare(rules_handle *h, const divert_program *program)
 {
     divert_bpf_work work;
     divert_bpf bpf;
+    uint32_t maybe = 0;
     for (unsigned i = 0; i < RULES_HOOK_COUNT; i++) {
         h->bpf[i][0] = '\0';
         if (!(h->capture & 1u << i)) {
@@ -53,10 +54,12 @@ void prefilter_prepare(rules_handle *h, const divert_program *program)
         }
         divert_bpf_hook hook = prefilter_hook(1u << i);
         divert_bpf_compile(program, &hook, &work, &bpf);
+        maybe |= bpf.maybe;
         if (!divert_bpf_accepts_all(&bpf) && prefilter_bytecode(&bpf, h->bpf[i], sizeof h->bpf[i]) < 0) {
             h->bpf[i][0] = '\0';
         }
     }
+    return maybe;
 }
 
 /* Appends to out; on overflow *pos becomes len + 1 and stays there. */

@@ -164,26 +164,75 @@ static divert_status inject_one(handle *h, uint8_t *pkt, uint32_t len, const DIV
 }
 
 /*
- * SEND of a packet the kernel may still hold (found by its stamp): sent back unchanged, the
- * original goes on (its verdict collected in v) and 1 is returned. Otherwise 0: the caller
- * injects pkt, and a held original that was modified or redirected is dropped.
+ * Whether pkt is e's packet unchanged. A checksum the kernel has not filled in yet (csum_at,
+ * capture.c) is no part of the comparison: the kernel still has the packet and fills it in
+ * itself, whatever the copy holds there (recomputed by 9.1 step 1, or as received).
  */
-static int release_held(handle *h, const uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a, nfq_verdicts *v)
+static int unchanged(const entry *e, const uint8_t *pkt, uint32_t len)
 {
-    int same = 0;
+    if (e->q.length != len) {
+        return 0;
+    }
+    if (e->csum_at == 0) {
+        return memcmp(e->data, pkt, len) == 0;
+    }
+    uint32_t after = e->csum_at + 2;
+    return memcmp(e->data, pkt, e->csum_at) == 0 && memcmp(e->data + after, pkt + after, len - after) == 0;
+}
+
+/*
+ * SEND of a packet the kernel may still hold (found by its stamp): sent back unchanged, the
+ * original goes on (its verdict collected in v) and 1 is returned. A GSO super-packet sent
+ * back modified but on its way (direction, interface) replaces the original in its verdict
+ * instead, sent at once after what v holds: no raw socket sends a packet larger than the
+ * MTU, while the kernel cuts the replacement into segments (with checksums of its own) as it
+ * would have cut the original; 1 as well. Otherwise 0: the caller injects pkt, and a held
+ * original that was modified or redirected is dropped.
+ *
+ * With !prepared, pkt is the caller's packet before 9.1 steps 1-2: it is released only when
+ * those steps could change none of the bytes compared (no impostor, an IPv4 header checksum
+ * flagged valid, transport checksums flagged valid or not compared) and it is unchanged;
+ * anything else leaves the hold as it is and returns 0, for the caller to prepare a copy and
+ * ask again. That spares a large packet sent back as received its copy and checksum.
+ */
+static int release_held(handle *h, const uint8_t *pkt, uint32_t len, const DIVERT_ADDRESS *a, int prepared,
+                        nfq_verdicts *v)
+{
+    int released = 0, replace = 0;
+    uint32_t id = 0, mark = 0;
     pthread_mutex_lock(&h->mu);
     hold_item *it = hold_find_received(&h->held, a->Timestamp);
-    if (it != NULL) {
-        entry *e = entry_of_hold(it);
-        same = e->q.length == len && e->addr.Outbound == a->Outbound && e->addr.IPv6 == a->IPv6
-               && e->addr.Network.IfIdx == a->Network.IfIdx && e->addr.Network.SubIfIdx == a->Network.SubIfIdx
-               && memcmp(e->data, pkt, len) == 0;
+    entry *e = it != NULL ? entry_of_hold(it) : NULL;
+    int same_way = e != NULL && e->addr.Outbound == a->Outbound && e->addr.IPv6 == a->IPv6
+                   && e->addr.Network.IfIdx == a->Network.IfIdx && e->addr.Network.SubIfIdx == a->Network.SubIfIdx;
+    if (e != NULL) {
+        int keeps = prepared
+                    || (!a->Impostor && (a->IPv6 || a->IPChecksum) && (e->csum_at != 0 || (a->TCPChecksum && a->UDPChecksum)));
+        released = keeps && same_way && unchanged(e, pkt, len);
+        if (!prepared && !released) {
+            e = NULL; /* for the prepared copy to decide */
+        }
+    }
+    if (e != NULL) {
+        replace = same_way && !released && e->gso;
+        id = it->id;
+        mark = it->pass_mark;
         hold_remove(&h->held, it);
-        (void)nfq_verdicts_add(&h->nfq, v, it->id, same ? NFQ_REPEAT : NFQ_DROP, same ? &it->pass_mark : NULL);
+        if (!replace) {
+            (void)nfq_verdicts_add(&h->nfq, v, id, released ? NFQ_REPEAT : NFQ_DROP, released ? &mark : NULL);
+        }
         free(e);
     }
     pthread_mutex_unlock(&h->mu);
-    return same;
+    if (replace) {
+        (void)nfq_verdicts_flush(&h->nfq, v);
+        if (nfq_verdict(&h->nfq, id, NFQ_REPEAT, pkt, len, &mark) == 0) {
+            return 1;
+        }
+        /* Not taken (too long for a verdict): dropped, and injected like any other packet. */
+        (void)nfq_verdict(&h->nfq, id, NFQ_DROP, NULL, 0, NULL);
+    }
+    return released;
 }
 
 static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *data, uint32_t len,
@@ -208,6 +257,10 @@ static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *dat
     while (divert_send_next(&b, data, len, &off, &plen, &index)) {
         DIVERT_ADDRESS a;
         memcpy(&a, addrs + (size_t)index * DIVERT_ADDRESS_SIZE, sizeof a);
+        if (release_held(h, data + off, plen, &a, 0, &v)) {
+            divert_send_result(&b, DIVERT_STATUS_SUCCESS);
+            continue;
+        }
         uint8_t *copy = small;
         if (plen > sizeof small) {
             if (plen > large_cap) {
@@ -223,7 +276,7 @@ static uint32_t do_send(handle *h, const divert_request *req, const uint8_t *dat
         }
         memcpy(copy, data + off, plen);
         st = divert_inject_prepare(copy, plen, &a);
-        if (st == DIVERT_STATUS_SUCCESS && !release_held(h, copy, plen, &a, &v)) {
+        if (st == DIVERT_STATUS_SUCCESS && !release_held(h, copy, plen, &a, 1, &v)) {
             /* In order: what was released before this packet goes first. */
             (void)nfq_verdicts_flush(&h->nfq, &v);
             st = inject_one(h, copy, plen, &a);

@@ -8,8 +8,8 @@
 #   passthru_vs_nfqueue  UDP packets/s through `divert4j passthru` ÷ through a minimal C NFQUEUE
 #                        accepter, same traffic in the same pair of network namespaces
 #   passthru_tcp_ratio   TCP bytes/s through `divert4j passthru "tcp"` ÷ through nfq_bench's
-#                        accept-batch (recvmmsg of 16 and one batch verdict, as the host does;
-#                        neither asks for GSO), all TCP of namespace A queued both ways
+#                        accept-batch (GSO packets whole, recvmmsg of 16 and one batch verdict,
+#                        as the host does for that filter), all TCP of namespace A queued both ways
 #   bystander_ratio      TCP bytes/s between the namespaces while a `divert4j passthru
 #                        "udp.DstPort == 9"` handle (which matches none of it) is open ÷ the
 #                        same with no handle open

@@ -139,6 +139,9 @@ stop "$PASS_A"
 stop "$PASS_B"
 check "passthru A re-injected packets" grep -Eq "[1-9][0-9]* injected" "$WORK/passA.err"
 check "passthru B re-injected packets" grep -Eq "[1-9][0-9]* injected" "$WORK/passB.err"
+# "tcp" reads nothing segmentation changes: A's handle gets the stack's GSO packets whole.
+check "passthru A saw TCP packets above the 1500-byte MTU (GSO, unsegmented)" \
+  awk '/^  tcp:/ { big = $NF > 1500 } END { exit !big }' "$WORK/passA.err"
 check "no rule left after passthru (A)" wait_no_rules "$A"
 check "no rule left after passthru (B)" wait_no_rules "$B"
 

@@ -5,16 +5,20 @@
  * repair, SNIFF / DROP, parameters, shutdown, queue-length overflow, priorities with
  * re-injection reaching only the lower handle, re-injection of queued packets at close,
  * packets held by the kernel until sent back (unchanged, modified, twice, never, late),
- * REFLECT events for the handles of the process, and the layers Linux does not support.
+ * REFLECT events for the handles of the process, the layers Linux does not support, and TCP
+ * modified on its way: GSO super-packets whole, or segments for a filter that reads them.
  * Needs root; exit 77 (skipped) otherwise.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -435,6 +439,165 @@ static void test_errors(void)
     CHECK(divert4j_ioctl(h, 1, IOCTL_DIVERT_RECV, buf, buf, 1, &n) == 6);
 }
 
+/* ---- TCP over loopback (MTU 1500) through a handle that upper-cases every payload ---- */
+
+#define TCP_PORT 5100
+#define TCP_BYTES (2u << 20)
+
+typedef struct
+{
+    int32_t handle;
+    int listener;
+    size_t got;
+    size_t upper; /* bytes that arrived upper-cased */
+} tcp_server;
+
+static void set_lo_mtu(int mtu)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(s >= 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    ifr.ifr_mtu = mtu;
+    REQUIRE(ioctl(s, SIOCSIFMTU, &ifr) == 0);
+    close(s);
+}
+
+/* The namespace's count of ICMP "destination unreachable" messages received (/proc/net/snmp). */
+static long icmp_in_unreachable(void)
+{
+    FILE *f = fopen("/proc/net/snmp", "r");
+    REQUIRE(f != NULL);
+    char names[1024], values[1024];
+    long found = -1;
+    while (found < 0 && fgets(names, sizeof names, f) != NULL && fgets(values, sizeof values, f) != NULL) {
+        if (strncmp(names, "Icmp:", 5) != 0) {
+            continue;
+        }
+        char *ns, *vs;
+        char *n = strtok_r(names, " \n", &ns), *v = strtok_r(values, " \n", &vs);
+        for (; n != NULL && v != NULL; n = strtok_r(NULL, " \n", &ns), v = strtok_r(NULL, " \n", &vs)) {
+            if (strcmp(n, "InDestUnreachs") == 0) {
+                found = atol(v);
+            }
+        }
+    }
+    fclose(f);
+    REQUIRE(found >= 0);
+    return found;
+}
+
+/* Reads until the end of the stream (or WAIT_MS of silence), then shuts the handle's RECV. */
+static void *tcp_server_main(void *arg)
+{
+    tcp_server *s = arg;
+    struct pollfd pf = {.fd = s->listener, .events = POLLIN};
+    int c = poll(&pf, 1, WAIT_MS) == 1 ? accept(s->listener, NULL, NULL) : -1;
+    static char buf[65536];
+    pf.fd = c;
+    while (c >= 0 && poll(&pf, 1, WAIT_MS) == 1) {
+        ssize_t n = recv(c, buf, sizeof buf, 0);
+        if (n <= 0) {
+            break;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            s->upper += buf[i] >= 'A' && buf[i] <= 'Z';
+        }
+        s->got += (size_t)n;
+    }
+    if (c >= 0) {
+        close(c);
+    }
+    CHECK(shutdown_handle(s->handle, DIVERT_SHUTDOWN_RECV) == 0);
+    return NULL;
+}
+
+static void *tcp_client_main(void *arg)
+{
+    (void)arg;
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(s >= 0);
+    struct timeval tv = {.tv_sec = WAIT_MS / 1000};
+    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(TCP_PORT)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    static char chunk[65536];
+    for (size_t i = 0; i < sizeof chunk; i++) {
+        chunk[i] = (char)('a' + i % 26);
+    }
+    size_t sent = 0;
+    if (connect(s, (struct sockaddr *)&a, sizeof a) == 0) {
+        ssize_t n;
+        while (sent < TCP_BYTES && (n = send(s, chunk, sizeof chunk, MSG_NOSIGNAL)) > 0) {
+            sent += (size_t)n;
+        }
+    }
+    CHECK(sent == TCP_BYTES);
+    close(s);
+    return NULL;
+}
+
+/*
+ * TCP_BYTES from a client to a server over loopback, both in this process, through a handle
+ * for `tcp and tcp.DstPort == TCP_PORT` that upper-cases every payload and sends each packet
+ * back for SEND to repair the TCP checksum. That filter reads nothing segmentation changes, so the handle gets the stack's
+ * GSO super-packets whole, above the MTU, with the TCP checksum left to offload; the modified
+ * ones go on as replacements of the kernel's originals. With `and tcp.PayloadLength != 1`
+ * added (a field segmentation changes) it gets segments of at most the MTU, checksums filled
+ * in. Either way every byte must arrive, upper-cased, and no packet may have been too large
+ * to inject (the host would have answered the sender with an ICMP "fragmentation needed").
+ */
+static void test_tcp_modified(int reads_segments)
+{
+    set_lo_mtu(1500);
+    long unreachable = icmp_in_unreachable();
+    int32_t h;
+    REQUIRE(divert4j_open(&h) == 0);
+    REQUIRE(initialize(h, DIVERT_LAYER_NETWORK, 0, 0) == 0);
+    uint8_t prog[96];
+    test_t t[3] = {{DIVERT_FIELD_TCP, EQ, 0, 1, 0, 0, 0}, {DIVERT_FIELD_TCP_DSTPORT, EQ, 0, TCP_PORT, 0, 0, 0},
+                   {DIVERT_FIELD_TCP_PAYLOADLENGTH, NEQ, 0, 1, 0, 0, 0}};
+    REQUIRE(startup(h, FF_OUT, prog, build_chain(prog, 0, reads_segments ? 3 : 2, t)) == 0);
+    tcp_server srv = {.handle = h, .listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(TCP_PORT)};
+    a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int one = 1;
+    setsockopt(srv.listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    REQUIRE(bind(srv.listener, (struct sockaddr *)&a4, sizeof a4) == 0 && listen(srv.listener, 1) == 0);
+    pthread_t server, client;
+    REQUIRE(pthread_create(&server, NULL, tcp_server_main, &srv) == 0);
+    REQUIRE(pthread_create(&client, NULL, tcp_client_main, NULL) == 0);
+    static uint8_t buf[DIVERT_MTU_MAX];
+    uint32_t largest = 0, packets = 0, n, rc;
+    int flags_ok = 1;
+    DIVERT_ADDRESS a;
+    while ((rc = recv_one(h, buf, sizeof buf, &a, &n)) == 0) {
+        packets++;
+        largest = n > largest ? n : largest;
+        /* GSO packets leave their checksum to offload; segments have it filled in */
+        flags_ok &= a.IPChecksum == 1 && (reads_segments ? a.TCPChecksum == 1 : n <= 1500 || a.TCPChecksum == 0);
+        uint32_t ihl = (buf[0] & 0x0Fu) * 4;
+        for (uint32_t i = ihl + (buf[ihl + 12] >> 4) * 4u; i < n; i++) {
+            buf[i] = buf[i] >= 'a' && buf[i] <= 'z' ? (uint8_t)(buf[i] - 'a' + 'A') : buf[i];
+        }
+        a.TCPChecksum = 0; /* modified: for SEND to repair */
+        uint32_t sent;
+        CHECK(send_one(h, buf, n, &a, &sent) == 0 && sent == n);
+    }
+    CHECK(rc == 232);
+    pthread_join(client, NULL);
+    pthread_join(server, NULL);
+    CHECK(packets > 0 && flags_ok);
+    CHECK(reads_segments ? largest <= 1500 : largest > 1500);
+    CHECK_EQ(srv.got, (size_t)TCP_BYTES);
+    CHECK_EQ(srv.upper, (size_t)TCP_BYTES);
+    CHECK_EQ(icmp_in_unreachable(), unreachable);
+    CHECK(divert4j_close(h) == 0);
+    close(srv.listener);
+    set_lo_mtu(65536);
+}
+
 int main(void)
 {
     loopback_enter_private_netns();
@@ -452,6 +615,8 @@ int main(void)
     test_sent_back(rx6);
     test_reflect();
     test_errors();
+    test_tcp_modified(0);
+    test_tcp_modified(1);
     FILE *f = popen("iptables-save -t mangle; ip6tables-save -t mangle", "r");
     char save[65536];
     size_t got = f ? fread(save, 1, sizeof save - 1, f) : 0;

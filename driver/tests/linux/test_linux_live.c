@@ -1,7 +1,7 @@
 /*
  * Linux host against the real kernel, in a private network namespace (needs root): NFQUEUE
- * over raw netlink (bind, packet copy, attributes, verdicts with a new payload, batch
- * verdicts, verdict collections, several datagrams per receive, bounded and woken waits),
+ * over raw netlink (bind, packet copy, attributes, the GSO flag, verdicts with a new payload,
+ * batch verdicts, verdict collections, several datagrams per receive, bounded and woken waits),
  * the iptables rule manager (positions and marks giving WinDivert's priority order, removal,
  * stale-owner cleanup, the kill -9 watchdog, --queue-bypass).
  * Exit 77 (skipped) when not root; tests/run.sh runs it as root.
@@ -167,6 +167,7 @@ static void test_single_queue(nfq_conn *qa, int rx4, int rx6)
     CHECK(g.p.family == NFPROTO_IPV4 && g.p.hw_protocol == 0x0800);
     CHECK(g.p.outdev == lo && g.p.indev == 0);
     CHECK(g.p.payload_len == 33 && payload_ends_with(&g, "hello"));
+    CHECK(g.p.skbinfo == 0); /* checksums filled in, and no GSO queue to say otherwise */
     uint8_t mod[64];
     memcpy(mod, g.p.payload, g.p.payload_len);
     memcpy(mod + 28, "HELLO", 5);
@@ -239,6 +240,16 @@ static void test_single_queue(nfq_conn *qa, int rx4, int rx6)
     CHECK(g.p.payload_len == 40 + 8 + 3 && (g.p.payload[0] >> 4) == 6);
     CHECK(nfq_verdict(qa, g.p.id, NFQ_ACCEPT, NULL, 0, NULL) == 0);
     CHECK(strcmp(udp_text(rx6), "six") == 0);
+
+    /* a GSO queue gets a checksum left to offload (loopback offloads UDP's) as it is, flagged */
+    CHECK(nfq_set_flags(qa, NFQ_FLAG_GSO, NFQ_FLAG_GSO) == 0);
+    udp_send(AF_INET, 5001, "partial");
+    REQUIRE(next_packet(qa, &g, WAIT_MS));
+    CHECK((g.p.skbinfo & (NFQ_SKB_CSUMNOTREADY | NFQ_SKB_GSO)) == NFQ_SKB_CSUMNOTREADY);
+    CHECK(nfq_verdict(qa, g.p.id, NFQ_ACCEPT, NULL, 0, NULL) == 0);
+    CHECK(strcmp(udp_text(rx4), "partial") == 0); /* and the kernel still fills it in */
+    CHECK(nfq_set_flags(qa, 0, NFQ_FLAG_GSO) == 0);
+    CHECK(nfq_set_flags(qa, 1u << 31, 1u << 31) == -EOPNOTSUPP); /* a flag no kernel knows */
 }
 
 static void test_priorities(nfq_conn *qa, nfq_conn *qb, int rx4)

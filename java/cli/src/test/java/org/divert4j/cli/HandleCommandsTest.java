@@ -119,8 +119,8 @@ class HandleCommandsTest {
         assertThat(lines[1]).contains("\"outbound\":false");
         assertThat(lines[1]).contains("\"protocol\":6,\"src\":\"10.0.0.1\",\"dst\":\"93.184.216.34\",\"srcPort\":1234,\"dstPort\":80");
         assertThat(r.err()).contains("divert4j sniff: 2 packets, 100 bytes, 0 drops");
-        assertThat(r.err()).contains("\n  tcp: 1 packets, 40 bytes");
-        assertThat(r.err()).contains("\n  icmp: 1 packets, 60 bytes");
+        assertThat(r.err()).contains("\n  tcp: 1 packets, 40 bytes, largest 40");
+        assertThat(r.err()).contains("\n  icmp: 1 packets, 60 bytes, largest 60");
     }
 
     /** The TCP packet above with SYN and ACK set (flags byte 0x12 instead of 0x02). */
@@ -239,8 +239,8 @@ class HandleCommandsTest {
         assertThat(r.out()).isEmpty();
         assertThat(d.sent).isEmpty();
         assertThat(r.err()).contains("divert4j stats: 3 packets, 140 bytes, 0 drops, 0 injected");
-        assertThat(r.err()).contains("\n  tcp: 2 packets, 80 bytes");
-        assertThat(r.err()).contains("\n  icmp: 1 packets, 60 bytes");
+        assertThat(r.err()).contains("\n  tcp: 2 packets, 80 bytes, largest 40");
+        assertThat(r.err()).contains("\n  icmp: 1 packets, 60 bytes, largest 60");
         assertThat(r.err()).doesNotContain("udp:");
     }
 
