@@ -322,26 +322,28 @@ static int network_value(uint32_t layer, const DIVERT_ADDRESS *addr, const diver
     return 1;
 }
 
+/* The result mapping at the end of divert_filter_eval: ACCEPT (even) -> 1, REJECT -> 0. */
+_Static_assert(DIVERT_FILTER_RESULT_ACCEPT % 2 == 0
+               && DIVERT_FILTER_RESULT_REJECT == DIVERT_FILTER_RESULT_ACCEPT + 1
+               && DIVERT_EVAL_MATCH == 1 && DIVERT_EVAL_NOMATCH == 0, "result labels");
+
 divert_eval_result divert_filter_eval(const divert_program *program, uint32_t layer,
                                       const DIVERT_ADDRESS *addr, const divert_packet_view *view,
                                       divert_packet *packet)
 {
-    bool network = layer == DIVERT_LAYER_NETWORK || layer == DIVERT_LAYER_NETWORK_FORWARD;
+    bool network = layer <= DIVERT_LAYER_NETWORK_FORWARD;
     if (program == NULL || addr == NULL || layer > DIVERT_LAYER_MAX || program->count == 0
         || (network && (view == NULL || packet == NULL))) {
         return DIVERT_EVAL_ERROR;
     }
+    const divert_insn *insn = program->insn;
     uint32_t pc = 0, count = program->count;
-    /*
-     * The value loaded last, reused while the same field (and array index) is tested again, as
-     * in "tcp.DstPort == 22 or tcp.DstPort == 25 or ...": values do not change during one run.
-     */
-    const divert_insn *loaded = NULL;
     int relevant = 0;
     number v = {0, {0, 0, 0, 0}};
     for (int step = 0; step < DIVERT_EVAL_MAX_STEPS; step++) {
-        const divert_insn *ins = &program->insn[pc];
-        if (loaded == NULL || ins->field != loaded->field || ins->arg[1] != loaded->arg[1]) {
+        const divert_insn *ins = &insn[pc];
+        uint32_t flags = ins->flags;
+        if ((flags & DIVERT_INSN_REUSE) == 0) {
             if ((ins->layers >> layer & 1u) == 0) {
                 return DIVERT_EVAL_ERROR;
             }
@@ -350,16 +352,17 @@ divert_eval_result divert_filter_eval(const divert_program *program, uint32_t la
             if (relevant < 0) {
                 return DIVERT_EVAL_ERROR;
             }
-            loaded = ins;
         }
-        if (ins->run_end > pc) {
+        if ((flags & DIVERT_INSN_EQ) != 0) {
+            pc = relevant && v.w[0] == ins->arg[0] ? ins->success : ins->failure;
+        } else if (ins->run_end > pc) {
             /* the run counts as the steps it stands for */
             step += ins->run_end - pc;
             pc = run(program, pc, relevant, v.w[0]);
         } else {
             bool ok = false;
             if (relevant) {
-                int cmp = (ins->flags & DIVERT_INSN_NARROW) != 0
+                int cmp = (flags & DIVERT_INSN_NARROW) != 0
                     ? (v.w[0] > ins->arg[0]) - (v.w[0] < ins->arg[0]) : compare(&v, ins);
                 ok = (ins->outcomes >> (cmp + 1) & 1u) != 0;
             }
@@ -367,8 +370,8 @@ divert_eval_result divert_filter_eval(const divert_program *program, uint32_t la
         }
         /* one test for both results and a bad label: ACCEPT and REJECT lie beyond any count */
         if (pc >= count) {
-            return pc == DIVERT_FILTER_RESULT_ACCEPT ? DIVERT_EVAL_MATCH
-                 : pc == DIVERT_FILTER_RESULT_REJECT ? DIVERT_EVAL_NOMATCH : DIVERT_EVAL_ERROR;
+            return pc - DIVERT_FILTER_RESULT_ACCEPT <= 1u ? (divert_eval_result)(~pc & 1u)
+                                                         : DIVERT_EVAL_ERROR;
         }
     }
     return DIVERT_EVAL_ERROR;

@@ -162,6 +162,71 @@ static inline bool parse_ip(const divert_packet_view *view, uint8_t expect_versi
     return true;
 }
 
+/*
+ * The walk of most packets in one step: a flat buffer, and unfragmented IPv4 or IPv6 whose
+ * next header is not an extension header, so the transport header follows the IP header and
+ * needs no copy. The same result as the general steps below; false leaves *p untouched.
+ */
+static bool walk_flat(const uint8_t *data, divert_packet *p, uint32_t cursor, uint32_t remaining)
+{
+    const uint8_t *ip = p->ip;
+    uint8_t protocol;
+    if (p->ip_version == 4) {
+        if (((ip[6] & 0x3Fu) | ip[7]) != 0) {
+            return false;
+        }
+        protocol = ip[9];
+    } else {
+        protocol = ip[6];
+        switch (protocol) {
+        case PROTO_HOPOPT: case PROTO_ROUTING: case PROTO_FRAGMENT: case PROTO_AH:
+        case PROTO_DSTOPTS: case PROTO_MOBILITY:
+            if (remaining >= 2) {
+                return false;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    /* cursor + remaining is packet_length, inside the buffer */
+    const uint8_t *th = data + cursor;
+    uint32_t consumed = 0;
+    uint8_t kind = DIVERT_TRANSPORT_NONE;
+    switch (protocol) {
+    case PROTO_TCP:
+        if (remaining >= 20 && th[12] >> 4 >= 5) {
+            kind = DIVERT_TRANSPORT_TCP;
+            consumed = (uint32_t)(th[12] >> 4) * 4u;
+            consumed = consumed < remaining ? consumed : remaining;
+        }
+        break;
+    case PROTO_UDP:
+        kind = remaining >= 8 ? DIVERT_TRANSPORT_UDP : DIVERT_TRANSPORT_NONE;
+        break;
+    case PROTO_ICMP:
+        kind = p->ip_version == 4 && remaining >= 8 ? DIVERT_TRANSPORT_ICMP : DIVERT_TRANSPORT_NONE;
+        break;
+    case PROTO_ICMPV6:
+        kind = p->ip_version == 6 && remaining >= 8 ? DIVERT_TRANSPORT_ICMPV6 : DIVERT_TRANSPORT_NONE;
+        break;
+    default:
+        break;
+    }
+    if (kind != DIVERT_TRANSPORT_NONE && kind != DIVERT_TRANSPORT_TCP) {
+        consumed = 8;
+    }
+    p->protocol = protocol;
+    p->fragment = p->fragment_offset = p->more_fragments = false;
+    p->transport = kind;
+    p->transport_offset = kind != DIVERT_TRANSPORT_NONE ? cursor : 0;
+    p->transport_header = kind != DIVERT_TRANSPORT_NONE ? th : NO_TRANSPORT;
+    p->header_length = cursor + consumed;
+    p->payload_length = remaining - consumed;
+    p->walked = true;
+    return true;
+}
+
 bool divert_packet_walk(const divert_packet_view *view, divert_packet *p)
 {
     if (p->walked) {
@@ -170,6 +235,9 @@ bool divert_packet_walk(const divert_packet_view *view, divert_packet *p)
     const uint8_t *ip = p->ip;
     uint32_t cursor = p->ip_header_length;
     uint32_t remaining = p->packet_length - cursor;
+    if (view->data != NULL && walk_flat(view->data, p, cursor, remaining)) {
+        return true;
+    }
     p->transport = DIVERT_TRANSPORT_NONE;
     p->transport_offset = 0;
     p->transport_header = NO_TRANSPORT;
