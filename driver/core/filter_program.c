@@ -267,7 +267,10 @@ static void derive(divert_insn *ins)
     const access *a = ins->field < DIVERT_FIELD_COUNT ? &ACCESS[ins->field] : &NONE;
     ins->flags = (uint8_t)((wide ? DIVERT_INSN_WIDE : 0u)
                            | (!wide && !is_signed && !ins->neg ? DIVERT_INSN_NARROW : 0u)
-                           | (a->walk ? DIVERT_INSN_WALK : 0u));
+                           | (a->walk ? DIVERT_INSN_WALK : 0u)
+                           | (a->access == DIVERT_ACCESS_IP || a->access == DIVERT_ACCESS_TRANSPORT
+                              || a->access == DIVERT_ACCESS_IS_IP
+                              || a->access == DIVERT_ACCESS_IS_TRANSPORT ? DIVERT_INSN_HEADER : 0u));
     ins->run_end = 0;
     ins->access = a->access;
     ins->want = a->want;
