@@ -265,13 +265,14 @@ static int other_value(uint32_t layer, const DIVERT_ADDRESS *addr, const divert_
 }
 
 /*
- * Like other_value for a network layer, the header fields (access IP, TRANSPORT, ADDRESS,
- * IS_*) read here from the decomposition directly: an absent header's bytes are never read
- * (ip and transport_header may point straight into the packet, and a short packet has no such
- * bytes).
+ * Like other_value for a network layer, the header fields (access IP, TRANSPORT, IS_*) read
+ * here from the decomposition directly into *w (the compare sees a non-negative narrow value):
+ * an absent header's bytes are never read (ip and transport_header may point straight into
+ * the packet, and a short packet has no such bytes). Inline so that the value stays in a
+ * register: the evaluator's number is only for the wide and signed values.
  */
-static int network_value(uint32_t layer, const DIVERT_ADDRESS *addr, const divert_packet_view *view,
-                         divert_packet *p, const divert_insn *ins, number *v)
+static inline int header_value(const divert_packet_view *view, divert_packet *p,
+                               const divert_insn *ins, uint32_t *w)
 {
     const uint8_t *header;
     switch (ins->access) {
@@ -290,85 +291,103 @@ static int network_value(uint32_t layer, const DIVERT_ADDRESS *addr, const diver
         }
         header = p->transport_header;
         break;
-    case DIVERT_ACCESS_ADDRESS:
-        /* only ever read after the version test: a short IPv4 packet has no byte 24 */
-        if (p->ip_version != ins->want) {
-            return 0;
-        }
-        v->neg = 0;
-        if (ins->want == 6) {
-            set_ipv6(v, p->ip + ins->offset);
-        } else {
-            v->w[2] = v->w[3] = 0;
-            set_ipv4(v, p->ip + ins->offset);
-        }
-        return 1;
     case DIVERT_ACCESS_IS_IP:
-        v->neg = 0;
-        v->w[0] = p->ip_version == ins->want;
+        *w = p->ip_version == ins->want;
         return 1;
-    case DIVERT_ACCESS_IS_TRANSPORT:
+    default: /* DIVERT_ACCESS_IS_TRANSPORT */
         if (!walked(view, p)) {
             return -1;
         }
-        v->neg = 0;
-        v->w[0] = p->transport == ins->want;
+        *w = p->transport == ins->want;
         return 1;
-    default:
-        return other_value(layer, addr, view, p, ins, v);
     }
-    v->neg = 0;
-    v->w[0] = load_be(header + ins->offset, ins->size) >> ins->shift & ins->mask;
+    *w = load_be(header + ins->offset, ins->size) >> ins->shift & ins->mask;
     return 1;
 }
+
+/* The IPv4 (mapped) or IPv6 address of access ADDRESS, read only after the version test. */
+static int address_value(const divert_packet *p, const divert_insn *ins, number *v)
+{
+    /* a short IPv4 packet has no byte 24 */
+    if (p->ip_version != ins->want) {
+        return 0;
+    }
+    v->neg = 0;
+    if (ins->want == 6) {
+        set_ipv6(v, p->ip + ins->offset);
+    } else {
+        v->w[2] = v->w[3] = 0;
+        set_ipv4(v, p->ip + ins->offset);
+    }
+    return 1;
+}
+
+/* The result mapping at the end of divert_filter_eval: ACCEPT (even) -> 1, REJECT -> 0. */
+_Static_assert(DIVERT_FILTER_RESULT_ACCEPT % 2 == 0
+               && DIVERT_FILTER_RESULT_REJECT == DIVERT_FILTER_RESULT_ACCEPT + 1
+               && DIVERT_EVAL_MATCH == 1 && DIVERT_EVAL_NOMATCH == 0, "result labels");
 
 divert_eval_result divert_filter_eval(const divert_program *program, uint32_t layer,
                                       const DIVERT_ADDRESS *addr, const divert_packet_view *view,
                                       divert_packet *packet)
 {
-    bool network = layer == DIVERT_LAYER_NETWORK || layer == DIVERT_LAYER_NETWORK_FORWARD;
+    bool network = layer <= DIVERT_LAYER_NETWORK_FORWARD;
     if (program == NULL || addr == NULL || layer > DIVERT_LAYER_MAX || program->count == 0
         || (network && (view == NULL || packet == NULL))) {
         return DIVERT_EVAL_ERROR;
     }
+    const divert_insn *insn = program->insn;
     uint32_t pc = 0, count = program->count;
-    /*
-     * The value loaded last, reused while the same field (and array index) is tested again, as
-     * in "tcp.DstPort == 22 or tcp.DstPort == 25 or ...": values do not change during one run.
-     */
-    const divert_insn *loaded = NULL;
     int relevant = 0;
+    uint32_t w = 0;   /* the value's word 0; v holds all of it only when not a header field */
     number v = {0, {0, 0, 0, 0}};
     for (int step = 0; step < DIVERT_EVAL_MAX_STEPS; step++) {
-        const divert_insn *ins = &program->insn[pc];
-        if (loaded == NULL || ins->field != loaded->field || ins->arg[1] != loaded->arg[1]) {
+        const divert_insn *ins = &insn[pc];
+        uint32_t flags = ins->flags;
+        if ((flags & DIVERT_INSN_REUSE) == 0) {
             if ((ins->layers >> layer & 1u) == 0) {
                 return DIVERT_EVAL_ERROR;
             }
-            relevant = network ? network_value(layer, addr, view, packet, ins, &v)
-                               : other_value(layer, addr, view, packet, ins, &v);
+            if (network && (flags & DIVERT_INSN_HEADER) != 0) {
+                relevant = header_value(view, packet, ins, &w);
+            } else {
+                relevant = network && ins->access == DIVERT_ACCESS_ADDRESS
+                    ? address_value(packet, ins, &v)
+                    : other_value(layer, addr, view, packet, ins, &v);
+                w = v.w[0];
+            }
             if (relevant < 0) {
                 return DIVERT_EVAL_ERROR;
             }
-            loaded = ins;
         }
-        if (ins->run_end > pc) {
+        if ((flags & DIVERT_INSN_EQ) != 0) {
+            pc = relevant && w == ins->arg[0] ? ins->success : ins->failure;
+        } else if (ins->run_end > pc) {
             /* the run counts as the steps it stands for */
             step += ins->run_end - pc;
-            pc = run(program, pc, relevant, v.w[0]);
+            pc = run(program, pc, relevant, w);
         } else {
             bool ok = false;
             if (relevant) {
-                int cmp = (ins->flags & DIVERT_INSN_NARROW) != 0
-                    ? (v.w[0] > ins->arg[0]) - (v.w[0] < ins->arg[0]) : compare(&v, ins);
+                int cmp;
+                if ((flags & DIVERT_INSN_NARROW) != 0) {
+                    cmp = (w > ins->arg[0]) - (w < ins->arg[0]);
+                } else {
+                    if (network && (flags & DIVERT_INSN_HEADER) != 0) {
+                        /* a header value against a negative constant */
+                        v.neg = 0;
+                        v.w[0] = w;
+                    }
+                    cmp = compare(&v, ins);
+                }
                 ok = (ins->outcomes >> (cmp + 1) & 1u) != 0;
             }
             pc = ok ? ins->success : ins->failure;
         }
         /* one test for both results and a bad label: ACCEPT and REJECT lie beyond any count */
         if (pc >= count) {
-            return pc == DIVERT_FILTER_RESULT_ACCEPT ? DIVERT_EVAL_MATCH
-                 : pc == DIVERT_FILTER_RESULT_REJECT ? DIVERT_EVAL_NOMATCH : DIVERT_EVAL_ERROR;
+            return pc - DIVERT_FILTER_RESULT_ACCEPT <= 1u ? (divert_eval_result)(~pc & 1u)
+                                                         : DIVERT_EVAL_ERROR;
         }
     }
     return DIVERT_EVAL_ERROR;

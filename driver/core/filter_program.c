@@ -267,7 +267,10 @@ static void derive(divert_insn *ins)
     const access *a = ins->field < DIVERT_FIELD_COUNT ? &ACCESS[ins->field] : &NONE;
     ins->flags = (uint8_t)((wide ? DIVERT_INSN_WIDE : 0u)
                            | (!wide && !is_signed && !ins->neg ? DIVERT_INSN_NARROW : 0u)
-                           | (a->walk ? DIVERT_INSN_WALK : 0u));
+                           | (a->walk ? DIVERT_INSN_WALK : 0u)
+                           | (a->access == DIVERT_ACCESS_IP || a->access == DIVERT_ACCESS_TRANSPORT
+                              || a->access == DIVERT_ACCESS_IS_IP
+                              || a->access == DIVERT_ACCESS_IS_TRANSPORT ? DIVERT_INSN_HEADER : 0u));
     ins->run_end = 0;
     ins->access = a->access;
     ins->want = a->want;
@@ -291,11 +294,44 @@ static bool continues_run(const divert_insn *a, const divert_insn *b, uint32_t i
     }
 }
 
-static void derive_runs(divert_program *p)
+static bool same_value(const divert_insn *a, const divert_insn *b)
+{
+    return a->field == b->field && a->arg[1] == b->arg[1];
+}
+
+/* Marks the target of an edge from ins: REUSE survives only while every edge agrees. */
+static void edge(divert_program *p, const divert_insn *ins, uint32_t label, bool seen[])
+{
+    if (label >= p->count) {
+        return;
+    }
+    divert_insn *to = &p->insn[label];
+    if (!seen[label]) {
+        seen[label] = true;
+        to->flags |= DIVERT_INSN_REUSE;
+    }
+    if (!same_value(ins, to)) {
+        to->flags &= (uint8_t)~DIVERT_INSN_REUSE;
+    }
+}
+
+/* The derivations that look at more than one instruction: runs, REUSE and EQ. */
+static void derive_program(divert_program *p)
 {
     for (uint32_t i = p->count; i-- > 0;) {
         p->insn[i].run_end = (uint8_t)(i + 1 < p->count && continues_run(&p->insn[i], &p->insn[i + 1], i)
                                            ? p->insn[i + 1].run_end : i);
+    }
+    bool seen[DIVERT_FILTER_COMPILE_MAXLEN] = {false};
+    for (uint32_t i = 0; i < p->count; i++) {
+        divert_insn *ins = &p->insn[i];
+        /* labels point forward (a.7), so every edge into i has been seen by now */
+        if (ins->run_end == i && ins->test == DIVERT_FILTER_TEST_EQ
+            && (ins->flags & DIVERT_INSN_NARROW) != 0) {
+            ins->flags |= DIVERT_INSN_EQ;
+        }
+        edge(p, ins, ins->success, seen);
+        edge(p, ins, ins->failure, seen);
     }
 }
 
@@ -323,7 +359,7 @@ static divert_status copy_in(const uint8_t *bytes, size_t len, uint32_t max, div
         derive(ins);
     }
     out->count = n;
-    derive_runs(out);
+    derive_program(out);
     return DIVERT_STATUS_SUCCESS;
 }
 

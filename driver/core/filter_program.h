@@ -80,7 +80,7 @@ typedef struct divert_insn
     /* Derived by the loaders from the fields above, so the evaluator does not recompute them: */
     uint8_t layers;      /* bit l set: the field is legal at layer l */
     uint8_t outcomes;    /* test as outcome bits: 1 less, 2 equal, 4 greater (0 if test > 5) */
-    uint8_t flags;       /* DIVERT_INSN_WIDE, DIVERT_INSN_NARROW, DIVERT_INSN_WALK */
+    uint8_t flags;       /* DIVERT_INSN_WIDE, _NARROW, _WALK, _REUSE, _EQ, _HEADER */
     /*
      * Last index of the run of tests of one value for membership that starts here (this
      * index when there is none): "f == a or f == b or ..." (EQ, common success, each failure
@@ -99,6 +99,15 @@ typedef struct divert_insn
 #define DIVERT_INSN_NARROW 2u   /* arg[0] alone decides, unsigned: never negative on either side */
 /* At the network layers the value needs the packet walked (divert_packet_walk) */
 #define DIVERT_INSN_WALK 4u
+/*
+ * Every instruction that can jump here tests the same field and index: the value the one just
+ * run loaded is this one's too (values do not change during one run), so it is not loaded again.
+ */
+#define DIVERT_INSN_REUSE 8u
+/* Narrow EQ outside a membership run: success exactly when the value is arg[0] */
+#define DIVERT_INSN_EQ 16u
+/* At the network layers a header field or header presence: access IP, TRANSPORT or IS_* */
+#define DIVERT_INSN_HEADER 32u
 
 /*
  * A program as the core keeps it: about 10 KiB (sizeof 10244 on x64). The host owns the storage

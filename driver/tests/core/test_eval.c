@@ -372,6 +372,29 @@ static void test_membership_runs(void)
     CHECK_EQ(eval_user(0, 2, OUT, 0, code, 256 * 24), M);
 }
 
+/*
+ * An instruction reached from tests of different fields loads its own value again
+ * (DIVERT_INSN_REUSE only when every way in tests the same field and index).
+ */
+static void test_value_reuse(void)
+{
+    /* sample 2: IPv4 TCP to port 80; 3: UDP to 53 */
+    put_insn(code, 0, (test_t){F(TCP_DSTPORT), EQ, 0, 80}, 2, 1);
+    put_insn(code, 1, (test_t){F(UDP_DSTPORT), EQ, 0, 53}, 2, REJ);
+    put_insn(code, 2, (test_t){F(TCP_DSTPORT), GEQ, 0, 0}, ACC, REJ);
+    CHECK_EQ(eval_user(0, 3, OUT, 0, code, 3 * 24), N);   /* tcp.DstPort of UDP: not relevant */
+    CHECK_EQ(eval_user(0, 2, OUT, 0, code, 3 * 24), M);
+    divert_program p;
+    CHECK(divert_program_load_user(code, 3 * 24, &p) == DIVERT_STATUS_SUCCESS);
+    CHECK((p.insn[2].flags & DIVERT_INSN_REUSE) == 0);
+    /* every way in tests tcp.DstPort: the value loaded by 0 or 1 serves 2 */
+    put_insn(code, 1, (test_t){F(TCP_DSTPORT), LT, 0, 1024}, 2, REJ);
+    CHECK(divert_program_load_user(code, 3 * 24, &p) == DIVERT_STATUS_SUCCESS);
+    CHECK((p.insn[2].flags & DIVERT_INSN_REUSE) != 0 && (p.insn[0].flags & DIVERT_INSN_REUSE) == 0);
+    CHECK_EQ(eval_user(0, 2, OUT, 0, code, 3 * 24), M);
+    CHECK_EQ(eval_user(0, 3, OUT, 0, code, 3 * 24), N);
+}
+
 int main(void)
 {
     test_worked_examples();
@@ -380,5 +403,6 @@ int main(void)
     test_entry_rules();
     test_driver_evaluation();
     test_membership_runs();
+    test_value_reuse();
     return test_finish("eval");
 }
