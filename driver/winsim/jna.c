@@ -395,3 +395,72 @@ EXPORT void winsim_jna_injection_get(uint32_t index, uint32_t meta[5], uint64_t 
     *context = injection->context;
     memcpy(data, injection->data, injection->length < capacity ? injection->length : capacity);
 }
+
+static void put_verdict(winsim_verdict v, uint32_t verdict[3])
+{
+    verdict[0] = v.blocked;
+    verdict[1] = v.absorbed;
+    verdict[2] = v.callouts;
+}
+
+/* The stack forwards a packet from one interface to another; verdict[] as above. */
+EXPORT void winsim_jna_stack_forward(const uint8_t *packet, uint32_t length, uint32_t source_if_index,
+                                     uint32_t destination_if_index, uint32_t compartment, uint32_t verdict[3])
+{
+    const winsim_forward_meta meta = { source_if_index, destination_if_index, compartment };
+    winsim_verdict v;
+    enter();
+    v = winsim_stack_forward(packet, length, &meta, 0);
+    leave();
+    put_verdict(v, verdict);
+}
+
+/* endpoint[] = { protocol, local_addr, local_port, remote_addr, remote_port, process_id, outbound }
+ * (IPv4 addresses in host order, as WFP gives them). */
+static winsim_flow flow_of(uint64_t id, uint64_t endpoint_handle, const uint32_t endpoint[7])
+{
+    winsim_flow flow;
+    memset(&flow, 0, sizeof(flow));
+    flow.id = id;
+    flow.endpoint = endpoint_handle;
+    flow.protocol = (uint8_t)endpoint[0];
+    flow.local_addr = endpoint[1];
+    flow.local_port = (uint16_t)endpoint[2];
+    flow.remote_addr = endpoint[3];
+    flow.remote_port = (uint16_t)endpoint[4];
+    flow.process_id = endpoint[5];
+    flow.outbound = endpoint[6] != 0;
+    return flow;
+}
+
+/* A socket operation (winsim_socket_op) at its ALE layer; verdict[] as above. */
+EXPORT void winsim_jna_socket_event(uint32_t op, uint64_t endpoint_handle, const uint32_t endpoint[7], uint32_t flags,
+                                    uint32_t verdict[3])
+{
+    const winsim_flow socket = flow_of(0, endpoint_handle, endpoint);
+    winsim_verdict v;
+    enter();
+    v = winsim_socket_event((winsim_socket_op)op, &socket, flags);
+    leave();
+    put_verdict(v, verdict);
+}
+
+/* A flow is established (winsim_flow_established); verdict[] as above. */
+EXPORT void winsim_jna_flow_established(uint64_t id, uint64_t endpoint_handle, const uint32_t endpoint[7],
+                                        uint32_t verdict[3])
+{
+    const winsim_flow flow = flow_of(id, endpoint_handle, endpoint);
+    winsim_verdict v;
+    enter();
+    v = winsim_flow_established(&flow);
+    leave();
+    put_verdict(v, verdict);
+}
+
+/* The flow ends: flowDeleteFn for every context attached to it. */
+EXPORT void winsim_jna_flow_end(uint64_t id)
+{
+    enter();
+    winsim_flow_end(id);
+    leave();
+}
