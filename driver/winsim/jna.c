@@ -66,6 +66,10 @@ typedef struct pending
     winsim_request *request;
 } pending;
 
+/* A Java boolean argument as JNA passes it: a 32-bit int, true as -1 (not 1), which a C bool
+ * parameter would read as an invalid bool (255): taken as int and compared with 0. */
+typedef int32_t jna_bool;
+
 static pthread_mutex_t cpu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static pending *pendings;
@@ -265,7 +269,7 @@ EXPORT bool winsim_jna_device_io_control(winsim_file *file, uint32_t code, const
 }
 
 /* GetOverlappedResult: the OVERLAPPED holds STATUS_PENDING until the request completes. */
-EXPORT bool winsim_jna_get_overlapped_result(void *overlapped_memory, uint32_t *transferred, bool wait,
+EXPORT bool winsim_jna_get_overlapped_result(void *overlapped_memory, uint32_t *transferred, jna_bool wait,
                                              uint32_t *error)
 {
     const overlapped *ov = overlapped_memory;
@@ -348,14 +352,14 @@ EXPORT uint32_t winsim_jna_pending_count(void)
 }
 
 /* The stack sends or receives a packet; verdict[] = { blocked, absorbed, callouts }. */
-EXPORT void winsim_jna_stack_packet(bool outbound, const uint8_t *packet, uint32_t length, uint32_t if_index,
-                                    uint32_t sub_if_index, uint32_t compartment, bool loopback, uint32_t split,
+EXPORT void winsim_jna_stack_packet(jna_bool outbound, const uint8_t *packet, uint32_t length, uint32_t if_index,
+                                    uint32_t sub_if_index, uint32_t compartment, jna_bool loopback, uint32_t split,
                                     uint32_t verdict[3])
 {
-    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback };
+    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback != 0 };
     winsim_verdict v;
     enter();
-    v = winsim_stack_packet(outbound, packet, length, &meta, split);
+    v = winsim_stack_packet(outbound != 0, packet, length, &meta, split);
     leave();
     verdict[0] = v.blocked;
     verdict[1] = v.absorbed;
@@ -364,9 +368,9 @@ EXPORT void winsim_jna_stack_packet(bool outbound, const uint8_t *packet, uint32
 
 /* Injection `index` through its layer again (winsim_stack_reinject); verdict[] as above. */
 EXPORT void winsim_jna_stack_reinject(uint32_t index, uint32_t if_index, uint32_t sub_if_index, uint32_t compartment,
-                                      bool loopback, uint32_t verdict[3])
+                                      jna_bool loopback, uint32_t verdict[3])
 {
-    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback };
+    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback != 0 };
     winsim_verdict v;
     enter();
     v = winsim_stack_reinject(index, &meta);

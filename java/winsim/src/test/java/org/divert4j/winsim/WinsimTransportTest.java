@@ -426,6 +426,31 @@ class WinsimTransportTest {
     }
 
     @Test
+    void loopbackPacketsAreCapturedOutboundWithTheLoopbackFlag() throws Exception {
+        Winsim.Interface loopback = new Winsim.Interface(1, 0, 1, true);
+        byte[] udp = Packets.udp(53, "over loopback");
+        try (DivertHandle h = open("loopback and udp", 0)) {
+            // Not loopback: the filter does not match.
+            assertThat(sim.send(udp, ETH)).isEqualTo(new Winsim.Verdict(false, false, 1));
+            // Inbound loopback is the same packet again: never a candidate (docs/spec/device-abi.md §12).
+            assertThat(sim.receive(udp, loopback)).isEqualTo(new Winsim.Verdict(false, false, 1));
+            CompletableFuture<DivertPacket> recv = pendedRecv(h, 0);
+            assertThat(sim.send(udp, loopback).blocked()).isTrue();
+            DivertPacket p = get(recv);
+            assertThat(p.data()).isEqualTo(udp);
+            assertThat(p.isLoopback()).isTrue();
+            assertThat(p.isOutbound()).isTrue();
+            assertThat(p.interfaceIndex()).isEqualTo(1);
+            // Re-injected and indicated again over loopback: the handle skips its own injection.
+            int mark = sim.injectionCount();
+            h.send(p);
+            Winsim.Injection back = sim.injectionsSince(mark).get(0);
+            assertThat(back.data()).isEqualTo(udp);
+            assertThat(sim.reinject(back, loopback)).isEqualTo(new Winsim.Verdict(false, false, 1));
+        }
+    }
+
+    @Test
     void forwardedPacketsAreDivertedReinjectedAndReindicatedToLowerPriorities() throws Exception {
         byte[] udp = Packets.udp(53, "routed through");
         try (DivertHandle low = openAt(Layer.NETWORK_FORWARD, "udp", -5);
