@@ -4,7 +4,7 @@
 # Fails when anything failed, nothing ran, or fewer Java scenarios ran than the suite has.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-MIN_JAVA=${WINSIM_MIN_JAVA:-23}
+MIN_JAVA=${WINSIM_MIN_JAVA:-24}
 c_line=$(driver/build-asan/winsim/test_winsim 2>/dev/null | grep -E '^winsim: [0-9]+ passed, [0-9]+ failed$' | tail -1)
 [ -n "$c_line" ] || { echo "winsim e2e: the C suite printed no summary" >&2; exit 1; }
 c_passed=$(sed -E 's/^winsim: ([0-9]+) passed.*/\1/' <<<"$c_line")

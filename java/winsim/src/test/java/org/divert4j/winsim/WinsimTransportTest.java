@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -573,6 +574,50 @@ class WinsimTransportTest {
             assertThat(events.get(0).data()[events.get(0).data().length - 1]).isEqualTo((byte) 0);
         } finally {
             before.close();
+        }
+    }
+
+    @Test
+    void concurrentThreadsReceiveAndSendEveryPacketOnce() throws Exception {
+        int threads = 4;
+        int packets = 64;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<String> sent = new ArrayList<>();
+        CountDownLatch resent = new CountDownLatch(packets);
+        try (DivertHandle h = open("udp", 0)) {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                workers.add(pool.submit(() -> {
+                    try {
+                        for (;;) {
+                            DivertPacket p = h.recv();
+                            p.data()[28] = (byte) Character.toUpperCase(p.data()[28]);
+                            h.send(p);   // concurrently with the other threads' receives and sends
+                            resent.countDown();
+                        }
+                    } catch (DivertException.NoDataException e) {
+                        return null;   // shut down and drained
+                    }
+                }));
+            }
+            assertThat(sim.awaitPending(threads, WAIT)).isTrue();
+            int mark = sim.injectionCount();
+            for (int i = 0; i < packets; i++) {
+                String payload = "concurrent " + i;
+                sent.add("C" + payload.substring(1));
+                assertThat(sim.send(Packets.udp(53, payload), ETH).blocked()).isTrue();
+            }
+            // Every packet is re-injected once: wait for the workers to send them all, then stop them.
+            assertThat(resent.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            h.shutdown(Shutdown.RECV);
+            for (Future<?> w : workers) {
+                w.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            List<String> injected = sim.injectionsSince(mark).stream()
+                    .map(i -> new String(i.data(), 28, i.data().length - 28, StandardCharsets.US_ASCII)).toList();
+            assertThat(injected).containsExactlyElementsIn(sent);
+        } finally {
+            pool.shutdownNow();
         }
     }
 
