@@ -108,7 +108,9 @@ static bool guid_equal(const GUID *a, const GUID *b)
     return memcmp(a, b, sizeof(GUID)) == 0;
 }
 
-/* The built-in layers the driver uses and their run-time ids (FWPS_BUILTIN_LAYERS). */
+/* The built-in layers the driver uses and their run-time ids (FWPS_BUILTIN_LAYERS; the socket
+ * layers' ids are only reported in FWPS_INCOMING_VALUES0.layerId, which the driver reads for
+ * FLOW alone), and how many incoming values classify passes (0: not classified here). */
 static const struct { const GUID *key; UINT16 id; UINT32 values; } layers[] =
 {
     { &FWPM_LAYER_INBOUND_IPPACKET_V4, 0, 10 },
