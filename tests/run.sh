@@ -106,6 +106,9 @@ fi
 say "Java: build and unit tests (Maven Surefire)"
 mvn -B -ntp package
 
+say "Windows driver end to end on winsim: the C and Java scenarios summed (driver/winsim/README.md)"
+bash tests/checks/winsim-summary.sh
+
 say "Linux host end-to-end: the CLI in private network namespaces (root)"
 bash tests/e2e/linux-e2e.sh
 

@@ -66,6 +66,10 @@ typedef struct pending
     winsim_request *request;
 } pending;
 
+/* A Java boolean argument as JNA passes it: a 32-bit int, true as -1 (not 1), which a C bool
+ * parameter would read as an invalid bool (255): taken as int and compared with 0. */
+typedef int32_t jna_bool;
+
 static pthread_mutex_t cpu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static pending *pendings;
@@ -265,7 +269,7 @@ EXPORT bool winsim_jna_device_io_control(winsim_file *file, uint32_t code, const
 }
 
 /* GetOverlappedResult: the OVERLAPPED holds STATUS_PENDING until the request completes. */
-EXPORT bool winsim_jna_get_overlapped_result(void *overlapped_memory, uint32_t *transferred, bool wait,
+EXPORT bool winsim_jna_get_overlapped_result(void *overlapped_memory, uint32_t *transferred, jna_bool wait,
                                              uint32_t *error)
 {
     const overlapped *ov = overlapped_memory;
@@ -348,14 +352,14 @@ EXPORT uint32_t winsim_jna_pending_count(void)
 }
 
 /* The stack sends or receives a packet; verdict[] = { blocked, absorbed, callouts }. */
-EXPORT void winsim_jna_stack_packet(bool outbound, const uint8_t *packet, uint32_t length, uint32_t if_index,
-                                    uint32_t sub_if_index, uint32_t compartment, bool loopback, uint32_t split,
+EXPORT void winsim_jna_stack_packet(jna_bool outbound, const uint8_t *packet, uint32_t length, uint32_t if_index,
+                                    uint32_t sub_if_index, uint32_t compartment, jna_bool loopback, uint32_t split,
                                     uint32_t verdict[3])
 {
-    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback };
+    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback != 0 };
     winsim_verdict v;
     enter();
-    v = winsim_stack_packet(outbound, packet, length, &meta, split);
+    v = winsim_stack_packet(outbound != 0, packet, length, &meta, split);
     leave();
     verdict[0] = v.blocked;
     verdict[1] = v.absorbed;
@@ -364,9 +368,9 @@ EXPORT void winsim_jna_stack_packet(bool outbound, const uint8_t *packet, uint32
 
 /* Injection `index` through its layer again (winsim_stack_reinject); verdict[] as above. */
 EXPORT void winsim_jna_stack_reinject(uint32_t index, uint32_t if_index, uint32_t sub_if_index, uint32_t compartment,
-                                      bool loopback, uint32_t verdict[3])
+                                      jna_bool loopback, uint32_t verdict[3])
 {
-    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback };
+    winsim_packet_meta meta = { if_index, sub_if_index, compartment, loopback != 0 };
     winsim_verdict v;
     enter();
     v = winsim_stack_reinject(index, &meta);
@@ -394,4 +398,73 @@ EXPORT void winsim_jna_injection_get(uint32_t index, uint32_t meta[5], uint64_t 
     meta[4] = injection->length;
     *context = injection->context;
     memcpy(data, injection->data, injection->length < capacity ? injection->length : capacity);
+}
+
+static void put_verdict(winsim_verdict v, uint32_t verdict[3])
+{
+    verdict[0] = v.blocked;
+    verdict[1] = v.absorbed;
+    verdict[2] = v.callouts;
+}
+
+/* The stack forwards a packet from one interface to another; verdict[] as above. */
+EXPORT void winsim_jna_stack_forward(const uint8_t *packet, uint32_t length, uint32_t source_if_index,
+                                     uint32_t destination_if_index, uint32_t compartment, uint32_t verdict[3])
+{
+    const winsim_forward_meta meta = { source_if_index, destination_if_index, compartment };
+    winsim_verdict v;
+    enter();
+    v = winsim_stack_forward(packet, length, &meta, 0);
+    leave();
+    put_verdict(v, verdict);
+}
+
+/* endpoint[] = { protocol, local_addr, local_port, remote_addr, remote_port, process_id, outbound }
+ * (IPv4 addresses in host order, as WFP gives them). */
+static winsim_flow flow_of(uint64_t id, uint64_t endpoint_handle, const uint32_t endpoint[7])
+{
+    winsim_flow flow;
+    memset(&flow, 0, sizeof(flow));
+    flow.id = id;
+    flow.endpoint = endpoint_handle;
+    flow.protocol = (uint8_t)endpoint[0];
+    flow.local_addr = endpoint[1];
+    flow.local_port = (uint16_t)endpoint[2];
+    flow.remote_addr = endpoint[3];
+    flow.remote_port = (uint16_t)endpoint[4];
+    flow.process_id = endpoint[5];
+    flow.outbound = endpoint[6] != 0;
+    return flow;
+}
+
+/* A socket operation (winsim_socket_op) at its ALE layer; verdict[] as above. */
+EXPORT void winsim_jna_socket_event(uint32_t op, uint64_t endpoint_handle, const uint32_t endpoint[7], uint32_t flags,
+                                    uint32_t verdict[3])
+{
+    const winsim_flow socket = flow_of(0, endpoint_handle, endpoint);
+    winsim_verdict v;
+    enter();
+    v = winsim_socket_event((winsim_socket_op)op, &socket, flags);
+    leave();
+    put_verdict(v, verdict);
+}
+
+/* A flow is established (winsim_flow_established); verdict[] as above. */
+EXPORT void winsim_jna_flow_established(uint64_t id, uint64_t endpoint_handle, const uint32_t endpoint[7],
+                                        uint32_t verdict[3])
+{
+    const winsim_flow flow = flow_of(id, endpoint_handle, endpoint);
+    winsim_verdict v;
+    enter();
+    v = winsim_flow_established(&flow);
+    leave();
+    put_verdict(v, verdict);
+}
+
+/* The flow ends: flowDeleteFn for every context attached to it. */
+EXPORT void winsim_jna_flow_end(uint64_t id)
+{
+    enter();
+    winsim_flow_end(id);
+    leave();
 }

@@ -108,28 +108,30 @@ static bool guid_equal(const GUID *a, const GUID *b)
     return memcmp(a, b, sizeof(GUID)) == 0;
 }
 
-/* The built-in layers the driver uses and their run-time ids (FWPS_BUILTIN_LAYERS). */
+/* The built-in layers the driver uses and their run-time ids (FWPS_BUILTIN_LAYERS; the socket
+ * layers' ids are only reported in FWPS_INCOMING_VALUES0.layerId, which the driver reads for
+ * FLOW alone), and how many incoming values classify passes (0: not classified here). */
 static const struct { const GUID *key; UINT16 id; UINT32 values; } layers[] =
 {
     { &FWPM_LAYER_INBOUND_IPPACKET_V4, 0, 10 },
     { &FWPM_LAYER_INBOUND_IPPACKET_V6, 2, 10 },
     { &FWPM_LAYER_OUTBOUND_IPPACKET_V4, 4, 10 },
     { &FWPM_LAYER_OUTBOUND_IPPACKET_V6, 6, 10 },
-    { &FWPM_LAYER_IPFORWARD_V4, 8, 0 },
-    { &FWPM_LAYER_IPFORWARD_V6, 10, 0 },
+    { &FWPM_LAYER_IPFORWARD_V4, 8, 15 },
+    { &FWPM_LAYER_IPFORWARD_V6, 10, 15 },
     { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, 52, 16 },   /* the fields up to FLAGS */
     { &FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6, 0xFFFF, 0 },
-    { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, 36, FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_FLAGS + 1 },
     { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6, 0xFFFF, 0 },
-    { &FWPM_LAYER_ALE_RESOURCE_RELEASE_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_RESOURCE_RELEASE_V4, 70, FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_FLAGS + 1 },
     { &FWPM_LAYER_ALE_RESOURCE_RELEASE_V6, 0xFFFF, 0 },
-    { &FWPM_LAYER_ALE_AUTH_CONNECT_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_CONNECT_V4, 48, FWPS_FIELD_ALE_AUTH_CONNECT_V4_FLAGS + 1 },
     { &FWPM_LAYER_ALE_AUTH_CONNECT_V6, 0xFFFF, 0 },
-    { &FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4, 72, FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_FLAGS + 1 },
     { &FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V6, 0xFFFF, 0 },
-    { &FWPM_LAYER_ALE_AUTH_LISTEN_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_LISTEN_V4, 40, FWPS_FIELD_ALE_AUTH_LISTEN_V4_FLAGS + 1 },
     { &FWPM_LAYER_ALE_AUTH_LISTEN_V6, 0xFFFF, 0 },
-    { &FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4, 0xFFFF, 0 },
+    { &FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4, 44, FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_FLAGS + 1 },
     { &FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6, 0xFFFF, 0 },
 };
 
@@ -1269,6 +1271,71 @@ static UINT32 read_be32(const uint8_t *p)
     return ((UINT32)p[0] << 24) | ((UINT32)p[1] << 16) | ((UINT32)p[2] << 8) | p[3];
 }
 
+/* The IP header's size as WFP reports it for the indication: IPv4's IHL; IPv6's fixed header
+ * (an IPv6 packet with extension headers is not simulated: the stack would count them too). */
+static UINT32 ip_header_size(const char *function, const winsim_buffer *buffer, uint32_t index)
+{
+    const uint8_t *p = buffer->packet;
+    UINT32 version = buffer->length != 0 ? (UINT32)(p[0] >> 4) : 0;
+    if (version == 4 && buffer->length >= 20 && (UINT32)(p[0] & 0x0F) * 4 >= 20 &&
+        (UINT32)(p[0] & 0x0F) * 4 <= buffer->length)
+    {
+        return (UINT32)(p[0] & 0x0F) * 4;
+    }
+    if (version == 6 && buffer->length >= 40)
+    {
+        if (p[6] == 0 || p[6] == 43 || p[6] == 44 || p[6] == 60)
+        {
+            winsim_fail(function, "buffer %u: IPv6 extension headers are not simulated", (unsigned)index);
+        }
+        return 40;
+    }
+    winsim_fail(function, "buffer %u is not an IP packet", (unsigned)index);
+    return 0;
+}
+
+/*
+ * An address value as the IP packet and forward layers give it: IPv4 as FWP_UINT32 in host
+ * order, IPv6 as FWP_BYTE_ARRAY16_TYPE pointing at the 16 bytes (network order), which must
+ * live until classify returns (the caller's storage).
+ */
+static void address_value(FWPS_INCOMING_VALUE0 *value, const uint8_t *address, bool ipv6, FWP_BYTE_ARRAY16 *storage)
+{
+    if (ipv6)
+    {
+        RtlCopyMemory(storage->byteArray16, address, 16);
+        value->value.type = FWP_BYTE_ARRAY16_TYPE;
+        value->value.byteArray16 = storage;
+    }
+    else
+    {
+        value->value.type = FWP_UINT32;
+        value->value.uint32 = read_be32(address);
+    }
+}
+
+static void uint32_value(FWPS_INCOMING_VALUE0 *value, UINT32 number)
+{
+    value->value.type = FWP_UINT32;
+    value->value.uint32 = number;
+}
+
+/* Classifies an NBL of the stack's (marked as re-indicated while winsim_stack_reinject runs). */
+static winsim_verdict stack_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *values,
+                                     const FWPS_INCOMING_METADATA_VALUES0 *metadata, const winsim_buffer *buffers,
+                                     uint32_t count, const uint32_t *offsets)
+{
+    PNET_BUFFER_LIST nbl = winsim_nbl_from_stack(buffers, count, offsets);
+    winsim_verdict verdict;
+    if (reinjector != NULL)
+    {
+        winsim_nbl_mark_injected(nbl, reinjector, reinjection_context, false);
+    }
+    verdict = winsim_classify(layer, values, metadata, nbl);
+    winsim_nbl_stack_free(nbl, count);
+    return verdict;
+}
+
 winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers, uint32_t count,
                                     const winsim_packet_meta *meta)
 {
@@ -1277,55 +1344,45 @@ winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers,
     FWPS_INCOMING_VALUE0 value[10];
     FWPS_INCOMING_VALUES0 values;
     FWPS_INCOMING_METADATA_VALUES0 metadata;
+    FWP_BYTE_ARRAY16 local, remote;
     UINT64 luid = meta->if_index;
-    PNET_BUFFER_LIST nbl;
-    winsim_verdict verdict;
     UINT32 header;
+    bool ipv6;
     if (count == 0 || count > RTL_NUMBER_OF(offsets))
     {
         winsim_fail(__func__, "%u NET_BUFFERs (1 to %u are simulated)", (unsigned)count,
                     (unsigned)RTL_NUMBER_OF(offsets));
     }
+    header = ip_header_size(__func__, &buffers[0], 0);
+    ipv6 = (packet[0] >> 4) == 6;
     for (b = 0; b < count; b++)
     {
-        const uint8_t *p = buffers[b].packet;
-        if (buffers[b].length < 20 || ((p[0] >> 4) != 4 && (p[0] >> 4) != 6) ||
-            (UINT32)(p[0] & 0x0F) * 4 > buffers[b].length)
+        UINT32 size = ip_header_size(__func__, &buffers[b], b);
+        if (((buffers[b].packet[0] >> 4) == 6) != ipv6)
         {
-            winsim_fail(__func__, "buffer %u is not an IP packet", (unsigned)b);
-        }
-        if ((p[0] >> 4) == 6)
-        {
-            winsim_fail(__func__, "IPv6 stack packets are not simulated yet");
+            winsim_fail(__func__, "buffer %u is of the other IP version than the list's layer", (unsigned)b);
         }
         /* Inbound NET_BUFFERs start after their own IP header. */
-        offsets[b] = outbound ? 0 : (UINT32)(p[0] & 0x0F) * 4;
+        offsets[b] = outbound ? 0 : size;
     }
-    header = (UINT32)(packet[0] & 0x0F) * 4;
     RtlZeroMemory(value, sizeof(value));
     RtlZeroMemory(&metadata, sizeof(metadata));
-    /* Outbound: LOCAL_ADDRESS, LOCAL_ADDRESS_TYPE, REMOTE_ADDRESS; inbound: LOCAL, REMOTE, TYPE. */
-    value[0].value.type = FWP_UINT32;
-    value[0].value.uint32 = read_be32(packet + (outbound ? 12 : 16));
-    value[outbound ? 2 : 1].value.type = FWP_UINT32;
-    value[outbound ? 2 : 1].value.uint32 = read_be32(packet + (outbound ? 16 : 12));
+    /* Outbound: LOCAL_ADDRESS, LOCAL_ADDRESS_TYPE, REMOTE_ADDRESS; inbound: LOCAL, REMOTE, TYPE
+     * (the same order for V4 and V6). */
+    address_value(&value[0], packet + (ipv6 ? (outbound ? 8 : 24) : (outbound ? 12 : 16)), ipv6, &local);
+    address_value(&value[outbound ? 2 : 1], packet + (ipv6 ? (outbound ? 24 : 8) : (outbound ? 16 : 12)), ipv6,
+                  &remote);
     value[outbound ? 1 : 2].value.type = FWP_UINT8;
     value[outbound ? 1 : 2].value.uint8 = 1;   /* NlatUnicast */
     value[3].value.type = FWP_UINT64;
     value[3].value.uint64 = &luid;
-    value[4].value.type = FWP_UINT32;
-    value[4].value.uint32 = meta->if_index;
-    value[5].value.type = FWP_UINT32;
-    value[5].value.uint32 = meta->sub_if_index;
-    value[6].value.type = FWP_UINT32;
-    value[6].value.uint32 = meta->loopback ? FWP_CONDITION_FLAG_IS_LOOPBACK : 0;
-    value[7].value.type = FWP_UINT32;
-    value[7].value.uint32 = meta->loopback ? 24 : 6;   /* IANA: softwareLoopback / ethernetCsmacd */
-    value[8].value.type = FWP_UINT32;
-    value[8].value.uint32 = 0;
-    value[9].value.type = FWP_UINT32;
-    value[9].value.uint32 = meta->compartment;
-    values.layerId = outbound ? 4 : 0;
+    uint32_value(&value[4], meta->if_index);
+    uint32_value(&value[5], meta->sub_if_index);
+    uint32_value(&value[6], meta->loopback ? FWP_CONDITION_FLAG_IS_LOOPBACK : 0);
+    uint32_value(&value[7], meta->loopback ? 24 : 6);   /* IANA: softwareLoopback / ethernetCsmacd */
+    uint32_value(&value[8], 0);
+    uint32_value(&value[9], meta->compartment);
+    values.layerId = (UINT16)((outbound ? 4 : 0) + (ipv6 ? 2 : 0));
     values.valueCount = 10;
     values.incomingValue = value;
     metadata.currentMetadataValues = FWPS_METADATA_FIELD_COMPARTMENT_ID;
@@ -1335,15 +1392,130 @@ winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers,
         metadata.currentMetadataValues |= FWPS_METADATA_FIELD_IP_HEADER_SIZE;
         metadata.ipHeaderSize = header;
     }
-    nbl = winsim_nbl_from_stack(buffers, count, offsets);
-    if (reinjector != NULL)
+    return stack_classify(outbound ? (ipv6 ? &FWPM_LAYER_OUTBOUND_IPPACKET_V6 : &FWPM_LAYER_OUTBOUND_IPPACKET_V4)
+                                   : (ipv6 ? &FWPM_LAYER_INBOUND_IPPACKET_V6 : &FWPM_LAYER_INBOUND_IPPACKET_V4),
+                          &values, &metadata, buffers, count, offsets);
+}
+
+/*
+ * fwpsk.h FWPS_FIELDS_IPFORWARD_V4/V6 (the same order for both): IP_SOURCE_ADDRESS,
+ * IP_DESTINATION_ADDRESS, IP_DESTINATION_ADDRESS_TYPE, IP_LOCAL_INTERFACE, IP_FORWARD_INTERFACE,
+ * SOURCE_INTERFACE_INDEX, SOURCE_SUB_INTERFACE_INDEX, DESTINATION_INTERFACE_INDEX,
+ * DESTINATION_SUB_INTERFACE_INDEX, FLAGS, IP_PHYSICAL_ARRIVAL_INTERFACE,
+ * ARRIVAL_INTERFACE_PROFILE_ID, IP_PHYSICAL_NEXTHOP_INTERFACE, NEXTHOP_INTERFACE_PROFILE_ID,
+ * COMPARTMENT_ID. The forward layer indicates the packet from its IP header; the metadata
+ * carries the compartment.
+ */
+winsim_verdict winsim_stack_forward(const uint8_t *packet, uint32_t length, const winsim_forward_meta *meta,
+                                    uint32_t split)
+{
+    const winsim_buffer buffer = { packet, length, split };
+    const uint32_t offset = 0;
+    FWPS_INCOMING_VALUE0 value[15];
+    FWPS_INCOMING_VALUES0 values;
+    FWPS_INCOMING_METADATA_VALUES0 metadata;
+    FWP_BYTE_ARRAY16 source, destination;
+    UINT64 arrival = meta->source_if_index, nexthop = meta->destination_if_index;
+    bool ipv6;
+    (void)ip_header_size(__func__, &buffer, 0);
+    ipv6 = (packet[0] >> 4) == 6;
+    RtlZeroMemory(value, sizeof(value));
+    RtlZeroMemory(&metadata, sizeof(metadata));
+    address_value(&value[0], packet + (ipv6 ? 8 : 12), ipv6, &source);
+    address_value(&value[1], packet + (ipv6 ? 24 : 16), ipv6, &destination);
+    value[2].value.type = FWP_UINT8;
+    value[2].value.uint8 = 1;   /* NlatUnicast */
+    value[3].value.type = FWP_UINT64;
+    value[3].value.uint64 = &arrival;
+    value[4].value.type = FWP_UINT64;
+    value[4].value.uint64 = &nexthop;
+    uint32_value(&value[5], meta->source_if_index);
+    uint32_value(&value[6], 0);
+    uint32_value(&value[FWPS_FIELD_IPFORWARD_V4_DESTINATION_INTERFACE_INDEX], meta->destination_if_index);
+    uint32_value(&value[8], 0);
+    uint32_value(&value[FWPS_FIELD_IPFORWARD_V4_FLAGS], 0);
+    value[10].value.type = FWP_UINT64;
+    value[10].value.uint64 = &arrival;
+    uint32_value(&value[11], 0);
+    value[12].value.type = FWP_UINT64;
+    value[12].value.uint64 = &nexthop;
+    uint32_value(&value[13], 0);
+    uint32_value(&value[14], meta->compartment);
+    values.layerId = ipv6 ? 10 : 8;
+    values.valueCount = RTL_NUMBER_OF(value);
+    values.incomingValue = value;
+    metadata.currentMetadataValues = FWPS_METADATA_FIELD_COMPARTMENT_ID;
+    metadata.compartmentId = meta->compartment;
+    return stack_classify(ipv6 ? &FWPM_LAYER_IPFORWARD_V6 : &FWPM_LAYER_IPFORWARD_V4, &values, &metadata, &buffer, 1,
+                          &offset);
+}
+
+/* The ALE layers a socket operation is authorised or reported at, with their run-time fields. */
+static const struct
+{
+    const GUID *layer;
+    UINT8 localAddress, localPort, protocol, remoteAddress, remotePort, flags;
+} socket_layers[] =
+{
+    [WINSIM_SOCKET_BIND] = { &FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4,
+        FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_IP_LOCAL_ADDRESS, FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_IP_LOCAL_PORT,
+        FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_IP_PROTOCOL, 0xFF, 0xFF, FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_FLAGS },
+    [WINSIM_SOCKET_LISTEN] = { &FWPM_LAYER_ALE_AUTH_LISTEN_V4,
+        FWPS_FIELD_ALE_AUTH_LISTEN_V4_IP_LOCAL_ADDRESS, FWPS_FIELD_ALE_AUTH_LISTEN_V4_IP_LOCAL_PORT,
+        0xFF, 0xFF, 0xFF, FWPS_FIELD_ALE_AUTH_LISTEN_V4_FLAGS },
+    [WINSIM_SOCKET_CONNECT] = { &FWPM_LAYER_ALE_AUTH_CONNECT_V4,
+        FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_LOCAL_ADDRESS, FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_LOCAL_PORT,
+        FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_PROTOCOL, FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_REMOTE_ADDRESS,
+        FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_REMOTE_PORT, FWPS_FIELD_ALE_AUTH_CONNECT_V4_FLAGS },
+    [WINSIM_SOCKET_ACCEPT] = { &FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4,
+        FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_LOCAL_ADDRESS, FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_LOCAL_PORT,
+        FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_PROTOCOL, FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_REMOTE_ADDRESS,
+        FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_REMOTE_PORT, FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_FLAGS },
+    [WINSIM_SOCKET_CLOSE] = { &FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4,
+        FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_IP_LOCAL_ADDRESS, FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_IP_LOCAL_PORT,
+        FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_IP_PROTOCOL, FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_IP_REMOTE_ADDRESS,
+        FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_IP_REMOTE_PORT, FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_FLAGS },
+    [WINSIM_SOCKET_RELEASE] = { &FWPM_LAYER_ALE_RESOURCE_RELEASE_V4,
+        FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_IP_LOCAL_ADDRESS, FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_IP_LOCAL_PORT,
+        FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_IP_PROTOCOL, 0xFF, 0xFF, FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_FLAGS },
+};
+
+/* The unset fields (application id, user id, interface ...) stay FWP_EMPTY. */
+winsim_verdict winsim_socket_event(winsim_socket_op op, const winsim_flow *socket, uint32_t flags)
+{
+    FWPS_INCOMING_VALUE0 value[16];
+    FWPS_INCOMING_VALUES0 values;
+    FWPS_INCOMING_METADATA_VALUES0 metadata;
+    int index;
+    if ((unsigned)op >= RTL_NUMBER_OF(socket_layers))
     {
-        winsim_nbl_mark_injected(nbl, reinjector, reinjection_context, false);
+        winsim_fail(__func__, "socket operation %d", (int)op);
     }
-    verdict = winsim_classify(outbound ? &FWPM_LAYER_OUTBOUND_IPPACKET_V4 : &FWPM_LAYER_INBOUND_IPPACKET_V4,
-                              &values, &metadata, nbl);
-    winsim_nbl_stack_free(nbl, count);
-    return verdict;
+    index = layer_index(socket_layers[op].layer);
+    RtlZeroMemory(value, sizeof(value));
+    RtlZeroMemory(&metadata, sizeof(metadata));
+    uint32_value(&value[socket_layers[op].localAddress], socket->local_addr);
+    value[socket_layers[op].localPort].value.type = FWP_UINT16;
+    value[socket_layers[op].localPort].value.uint16 = socket->local_port;
+    if (socket_layers[op].protocol != 0xFF)
+    {
+        value[socket_layers[op].protocol].value.type = FWP_UINT8;
+        value[socket_layers[op].protocol].value.uint8 = socket->protocol;
+    }
+    if (socket_layers[op].remoteAddress != 0xFF)
+    {
+        uint32_value(&value[socket_layers[op].remoteAddress], socket->remote_addr);
+        value[socket_layers[op].remotePort].value.type = FWP_UINT16;
+        value[socket_layers[op].remotePort].value.uint16 = socket->remote_port;
+    }
+    uint32_value(&value[socket_layers[op].flags], flags);
+    values.layerId = layers[index].id;
+    values.valueCount = layers[index].values;
+    values.incomingValue = value;
+    metadata.currentMetadataValues = FWPS_METADATA_FIELD_PROCESS_ID | FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE;
+    metadata.processId = socket->process_id;
+    metadata.transportEndpointHandle = socket->endpoint;
+    return winsim_classify(socket_layers[op].layer, &values, &metadata, NULL);
 }
 
 winsim_verdict winsim_stack_packet(bool outbound, const uint8_t *packet, uint32_t length,
@@ -1357,13 +1529,18 @@ winsim_verdict winsim_stack_reinject(uint32_t index, const winsim_packet_meta *m
 {
     const winsim_injection *record = winsim_injection_get(index);
     winsim_verdict verdict;
-    if (record->kind == WINSIM_INJECT_FORWARD)
-    {
-        winsim_fail(__func__, "re-indicating forwarded packets is not simulated yet");
-    }
     reinjector = injector_check(__func__, injection_injectors[index]);
     reinjection_context = (HANDLE)(ULONG_PTR)record->context;
-    verdict = winsim_stack_packet(record->kind == WINSIM_INJECT_SEND, record->data, record->length, meta, 0);
+    if (record->kind == WINSIM_INJECT_FORWARD)
+    {
+        /* A forwarded injection is indicated at the forward layer, towards the interface it named. */
+        const winsim_forward_meta forward = { meta->if_index, record->if_index, record->compartment };
+        verdict = winsim_stack_forward(record->data, record->length, &forward, 0);
+    }
+    else
+    {
+        verdict = winsim_stack_packet(record->kind == WINSIM_INJECT_SEND, record->data, record->length, meta, 0);
+    }
     reinjector = NULL;
     return verdict;
 }

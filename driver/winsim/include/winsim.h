@@ -121,6 +121,19 @@ typedef struct winsim_buffer
 winsim_verdict winsim_stack_packets(bool outbound, const winsim_buffer *buffers, uint32_t count,
                                     const winsim_packet_meta *meta);
 
+/* A packet routed through this host (IP forwarding on): from one interface to another. */
+typedef struct winsim_forward_meta
+{
+    uint32_t source_if_index;
+    uint32_t destination_if_index;
+    uint32_t compartment;
+} winsim_forward_meta;
+
+/* The stack forwards an IP packet: classified at the IPFORWARD layer of its family, as an NBL
+ * that starts at the IP header, its MDL chain split at split (0 = one MDL). */
+winsim_verdict winsim_stack_forward(const uint8_t *packet, uint32_t length, const winsim_forward_meta *meta,
+                                    uint32_t split);
+
 /* ---- the Base Filtering Engine service ------------------------------------------------- */
 /* The BFE stops (e.g. restarted by an administrator or after a crash): every management
  * session ends and every provider, sub-layer, callout and filter is gone; run-time callouts
@@ -148,6 +161,22 @@ void winsim_flow_classifying(uint64_t id, bool active);
 /* The flow ends: every callout's flowDeleteFn runs for its context (DISPATCH_LEVEL). */
 void winsim_flow_end(uint64_t id);
 
+/* A socket operation and the ALE layer it is classified at (IPv4). */
+typedef enum winsim_socket_op
+{
+    WINSIM_SOCKET_BIND,       /* ALE_RESOURCE_ASSIGNMENT_V4 */
+    WINSIM_SOCKET_LISTEN,     /* ALE_AUTH_LISTEN_V4 */
+    WINSIM_SOCKET_CONNECT,    /* ALE_AUTH_CONNECT_V4 */
+    WINSIM_SOCKET_ACCEPT,     /* ALE_AUTH_RECV_ACCEPT_V4 */
+    WINSIM_SOCKET_CLOSE,      /* ALE_ENDPOINT_CLOSURE_V4 */
+    WINSIM_SOCKET_RELEASE     /* ALE_RESOURCE_RELEASE_V4 */
+} winsim_socket_op;
+
+/* A socket operation is classified at its ALE layer with the socket's endpoint (flow's id and
+ * direction unused) and the layer's FLAGS value (e.g. FWP_CONDITION_FLAG_IS_LOOPBACK, or
+ * FWP_CONDITION_FLAG_IS_REAUTHORIZE for a re-authorization). blocked: the operation is refused. */
+winsim_verdict winsim_socket_event(winsim_socket_op op, const winsim_flow *socket, uint32_t flags);
+
 /* What an injection put on the "wire" (send/forward) or up the stack (receive). */
 typedef enum winsim_inject_kind
 {
@@ -169,7 +198,8 @@ typedef struct winsim_injection
 uint32_t winsim_injection_count(void);
 const winsim_injection *winsim_injection_get(uint32_t index);
 /*
- * WFP indicates an injected packet at its layer again (send: outbound, receive: inbound), so
+ * WFP indicates an injected packet at its layer again (send: outbound, receive: inbound,
+ * forward: the forward layer, from meta's interface to the one the injection named), so
  * other callouts, and the injector's own, see it: injection `index` is classified as a stack
  * packet that FwpsQueryPacketInjectionState0 reports as injected by its injection handle with
  * its context. The injecting driver must still be loaded.

@@ -704,6 +704,64 @@ static void test_priority_reinject(void)
     CHECK_EQ(winsim_unload(), 0);
 }
 
+/* An outbound loopback packet matches a `loopback` program; a non-loopback one does not. */
+static void test_loopback(void)
+{
+    uint8_t packet[64];
+    uint32_t length = build_udp(packet, 53, "lo");
+    const winsim_packet_meta lo = { 1, 0, 1, true };
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle h = open_handle();
+    start(&h, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_LOOPBACK);
+    CHECK(!winsim_stack_packet(true, packet, length, &META, 0).blocked);
+    CHECK(winsim_stack_packet(true, packet, length, &lo, 0).blocked);
+    winsim_request *r = recv_start(&h);
+    CHECK(winsim_request_done(r));
+    CHECK_EQ(h.addr->Loopback, 1);
+    CHECK_EQ(h.addr->Outbound, 1);
+    winsim_request_free(r);
+    close_handle(&h);
+    CHECK_EQ(winsim_unload(), 0);
+}
+
+/*
+ * The service stops with handles open, packets queued and RECVs pended: the handles close
+ * (their queues re-injected, the RECVs cancelled) and DriverUnload runs while those
+ * injections' completions are still pending; it waits for them (nothing run beforehand).
+ */
+static void test_unload_with_injections_in_flight(void)
+{
+    uint8_t packet[64];
+    CHECK_EQ(winsim_load(), STATUS_SUCCESS);
+    handle a = open_handle(), b = open_handle();
+    start(&a, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_UDP);
+    start_at(&b, 29000, 0, DIVERT_FILTER_FLAG_OUTBOUND | DIVERT_FILTER_FLAG_IP, DIVERT_FIELD_TCP);
+    uint32_t before = winsim_injection_count();
+    for (int i = 0; i < 8; i++)
+    {
+        uint32_t length = build_udp(packet, (uint16_t)(100 + i), "queued");
+        CHECK(winsim_stack_packet(true, packet, length, &META, 0).blocked);
+    }
+    winsim_request *pended = recv_start(&b);
+    CHECK(!winsim_request_done(pended));
+    winsim_close(a.file);
+    winsim_close(b.file);
+    CHECK(winsim_request_done(pended));
+    CHECK_EQ(winsim_request_status(pended), STATUS_CANCELLED);
+    winsim_request_free(pended);
+    CHECK_EQ(winsim_injection_count(), before + 8);   /* re-injected, completions still queued */
+    CHECK_EQ(winsim_unload(), 0);
+    for (int i = 0; i < 8; i++)
+    {
+        uint32_t length = build_udp(packet, (uint16_t)(100 + i), "queued");
+        const winsim_injection *inj = winsim_injection_get(before + (uint32_t)i);
+        CHECK_EQ(inj->kind, WINSIM_INJECT_SEND);
+        CHECK(inj->length == length && memcmp(inj->data, packet, length) == 0);
+    }
+    winsim_user_free(a.header); winsim_user_free(a.data); winsim_user_free(a.addr); winsim_user_free(a.addr_len);
+    winsim_user_free(b.header); winsim_user_free(b.data); winsim_user_free(b.addr); winsim_user_free(b.addr_len);
+}
+
 int main(void)
 {
     test_divert_and_reinject();
@@ -718,5 +776,7 @@ int main(void)
     test_flow_contexts();
     test_bfe_restart();
     test_priority_reinject();
+    test_loopback();
+    test_unload_with_injections_in_flight();
     return test_finish("winsim");
 }

@@ -115,7 +115,7 @@ public final class Winsim implements AutoCloseable {
     /**
      * The stack sends a packet: it is classified at the outbound IP packet layer.
      *
-     * @param packet an IPv4 packet
+     * @param packet an IPv4 or IPv6 packet
      * @param on the interface
      * @return the verdict
      */
@@ -155,7 +155,8 @@ public final class Winsim implements AutoCloseable {
      * WFP indicates an injected packet at its layer again, as injected by the driver with its
      * context: the driver's own callouts must let only lower-priority handles take it.
      *
-     * @param injection a send or receive injection of the loaded driver
+     * @param injection a send, receive or forward injection of the loaded driver (a forward one
+     *     is indicated at the forward layer, from {@code on}'s interface to the one it named)
      * @param on the interface
      * @return the verdict
      */
@@ -164,6 +165,93 @@ public final class Winsim implements AutoCloseable {
         lib.winsim_jna_stack_reinject(injection.index(), on.ifIndex(), on.subIfIndex(), on.compartment(), on.loopback(),
                 verdict);
         return verdict(verdict);
+    }
+
+    /**
+     * The stack forwards a packet (IP forwarding on): it is classified at the IPFORWARD layer of
+     * its family, from its IP header.
+     *
+     * @param packet an IPv4 or IPv6 packet
+     * @param sourceIfIndex the interface it arrived on
+     * @param destinationIfIndex the interface it leaves by
+     * @param compartment the compartment
+     * @return the verdict
+     */
+    public Verdict forward(byte[] packet, int sourceIfIndex, int destinationIfIndex, int compartment) {
+        int[] verdict = new int[3];
+        lib.winsim_jna_stack_forward(packet, packet.length, sourceIfIndex, destinationIfIndex, compartment, verdict);
+        return verdict(verdict);
+    }
+
+    /** A socket operation and the ALE layer (IPv4) WFP classifies it at. */
+    public enum SocketOp {
+        /** bind: ALE_RESOURCE_ASSIGNMENT. */
+        BIND,
+        /** listen: ALE_AUTH_LISTEN. */
+        LISTEN,
+        /** connect: ALE_AUTH_CONNECT. */
+        CONNECT,
+        /** accept: ALE_AUTH_RECV_ACCEPT. */
+        ACCEPT,
+        /** close of a connected endpoint: ALE_ENDPOINT_CLOSURE. */
+        CLOSE,
+        /** release of a bound port: ALE_RESOURCE_RELEASE. */
+        RELEASE
+    }
+
+    /**
+     * A socket's (or flow's) IPv4 endpoint pair as WFP reports it.
+     *
+     * @param protocol the IP protocol
+     * @param localAddr the local address (host order)
+     * @param localPort the local port
+     * @param remoteAddr the remote address (host order)
+     * @param remotePort the remote port
+     * @param processId the owning process
+     * @param endpointHandle the transport endpoint handle
+     * @param outbound the flow's direction (flows only)
+     */
+    public record Endpoint(int protocol, int localAddr, int localPort, int remoteAddr, int remotePort, int processId,
+            long endpointHandle, boolean outbound) {
+        private int[] values() {
+            return new int[] { protocol, localAddr, localPort, remoteAddr, remotePort, processId, outbound ? 1 : 0 };
+        }
+    }
+
+    /**
+     * A socket operation is classified at its ALE layer.
+     *
+     * @param op the operation
+     * @param socket the endpoints
+     * @param flags the layer's FLAGS value (FWP_CONDITION_FLAG_*)
+     * @return the verdict: blocked means the operation is refused
+     */
+    public Verdict socket(SocketOp op, Endpoint socket, int flags) {
+        int[] verdict = new int[3];
+        lib.winsim_jna_socket_event(op.ordinal(), socket.endpointHandle(), socket.values(), flags, verdict);
+        return verdict(verdict);
+    }
+
+    /**
+     * A flow is established: classified at ALE_FLOW_ESTABLISHED_V4 with its flow handle.
+     *
+     * @param id the flow handle
+     * @param flow the endpoints and direction
+     * @return the verdict
+     */
+    public Verdict flowEstablished(long id, Endpoint flow) {
+        int[] verdict = new int[3];
+        lib.winsim_jna_flow_established(id, flow.endpointHandle(), flow.values(), verdict);
+        return verdict(verdict);
+    }
+
+    /**
+     * The flow ends: WFP calls every callout's flowDeleteFn for its context.
+     *
+     * @param id the flow handle
+     */
+    public void flowEnd(long id) {
+        lib.winsim_jna_flow_end(id);
     }
 
     private static Verdict verdict(int[] v) {

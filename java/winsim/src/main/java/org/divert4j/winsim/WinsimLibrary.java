@@ -46,4 +46,13 @@ interface WinsimLibrary extends Library {
     int winsim_jna_injection_count();
 
     void winsim_jna_injection_get(int index, int[] meta, LongByReference context, byte[] data, int capacity);
+
+    void winsim_jna_stack_forward(byte[] packet, int length, int sourceIfIndex, int destinationIfIndex,
+            int compartment, int[] verdict);
+
+    void winsim_jna_socket_event(int op, long endpointHandle, int[] endpoint, int flags, int[] verdict);
+
+    void winsim_jna_flow_established(long id, long endpointHandle, int[] endpoint, int[] verdict);
+
+    void winsim_jna_flow_end(long id);
 }

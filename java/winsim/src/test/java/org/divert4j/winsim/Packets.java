@@ -2,7 +2,7 @@ package org.divert4j.winsim;
 
 import java.nio.charset.StandardCharsets;
 
-/** IPv4 test packets 10.0.0.1 -> 10.0.0.2 with valid checksums, built here independently of the packet library. */
+/** IPv4 (10.0.0.1 -> 10.0.0.2) and IPv6 test packets with valid checksums, built here independently of the packet library. */
 final class Packets {
     private Packets() {
     }
@@ -24,15 +24,43 @@ final class Packets {
 
     /** TCP 1234 -> {@code dport}, a bare ACK with a payload. */
     static byte[] tcp(int dport, String payload) {
-        byte[] data = payload.getBytes(StandardCharsets.US_ASCII);
+        return tcpSegment(dport, 0, payload.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** One segment of a TCP stream 1234 -> {@code dport}: an ACK at sequence number {@code seq}. */
+    static byte[] tcpSegment(int dport, int seq, byte[] data) {
         byte[] p = ipv4(TCP, 20 + data.length);
         put16(p, 20, 1234);
         put16(p, 22, dport);
+        put16(p, 24, seq >>> 16);
+        put16(p, 26, seq);
         p[32] = 0x50;             /* data offset 5 words */
         p[33] = 0x10;             /* ACK */
         put16(p, 34, 0xFFFF);     /* window */
         System.arraycopy(data, 0, p, 40, data.length);
         put16(p, 36, transportChecksum(p, TCP));
+        return p;
+    }
+
+    /** IPv6 fd00::1 -> fd00::2, UDP 1234 -> {@code dport}, checksum valid. */
+    static byte[] udp6(int dport, String payload) {
+        byte[] data = payload.getBytes(StandardCharsets.US_ASCII);
+        int udpLength = 8 + data.length;
+        byte[] p = new byte[40 + udpLength];
+        p[0] = 0x60;
+        put16(p, 4, udpLength);
+        p[6] = UDP;
+        p[7] = 64;
+        p[8] = (byte) 0xFD;
+        p[23] = 1;
+        p[24] = (byte) 0xFD;
+        p[39] = 2;
+        put16(p, 40, 1234);
+        put16(p, 42, dport);
+        put16(p, 44, udpLength);
+        System.arraycopy(data, 0, p, 48, data.length);
+        int pseudo = sum(p, 8, 32, 0) + UDP + udpLength;
+        put16(p, 46, fold(sum(p, 40, udpLength, pseudo)));
         return p;
     }
 
