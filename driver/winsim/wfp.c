@@ -56,6 +56,7 @@ typedef struct runtime_callout
     GUID key;
     UINT32 id;
     FWPS_CALLOUT0 callout;
+    LONG classifying;       /* classifications that may still call it (atomic) */
 } runtime_callout;
 
 typedef struct injector
@@ -648,7 +649,8 @@ NTSTATUS NTAPI FwpsCalloutRegister0(void *deviceObject, const FWPS_CALLOUT0 *cal
         {
             status = STATUS_FWP_ALREADY_EXISTS;
         }
-        if (!runtimes[i].live && slot == RTL_NUMBER_OF(runtimes))
+        if (!runtimes[i].live && __atomic_load_n(&runtimes[i].classifying, __ATOMIC_ACQUIRE) == 0 &&
+            slot == RTL_NUMBER_OF(runtimes))
         {
             slot = i;
         }
@@ -693,6 +695,17 @@ NTSTATUS NTAPI FwpsCalloutUnregisterById0(const UINT32 calloutId)
             }
             runtimes[i].live = false;
             winsim_lock_release(&wfp_lock);
+            /* A driver may free what its classifyFn uses (and unload) once this returns, so the
+             * filter engine lets a classification already calling the callout finish first. */
+            if (__atomic_load_n(&runtimes[i].classifying, __ATOMIC_ACQUIRE) != 0)
+            {
+                winsim_wait_begin();
+                while (__atomic_load_n(&runtimes[i].classifying, __ATOMIC_ACQUIRE) != 0)
+                {
+                    winsim_host_yield();
+                }
+                winsim_wait_end();
+            }
             return STATUS_SUCCESS;
         }
     }
@@ -945,7 +958,7 @@ typedef struct candidate
     GUID subLayer;
     FWPS_CALLOUT0 callout;
     UINT32 calloutId;
-    bool registered;
+    runtime_callout *runtime;   /* registered: held (classifying) until the classification ends */
 } candidate;
 
 winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *values,
@@ -987,7 +1000,8 @@ winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *v
             {
                 entry->callout = runtimes[j].callout;
                 entry->calloutId = runtimes[j].id;
-                entry->registered = true;
+                entry->runtime = &runtimes[j];
+                __atomic_add_fetch(&runtimes[j].classifying, 1, __ATOMIC_ACQ_REL);
             }
         }
     }
@@ -1021,7 +1035,7 @@ winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *v
             {
                 out.actionType = list[j].action;
             }
-            else if (!list[j].registered)
+            else if (list[j].runtime == NULL)
             {
                 out.actionType = FWP_ACTION_BLOCK;   /* an unregistered callout's filter blocks */
             }
@@ -1064,6 +1078,13 @@ winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *v
             verdict.blocked = true;
         }
         i = j;
+    }
+    for (i = 0; i < count; i++)
+    {
+        if (list[i].runtime != NULL)
+        {
+            __atomic_sub_fetch(&list[i].runtime->classifying, 1, __ATOMIC_ACQ_REL);
+        }
     }
     winsim_irql_lower(__func__, old);
     return verdict;

@@ -5,7 +5,6 @@
  * pended RECV, and unload with nothing leaked.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <string.h>
 
 #include "winsim_test.h"
@@ -331,37 +330,6 @@ static void test_unusable_buffers(void)
     winsim_request_free(r);
     winsim_request_free(ri);
     CHECK_EQ(winsim_unload(), 0);
-}
-
-/* A user thread closing a handle (winsim_cleanup or winsim_close) while this one goes on:
- * racer_start returns once that thread has finished or is waiting in the driver (a real CPU
- * would run both). */
-typedef struct racer
-{
-    void (*run)(winsim_file *file);
-    winsim_file *file;
-    pthread_t thread;
-    int finished;
-    bool waited;            /* the driver was seen waiting */
-} racer;
-
-static void *racer_thread(void *argument)
-{
-    racer *race = argument;
-    race->run(race->file);
-    __atomic_store_n(&race->finished, 1, __ATOMIC_RELEASE);
-    return NULL;
-}
-
-static void racer_start(void *argument)
-{
-    racer *race = argument;
-    CHECK_EQ(pthread_create(&race->thread, NULL, racer_thread, race), 0);
-    while (!__atomic_load_n(&race->finished, __ATOMIC_ACQUIRE) && winsim_waiters() == 0)
-    {
-        sched_yield();
-    }
-    race->waited = !__atomic_load_n(&race->finished, __ATOMIC_ACQUIRE);
 }
 
 /*

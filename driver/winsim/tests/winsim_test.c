@@ -1,4 +1,5 @@
 /* The user-process side shared by the winsim tests (winsim_test.h). */
+#include <sched.h>
 #include <string.h>
 
 #include "programs.h"
@@ -164,3 +165,23 @@ int32_t send_packet(handle *h, const DIVERT_ADDRESS *addr, const uint8_t *packet
     winsim_user_free(send_addr);
     return status;
 }
+
+static void *racer_thread(void *argument)
+{
+    racer *race = argument;
+    race->run(race->file);
+    __atomic_store_n(&race->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+void racer_start(void *argument)
+{
+    racer *race = argument;
+    CHECK_EQ(pthread_create(&race->thread, NULL, racer_thread, race), 0);
+    while (!__atomic_load_n(&race->finished, __ATOMIC_ACQUIRE) && winsim_waiters() == 0)
+    {
+        sched_yield();
+    }
+    race->waited = !__atomic_load_n(&race->finished, __ATOMIC_ACQUIRE);
+}
+

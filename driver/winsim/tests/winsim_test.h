@@ -6,6 +6,8 @@
 #ifndef WINSIM_TEST_H
 #define WINSIM_TEST_H
 
+#include <pthread.h>
+
 #include "core/filter_program.h"
 #include "divert_abi.h"
 #include "support.h"
@@ -53,6 +55,19 @@ void start(handle *h, uint64_t flags, uint64_t filter_flags, uint32_t field);
 winsim_request *recv_start(handle *h);
 /* SEND of packet with a copy of addr (user memory); returns its status. */
 int32_t send_packet(handle *h, const DIVERT_ADDRESS *addr, const uint8_t *packet, uint32_t length);
+
+/* A user thread closing a handle (winsim_cleanup or winsim_close) while this one goes on:
+ * racer_start returns once that thread has finished or is waiting in the driver (a real CPU
+ * would run both). */
+typedef struct racer
+{
+    void (*run)(winsim_file *file);
+    winsim_file *file;
+    pthread_t thread;
+    int finished;
+    bool waited;            /* the driver was seen waiting */
+} racer;
+void racer_start(void *argument);
 
 /* Interface 7.3, compartment 1. */
 extern const winsim_packet_meta META;
