@@ -1227,7 +1227,9 @@ static NTSTATUS inject(const char *function, winsim_inject_kind kind, HANDLE inj
         winsim_fail(function, "injection record full");
     }
     injection_injectors[injection_total] = injecting;
-    injections[injection_total++] = record;
+    injections[injection_total] = record;
+    /* Published: winsim_injection_count/get read without the lock. */
+    __atomic_store_n(&injection_total, injection_total + 1, __ATOMIC_RELEASE);
     winsim_lock_release(&wfp_lock);
     winsim_nbl_mark_injected(nbl, injecting, injectionContext, true);
     __atomic_add_fetch(&injecting->inFlight, 1, __ATOMIC_ACQ_REL);

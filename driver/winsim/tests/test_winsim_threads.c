@@ -133,10 +133,23 @@ static void *churn_thread(void *argument)
     return NULL;
 }
 
+/* The clock moves while the traffic flows: the handles' expiry timers fire (DPCs on this
+ * "processor") and expire nothing, 100 ms being far below the queue time. */
+static void *clock_thread(void *argument)
+{
+    traffic *shared = argument;
+    for (int i = 0; i < 100 && __atomic_load_n(&shared->received_total, __ATOMIC_ACQUIRE) < PACKETS; i++)
+    {
+        winsim_advance_ms(1);
+        sched_yield();
+    }
+    return NULL;
+}
+
 /*
  * Diverted traffic from three stack threads, received and re-injected by three user threads
- * sharing one handle, while a fourth opens and closes sniffing handles; the main thread shuts
- * RECV down once every packet came back. Every packet is received exactly once and injected
+ * sharing one handle, while a fourth opens and closes sniffing handles and a fifth moves the
+ * clock (expiry timers fire); the main thread shuts RECV down once every packet came back. Every packet is received exactly once and injected
  * exactly once, in its own direction; nothing leaks.
  */
 static void test_concurrent_traffic(void)
@@ -150,9 +163,10 @@ static void test_concurrent_traffic(void)
     uint32_t before = winsim_injection_count();
 
     stack_worker stacks[STACK_THREADS];
-    pthread_t users[USER_THREADS], churn;
+    pthread_t users[USER_THREADS], churn, clock;
     for (uint32_t i = 0; i < USER_THREADS; i++) CHECK_EQ(pthread_create(&users[i], NULL, user_thread, &shared), 0);
     CHECK_EQ(pthread_create(&churn, NULL, churn_thread, &shared), 0);
+    CHECK_EQ(pthread_create(&clock, NULL, clock_thread, &shared), 0);
     for (uint32_t i = 0; i < STACK_THREADS; i++)
     {
         stacks[i] = (stack_worker){ &shared, i, 0 };
@@ -160,6 +174,7 @@ static void test_concurrent_traffic(void)
     }
     for (uint32_t i = 0; i < STACK_THREADS; i++) CHECK_EQ(pthread_join(stacks[i].thread, NULL), 0);
     CHECK_EQ(pthread_join(churn, NULL), 0);
+    CHECK_EQ(pthread_join(clock, NULL), 0);
     while (__atomic_load_n(&shared.received_total, __ATOMIC_ACQUIRE) < PACKETS)
     {
         sched_yield();
