@@ -97,7 +97,7 @@ static LONG live_engines, live_injectors;
 static UINT64 next_filter_id = 1000;
 static UINT32 next_callout_id = 100;
 
-static winsim_injection *injections[4096];
+static winsim_injection *injections[16384];
 static injector *injection_injectors[RTL_NUMBER_OF(injections)];   /* who made each */
 static UINT32 injection_total;
 /* While winsim_stack_reinject runs: the injection whose packet the stack indicates again. */
@@ -1206,13 +1206,14 @@ static NTSTATUS inject(const char *function, winsim_inject_kind kind, HANDLE inj
     {
         winsim_fail(function, "only single-NET_BUFFER lists are simulated");
     }
-    record = winsim_host_alloc(sizeof(*record));
+    record = winsim_host_alloc(sizeof(*record) + NET_BUFFER_DATA_LENGTH(buffer));
     record->kind = kind;
     record->compartment = compartmentId;
     record->if_index = ifIndex;
     record->sub_if_index = subIfIndex;
     record->context = (uint64_t)(ULONG_PTR)injectionContext;
-    if (!winsim_nb_copy(buffer, record->data, sizeof(record->data), &record->length) || record->length == 0)
+    if (!winsim_nb_copy(buffer, record->data, NET_BUFFER_DATA_LENGTH(buffer), &record->length) ||
+        record->length == 0)
     {
         winsim_fail(function, "NET_BUFFER data not readable");
     }

@@ -163,7 +163,7 @@ typedef struct winsim_injection
     uint32_t sub_if_index;
     uint64_t context;       /* the injection context the driver passed */
     uint32_t length;
-    uint8_t data[65535];
+    uint8_t data[];         /* length bytes */
 } winsim_injection;
 
 /* Injections recorded so far, in order (their completions may still be pending). */

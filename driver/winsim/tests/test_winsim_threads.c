@@ -10,8 +10,8 @@
 
 #include "winsim_test.h"
 
-#define STACK_THREADS 3
-#define PACKETS_PER_STACK 120
+#define STACK_THREADS 4
+#define PACKETS_PER_STACK 1000
 #define USER_THREADS 3
 #define PACKETS (STACK_THREADS * PACKETS_PER_STACK)
 #define CHURN_HANDLES 12
