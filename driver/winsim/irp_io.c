@@ -536,7 +536,9 @@ struct winsim_file
 struct winsim_request
 {
     winsim_file *file;
-    PIRP irp;               /* NULL once completed (the IRP is freed then) */
+    PIRP irp;               /* NULL once completed */
+    void *completed;        /* the completed IRP's memory, kept until the request is freed so a
+                             * second completion is reported as one, not as a use after free */
     IO_STATUS_BLOCK iosb;
     bool done;
     bool markedPending;
@@ -553,8 +555,9 @@ typedef struct irp_block
 } irp_block;
 
 /* Held by winsim_cancel and the dispatch check while they look at an IRP another thread may be
- * completing; completion unpublishes the IRP under it before freeing it (the I/O manager keeps
- * an IRP alive while NtCancelIoFile looks at it). */
+ * completing; completion unpublishes the IRP under it, after which a waiter may free the
+ * request and the IRP with it (the I/O manager keeps an IRP alive while NtCancelIoFile looks
+ * at it). */
 static KSPIN_LOCK cancel_lock;
 
 static winsim_request *irp_create(winsim_file *file, UCHAR major)
@@ -613,7 +616,7 @@ VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
     __atomic_store_n(&request->irp, NULL, __ATOMIC_RELEASE);
     Irp->Type = 0;
     winsim_spin_release(__func__, &cancel_lock);
-    winsim_host_free(block);
+    request->completed = block;
     winsim_host_free(request->systemBuffer);
     request->systemBuffer = NULL;
     /* Last: a thread that sees the request done may free it at once. */
@@ -833,6 +836,7 @@ void winsim_request_free(winsim_request *request)
     {
         winsim_fail(__func__, "request still pending");
     }
+    winsim_host_free(request->completed);
     winsim_host_free(request);
 }
 
