@@ -81,6 +81,9 @@ cmake -S driver -B driver/build-asan -DDIVERT4J_SANITIZE=ON -DCMAKE_BUILD_TYPE=D
 cmake --build driver/build-asan --parallel 2
 (cd driver/build-asan && ctest --output-on-failure -E abi_layout)
 
+say "Windows driver on the simulated kernel under ThreadSanitizer (a data race fails)"
+bash tests/checks/winsim-tsan.sh
+
 say "Device ABI layout: divert_abi.h compiled by mingw-w64 (-mms-bitfields) and natively vs the spec"
 (cd driver/build-asan && ctest --output-on-failure -R abi_layout)
 

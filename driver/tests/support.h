@@ -12,11 +12,14 @@
 extern int test_checks;
 extern int test_failures;
 
+/* Atomic: the winsim thread tests check from several threads at once. */
+#define TEST_COUNT_(counter) __atomic_add_fetch(&(counter), 1, __ATOMIC_RELAXED)
+
 #define CHECK(cond)                                                                   \
     do {                                                                              \
-        test_checks++;                                                                \
+        TEST_COUNT_(test_checks);                                                     \
         if (!(cond)) {                                                                \
-            test_failures++;                                                          \
+            TEST_COUNT_(test_failures);                                               \
             fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
         }                                                                             \
     } while (0)
@@ -24,9 +27,9 @@ extern int test_failures;
 #define CHECK_EQ(actual, expected)                                                    \
     do {                                                                              \
         long long a_ = (long long)(actual), e_ = (long long)(expected);               \
-        test_checks++;                                                                \
+        TEST_COUNT_(test_checks);                                                     \
         if (a_ != e_) {                                                               \
-            test_failures++;                                                          \
+            TEST_COUNT_(test_failures);                                               \
             fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__,  \
                     #actual, a_, e_);                                                 \
         }                                                                             \

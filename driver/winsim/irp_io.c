@@ -536,7 +536,9 @@ struct winsim_file
 struct winsim_request
 {
     winsim_file *file;
-    PIRP irp;               /* NULL once completed (the IRP is freed then) */
+    PIRP irp;               /* NULL once completed */
+    void *completed;        /* the completed IRP's memory, kept until the request is freed so a
+                             * second completion is reported as one, not as a use after free */
     IO_STATUS_BLOCK iosb;
     bool done;
     bool markedPending;
@@ -551,6 +553,12 @@ typedef struct irp_block
     IO_STACK_LOCATION stack;
     winsim_request *request;
 } irp_block;
+
+/* Held by winsim_cancel and the dispatch check while they look at an IRP another thread may be
+ * completing; completion unpublishes the IRP under it, after which a waiter may free the
+ * request and the IRP with it (the I/O manager keeps an IRP alive while NtCancelIoFile looks
+ * at it). */
+static KSPIN_LOCK cancel_lock;
 
 static winsim_request *irp_create(winsim_file *file, UCHAR major)
 {
@@ -594,7 +602,6 @@ VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
     }
     request = block->request;
     request->iosb = Irp->IoStatus;
-    request->markedPending = (block->stack.Control & SL_PENDING_RETURNED) != 0;
     /* The I/O manager's own teardown of a METHOD_*_DIRECT request. */
     if (Irp->MdlAddress != NULL)
     {
@@ -604,13 +611,17 @@ VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
         }
         IoFreeMdl(Irp->MdlAddress);
     }
+    winsim_spin_acquire(__func__, &cancel_lock);
+    request->markedPending = (block->stack.Control & SL_PENDING_RETURNED) != 0;
+    __atomic_store_n(&request->irp, NULL, __ATOMIC_RELEASE);
     Irp->Type = 0;
-    winsim_host_free(block);
+    winsim_spin_release(__func__, &cancel_lock);
+    request->completed = block;
     winsim_host_free(request->systemBuffer);
     request->systemBuffer = NULL;
-    __atomic_store_n(&request->irp, NULL, __ATOMIC_RELEASE);
-    __atomic_store_n(&request->done, true, __ATOMIC_RELEASE);
+    /* Last: a thread that sees the request done may free it at once. */
     __atomic_sub_fetch(&request->file->outstanding, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&request->done, true, __ATOMIC_RELEASE);
 }
 
 /* Calls the dispatch routine at PASSIVE_LEVEL and checks what it returned against the IRP. */
@@ -636,9 +647,14 @@ static void irp_dispatch(winsim_request *request)
     }
     if (status == STATUS_PENDING)
     {
-        bool marked = __atomic_load_n(&request->done, __ATOMIC_ACQUIRE)
+        /* Another thread may be completing the IRP: its completion records the mark under the
+         * lock before the IRP is freed. */
+        bool marked;
+        winsim_spin_acquire("dispatch", &cancel_lock);
+        marked = __atomic_load_n(&request->irp, __ATOMIC_ACQUIRE) == NULL
             ? request->markedPending
             : (IoGetCurrentIrpStackLocation(irp)->Control & SL_PENDING_RETURNED) != 0;
+        winsim_spin_release("dispatch", &cancel_lock);
         if (!marked)
         {
             winsim_fail("dispatch", "IRP_MJ %u returned STATUS_PENDING without IoMarkIrpPending", (unsigned)major);
@@ -820,12 +836,11 @@ void winsim_request_free(winsim_request *request)
     {
         winsim_fail(__func__, "request still pending");
     }
+    winsim_host_free(request->completed);
     winsim_host_free(request);
 }
 
 /* ---- cancellation ----------------------------------------------------------------------------- */
-static KSPIN_LOCK cancel_lock;
-
 /* IoReleaseCancelSpinLock, for cancel routines (entered holding the lock). */
 static void cancel_lock_release(KIRQL irql)
 {

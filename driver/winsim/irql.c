@@ -247,16 +247,30 @@ VOID FASTCALL ExReleaseRundownProtection(PEX_RUNDOWN_REF RunRef)
     }
 }
 
-/* Waits as the kernel does, while other processors keep running: deferred work proceeds. */
+void winsim_wait_begin(void)
+{
+    __atomic_add_fetch(&waiters, 1, __ATOMIC_ACQ_REL);
+}
+
+void winsim_wait_end(void)
+{
+    __atomic_sub_fetch(&waiters, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Waits as the kernel does, while other processors keep running: deferred work proceeds. A
+ * thread counts as waiting only if it has to (no reference is held: it passes at once). */
 VOID FASTCALL ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef)
 {
     WINSIM_IRQL_MAX(APC_LEVEL);
-    __atomic_fetch_or(&RunRef->Count, 1, __ATOMIC_ACQ_REL);
-    __atomic_add_fetch(&waiters, 1, __ATOMIC_ACQ_REL);
+    if (__atomic_or_fetch(&RunRef->Count, 1, __ATOMIC_ACQ_REL) == 1)
+    {
+        return;
+    }
+    winsim_wait_begin();
     while (__atomic_load_n(&RunRef->Count, __ATOMIC_ACQUIRE) != 1)
     {
         winsim_run_deferred();
         winsim_host_yield();
     }
-    __atomic_sub_fetch(&waiters, 1, __ATOMIC_ACQ_REL);
+    winsim_wait_end();
 }

@@ -149,8 +149,8 @@ BOOLEAN NTAPI KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PK
     {
         winsim_fail(__func__, "absolute due times are not simulated");
     }
-    due = now_ticks + (uint64_t)(-DueTime.QuadPart) * WINSIM_QPC_FREQUENCY / 10000000ULL;
     winsim_lock_acquire(&ke_mutex);
+    due = now_ticks + (uint64_t)(-DueTime.QuadPart) * WINSIM_QPC_FREQUENCY / 10000000ULL;
     wasSet = timer_disarm(Timer);
     Timer->DueTime.QuadPart = due;
     Timer->Period = (ULONG)Period;
@@ -174,7 +174,8 @@ void winsim_advance_ms(uint64_t milliseconds)
 {
     PLIST_ENTRY entry;
     winsim_lock_acquire(&ke_mutex);
-    now_ticks += milliseconds * (WINSIM_QPC_FREQUENCY / 1000);
+    /* Atomic: KeQueryPerformanceCounter and winsim_counter read it without the lock. */
+    __atomic_add_fetch(&now_ticks, milliseconds * (WINSIM_QPC_FREQUENCY / 1000), __ATOMIC_ACQ_REL);
     for (entry = timers.Flink; entry != &timers;)
     {
         PKTIMER timer = CONTAINING_RECORD(entry, KTIMER, TimerListEntry);

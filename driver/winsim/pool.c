@@ -1,18 +1,15 @@
 /*
- * Pool: tagged allocations with a header the free path checks (magic, tag, double free),
+ * Pool: tagged allocations with a header the free path checks (a live block, its tag),
  * ExAllocatePool2's documented flags (zeroed unless POOL_FLAG_UNINITIALIZED; uninitialised
  * blocks are filled with a pattern so a read of an unwritten byte is visible), and the list
  * of live blocks behind the leak report at unload.
  */
 #include "winsim_internal.h"
 
-#define POOL_MAGIC_LIVE 0x4C4F4F5020534957ULL   /* "WIS POOL" */
-#define POOL_MAGIC_FREE 0x4545524620534957ULL   /* "WIS FREE" */
 #define POOL_UNINITIALIZED_FILL 0xA5
 
 typedef struct pool_header
 {
-    UINT64 magic;
     struct pool_header *prev, *next;
     SIZE_T size;
     ULONG tag;
@@ -53,6 +50,17 @@ static bool pool_should_fail(void)
     return fail;
 }
 
+static bool pool_block_live(const void *block)
+{
+    const pool_header *header;
+    winsim_lock_acquire(&pool_lock);
+    for (header = live; header != NULL && (const void *)(header + 1) != block; header = header->next)
+    {
+    }
+    winsim_lock_release(&pool_lock);
+    return header != NULL;
+}
+
 PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 {
     const POOL_FLAGS known = POOL_FLAG_NON_PAGED | POOL_FLAG_UNINITIALIZED;
@@ -85,7 +93,6 @@ PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
         /* The host allocation is already zero: this is the work the real pool would do. */
         __atomic_add_fetch(&dispatch_zeroed, NumberOfBytes, __ATOMIC_RELAXED);
     }
-    header->magic = POOL_MAGIC_LIVE;
     header->size = NumberOfBytes;
     header->tag = Tag;
     header->flags = Flags;
@@ -111,15 +118,14 @@ VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag)
     {
         winsim_fail(__func__, "NULL pointer");
     }
+    /* Looked up among the live blocks before its header is read: a double free, or memory the
+     * pool did not hand out (e.g. an NBL, which goes back through FwpsFreeNetBufferList0),
+     * has no header to read. */
+    if (!pool_block_live(P))
+    {
+        winsim_fail(__func__, "%p is not a live pool block (freed already, or not from ExAllocatePool2)", P);
+    }
     header = (pool_header *)P - 1;
-    if (header->magic == POOL_MAGIC_FREE)
-    {
-        winsim_fail(__func__, "double free of %p", P);
-    }
-    if (header->magic != POOL_MAGIC_LIVE)
-    {
-        winsim_fail(__func__, "%p is not a pool block", P);
-    }
     if (header->tag != Tag)
     {
         winsim_fail(__func__, "%p allocated with tag 0x%08x, freed with 0x%08x", P, (unsigned)header->tag,
@@ -148,7 +154,6 @@ VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag)
     live_bytes -= header->size;
     live_blocks--;
     winsim_lock_release(&pool_lock);
-    header->magic = POOL_MAGIC_FREE;
     winsim_host_free(header);
 }
 

@@ -56,6 +56,7 @@ typedef struct runtime_callout
     GUID key;
     UINT32 id;
     FWPS_CALLOUT0 callout;
+    LONG classifying;       /* classifications that may still call it (atomic) */
 } runtime_callout;
 
 typedef struct injector
@@ -96,7 +97,7 @@ static LONG live_engines, live_injectors;
 static UINT64 next_filter_id = 1000;
 static UINT32 next_callout_id = 100;
 
-static winsim_injection *injections[4096];
+static winsim_injection *injections[16384];
 static injector *injection_injectors[RTL_NUMBER_OF(injections)];   /* who made each */
 static UINT32 injection_total;
 /* While winsim_stack_reinject runs: the injection whose packet the stack indicates again. */
@@ -650,7 +651,8 @@ NTSTATUS NTAPI FwpsCalloutRegister0(void *deviceObject, const FWPS_CALLOUT0 *cal
         {
             status = STATUS_FWP_ALREADY_EXISTS;
         }
-        if (!runtimes[i].live && slot == RTL_NUMBER_OF(runtimes))
+        if (!runtimes[i].live && __atomic_load_n(&runtimes[i].classifying, __ATOMIC_ACQUIRE) == 0 &&
+            slot == RTL_NUMBER_OF(runtimes))
         {
             slot = i;
         }
@@ -695,6 +697,17 @@ NTSTATUS NTAPI FwpsCalloutUnregisterById0(const UINT32 calloutId)
             }
             runtimes[i].live = false;
             winsim_lock_release(&wfp_lock);
+            /* A driver may free what its classifyFn uses (and unload) once this returns, so the
+             * filter engine lets a classification already calling the callout finish first. */
+            if (__atomic_load_n(&runtimes[i].classifying, __ATOMIC_ACQUIRE) != 0)
+            {
+                winsim_wait_begin();
+                while (__atomic_load_n(&runtimes[i].classifying, __ATOMIC_ACQUIRE) != 0)
+                {
+                    winsim_host_yield();
+                }
+                winsim_wait_end();
+            }
             return STATUS_SUCCESS;
         }
     }
@@ -947,7 +960,7 @@ typedef struct candidate
     GUID subLayer;
     FWPS_CALLOUT0 callout;
     UINT32 calloutId;
-    bool registered;
+    runtime_callout *runtime;   /* registered: held (classifying) until the classification ends */
 } candidate;
 
 winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *values,
@@ -989,7 +1002,8 @@ winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *v
             {
                 entry->callout = runtimes[j].callout;
                 entry->calloutId = runtimes[j].id;
-                entry->registered = true;
+                entry->runtime = &runtimes[j];
+                __atomic_add_fetch(&runtimes[j].classifying, 1, __ATOMIC_ACQ_REL);
             }
         }
     }
@@ -1023,7 +1037,7 @@ winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *v
             {
                 out.actionType = list[j].action;
             }
-            else if (!list[j].registered)
+            else if (list[j].runtime == NULL)
             {
                 out.actionType = FWP_ACTION_BLOCK;   /* an unregistered callout's filter blocks */
             }
@@ -1066,6 +1080,13 @@ winsim_verdict winsim_classify(const GUID *layer, const FWPS_INCOMING_VALUES0 *v
             verdict.blocked = true;
         }
         i = j;
+    }
+    for (i = 0; i < count; i++)
+    {
+        if (list[i].runtime != NULL)
+        {
+            __atomic_sub_fetch(&list[i].runtime->classifying, 1, __ATOMIC_ACQ_REL);
+        }
     }
     winsim_irql_lower(__func__, old);
     return verdict;
@@ -1187,13 +1208,14 @@ static NTSTATUS inject(const char *function, winsim_inject_kind kind, HANDLE inj
     {
         winsim_fail(function, "only single-NET_BUFFER lists are simulated");
     }
-    record = winsim_host_alloc(sizeof(*record));
+    record = winsim_host_alloc(sizeof(*record) + NET_BUFFER_DATA_LENGTH(buffer));
     record->kind = kind;
     record->compartment = compartmentId;
     record->if_index = ifIndex;
     record->sub_if_index = subIfIndex;
     record->context = (uint64_t)(ULONG_PTR)injectionContext;
-    if (!winsim_nb_copy(buffer, record->data, sizeof(record->data), &record->length) || record->length == 0)
+    if (!winsim_nb_copy(buffer, record->data, NET_BUFFER_DATA_LENGTH(buffer), &record->length) ||
+        record->length == 0)
     {
         winsim_fail(function, "NET_BUFFER data not readable");
     }
@@ -1208,7 +1230,9 @@ static NTSTATUS inject(const char *function, winsim_inject_kind kind, HANDLE inj
         winsim_fail(function, "injection record full");
     }
     injection_injectors[injection_total] = injecting;
-    injections[injection_total++] = record;
+    injections[injection_total] = record;
+    /* Published: winsim_injection_count/get read without the lock. */
+    __atomic_store_n(&injection_total, injection_total + 1, __ATOMIC_RELEASE);
     winsim_lock_release(&wfp_lock);
     winsim_nbl_mark_injected(nbl, injecting, injectionContext, true);
     __atomic_add_fetch(&injecting->inFlight, 1, __ATOMIC_ACQ_REL);

@@ -22,6 +22,9 @@ KIRQL winsim_irql_raise(const char *function, KIRQL level);
 void winsim_irql_lower(const char *function, KIRQL level);
 #define WINSIM_IRQL_MAX(level) winsim_irql_max(__func__, (level))
 #define WINSIM_IRQL_EXACT(level) winsim_irql_exact(__func__, (level))
+/* A thread blocks in a simulated kernel wait (counted by winsim_waiters). */
+void winsim_wait_begin(void);
+void winsim_wait_end(void);
 /* Spin locks the simulation itself takes (the I/O manager's cancel lock). */
 void winsim_spin_acquire(const char *function, PKSPIN_LOCK lock);
 void winsim_spin_release(const char *function, PKSPIN_LOCK lock);

@@ -72,7 +72,8 @@ void winsim_request_free(winsim_request *request);
  * make another thread's request run "in between". One hook at a time. */
 typedef void winsim_hook_fn(void *context);
 void winsim_hook_before(const char *routine, winsim_hook_fn *function, void *context);
-/* Threads blocked in a simulated kernel wait (ExWaitForRundownProtectionRelease). */
+/* Threads blocked in a simulated kernel wait (ExWaitForRundownProtectionRelease with a
+ * reference held, FwpsCalloutUnregisterById0 while a classification still calls the callout). */
 uint32_t winsim_waiters(void);
 
 /* ---- simulated time and deferred work ---------------------------------------------------- */
@@ -191,7 +192,7 @@ typedef struct winsim_injection
     uint32_t sub_if_index;
     uint64_t context;       /* the injection context the driver passed */
     uint32_t length;
-    uint8_t data[65535];
+    uint8_t data[];         /* length bytes */
 } winsim_injection;
 
 /* Injections recorded so far, in order (their completions may still be pending). */
