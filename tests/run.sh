@@ -82,7 +82,7 @@ cmake --build driver/build-asan --parallel 2
 (cd driver/build-asan && ctest --output-on-failure -E abi_layout)
 
 say "Windows driver on the simulated kernel under ThreadSanitizer (a data race fails)"
-bash tests/checks/winsim-tsan.sh
+bash tests/e2e/winsim-tsan.sh
 
 say "Device ABI layout: divert_abi.h compiled by mingw-w64 (-mms-bitfields) and natively vs the spec"
 (cd driver/build-asan && ctest --output-on-failure -R abi_layout)
@@ -118,7 +118,7 @@ ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:use_sigaltst
       -Dwinsim.library="$ROOT/driver/build-asan/winsim/libwinsim_jna.so" > /tmp/divert4j-winsim-asan.log 2>&1 ||
   { tail -60 /tmp/divert4j-winsim-asan.log; exit 1; }
 grep -E '^winsim java e2e:' /tmp/divert4j-winsim-asan.log
-bash tests/checks/winsim-summary.sh
+bash tests/e2e/winsim-summary.sh
 
 say "Linux host end-to-end: the CLI in private network namespaces (root)"
 bash tests/e2e/linux-e2e.sh
