@@ -147,10 +147,11 @@ static void *clock_thread(void *argument)
 }
 
 /*
- * Diverted traffic from three stack threads, received and re-injected by three user threads
- * sharing one handle, while a fourth opens and closes sniffing handles and a fifth moves the
- * clock (expiry timers fire); the main thread shuts RECV down once every packet came back. Every packet is received exactly once and injected
- * exactly once, in its own direction; nothing leaks.
+ * Diverted traffic from STACK_THREADS stack threads, received and re-injected by USER_THREADS
+ * user threads sharing one handle, while another thread opens and closes sniffing handles and
+ * one more moves the clock (expiry timers fire); the main thread shuts RECV down once every
+ * packet came back. Every packet is received exactly once and injected exactly once, in its own
+ * direction; nothing leaks.
  */
 static void test_concurrent_traffic(void)
 {
